@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Assemble dist/ from public/, py/switchboard and the pinned artifacts in scripts/artifacts.lock.json.
+
+    python3 scripts/build.py            # verify hashes, reuse .cache/, rebuild dist/
+    python3 scripts/build.py --relock   # download the versions named in buildlib/artifacts.py, rewrite the lock
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import sys
+import tarfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.buildlib import artifacts, pyodide_lock, wheel  # noqa: E402
+
+CACHE = ROOT / ".cache" / "artifacts"
+DIST = ROOT / "dist"
+PUBLIC = ROOT / "public"
+LOCK = ROOT / "scripts" / "artifacts.lock.json"
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+TEMPLATED = {".html", ".json", ".js", ".mjs", ".css", ".webmanifest"}
+
+
+def app_version() -> str:
+    text = (ROOT / "py" / "switchboard" / "__init__.py").read_text()
+    match = re.search(r'__version__ = "([^"]+)"', text)
+    assert match, "py/switchboard/__init__.py must define __version__"
+    return match.group(1)
+
+
+def unpack(tgz: Path) -> Path:
+    out = CACHE.parent / "unpacked" / tgz.stem
+    if not (out / "package").is_dir():
+        with tarfile.open(tgz) as tf:
+            tf.extractall(out, filter="data")
+    return out / "package"
+
+
+def copy_public(dest: Path, substitutions: dict[str, str]) -> None:
+    for src in sorted(PUBLIC.rglob("*")):
+        if src.is_dir():
+            continue
+        target = dest / src.relative_to(PUBLIC)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.suffix in TEMPLATED:
+            text = src.read_text()
+            for key, value in substitutions.items():
+                text = text.replace("{{" + key + "}}", value)
+            target.write_text(text)
+        else:
+            shutil.copy2(src, target)
+
+
+def build_id(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:12]
+
+
+def build(relock: bool = False) -> Path:
+    fetched = {a.name: path for a, path in artifacts.fetch_all(CACHE, LOCK, relock)}
+    if DIST.exists():
+        shutil.rmtree(DIST)
+    pyodide_dir = DIST / "pyodide"
+    pyodide_dir.mkdir(parents=True)
+
+    pyodide_pkg = unpack(fetched["pyodide"])
+    for name in PYODIDE_FILES:
+        shutil.copy2(pyodide_pkg / name, pyodide_dir / name)
+    shipped = [p for p in fetched.values() if p.suffix == ".whl"]
+    for whl in shipped:
+        shutil.copy2(whl, pyodide_dir / whl.name)
+    version = app_version()
+    app_wheel = wheel.build(ROOT / "py" / "switchboard", version, pyodide_dir)
+    pyodide_lock.rewrite(pyodide_pkg / "pyodide-lock.json", [*shipped, app_wheel],
+                         pyodide_dir / "pyodide-lock.json")
+
+    pyscript_pkg = unpack(fetched["@pyscript/core"])
+    shutil.copytree(pyscript_pkg / "dist", DIST / "pyscript",
+                    ignore=shutil.ignore_patterns("*.map", "service-worker.js"))
+
+    runtime_id = build_id(DIST)
+    copy_public(DIST, {"VERSION": version, "APP_WHEEL": app_wheel.name, "RUNTIME_ID": runtime_id})
+    build = build_id(DIST)
+    (DIST / "build.json").write_text(json.dumps({"version": version, "build": build}) + "\n")
+    size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
+    print(f"dist/ ready: version {version}, build {build}, {size / 1e6:.1f} MB")
+    return DIST
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--relock", action="store_true", help="re-download and rewrite the artifact lock")
+    args = parser.parse_args(argv)
+    try:
+        build(relock=args.relock)
+    except artifacts.ArtifactError as exc:
+        print(f"build failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Pinned third-party artifacts: fetch once into a cache, verify every sha256 against the lock file.
+
+The lock (scripts/artifacts.lock.json) is the single source of truth for what dist/ redistributes.
+`python3 scripts/build.py --relock` rewrites it from freshly downloaded files; a normal build refuses
+any file whose hash differs, and needs no network once the cache is filled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# What we ship. A wheel's platform is None for pure-Python wheels.
+NPM = [("pyodide", "314.0.7"), ("@pyscript/core", "0.7.31")]
+WHEELS: list[tuple[str, str, str | None]] = [
+    ("pydantic", "2.14.4", None),
+    ("pydantic-core", "2.50.5", "pyemscripten_2026_0_wasm32"),
+    ("typing-extensions", "4.16.0", None),
+    ("annotated-types", "0.8.0", None),
+    ("typing-inspection", "0.4.5", None),
+]
+PYODIDE_PYTHON = "3.14"  # pure wheels must be resolved for the browser's Python, not the host's
+
+
+@dataclass(frozen=True)
+class Artifact:
+    kind: str  # "npm" or "wheel"
+    name: str
+    version: str
+    file: str
+    sha256: str
+
+
+class ArtifactError(Exception):
+    """An artifact is missing from the lock, or its bytes do not match the pinned hash."""
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_lock(lock_path: Path) -> dict[tuple[str, str], Artifact]:
+    if not lock_path.exists():
+        return {}
+    rows = json.loads(lock_path.read_text())["artifacts"]
+    return {(r["kind"], r["name"]): Artifact(**r) for r in rows}
+
+
+def write_lock(lock_path: Path, artifacts: list[Artifact]) -> None:
+    rows = [a.__dict__ for a in sorted(artifacts, key=lambda a: (a.kind, a.name))]
+    lock_path.write_text(json.dumps({"artifacts": rows}, indent=2) + "\n")
+
+
+def _run(cmd: list[str], cwd: Path) -> str:
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def _download_npm(name: str, version: str, into: Path) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = json.loads(_run(["npm", "pack", f"{name}@{version}", "--json"], Path(tmp)))
+        src = Path(tmp) / out[0]["filename"]
+        dest = into / src.name
+        shutil.move(src, dest)
+    return dest
+
+
+def _download_wheel(name: str, version: str, platform: str | None, into: Path) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--python-version", PYODIDE_PYTHON, "-d", tmp, "--quiet", f"{name}=={version}"]
+        if platform:
+            cmd += ["--platform", platform, "--implementation", "cp", "--abi", "cp314"]
+        _run(cmd, Path(tmp))
+        (src,) = Path(tmp).glob("*.whl")
+        dest = into / src.name
+        shutil.move(src, dest)
+    return dest
+
+
+def fetch_all(cache: Path, lock_path: Path, relock: bool) -> list[tuple[Artifact, Path]]:
+    """Return every pinned artifact as (lock entry, verified cached file), downloading what is missing."""
+    cache.mkdir(parents=True, exist_ok=True)
+    lock = load_lock(lock_path)
+    wanted = [("npm", n, v, None) for n, v in NPM] + [("wheel", n, v, p) for n, v, p in WHEELS]
+    result: list[tuple[Artifact, Path]] = []
+    for kind, name, version, platform in wanted:
+        entry = lock.get((kind, name))
+        if entry and entry.version == version and (cache / entry.file).exists() and not relock:
+            path = cache / entry.file
+        elif kind == "npm":
+            path = _download_npm(name, version, cache)
+        else:
+            path = _download_wheel(name, version, platform, cache)
+        actual = Artifact(kind, name, version, path.name, sha256_of(path))
+        if relock:
+            entry = actual
+        elif entry is None or entry.version != version:
+            raise ArtifactError(f"{kind} {name}=={version} is not in {lock_path.name}; run build.py --relock")
+        elif (entry.file, entry.sha256) != (actual.file, actual.sha256):
+            path.unlink()  # never keep bytes we refused: the next build downloads them again
+            raise ArtifactError(
+                f"{name}: {actual.file} has sha256 {actual.sha256}, the lock pins {entry.file} {entry.sha256}")
+        result.append((entry, path))
+    if relock:
+        write_lock(lock_path, [a for a, _ in result])
+    return result
