@@ -91,7 +91,7 @@ def build(relock: bool = False) -> Path:
                     ignore=shutil.ignore_patterns("*.map", "service-worker.js"))
 
     runtime_id = build_id(DIST)
-    copy_public(DIST, {"VERSION": version, "APP_WHEEL": app_wheel.name, "RUNTIME_ID": runtime_id})
+    copy_public(DIST, {"VERSION": version, "APP_WHEEL": app_wheel.name, "RUNTIME_ID": runtime_id, "PROVIDER_LIST": ""})
     build = build_id(DIST)
     (DIST / "build.json").write_text(json.dumps({"version": version, "build": build}) + "\n")
     size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())

@@ -1,0 +1,1 @@
+"""Browser edge: the only package that may import js, pyodide or pyscript."""

@@ -1,0 +1,23 @@
+// Start-up: load PyScript, show progress, and surface any failure to the user instead of the console.
+const text = document.getElementById("boot-text");
+const box = document.getElementById("boot-error");
+const reason = document.getElementById("boot-error-reason");
+
+function fail(message) {
+  if (window.SWITCHBOARD_READY) return; // later errors belong to the features that raised them
+  window.SWITCHBOARD_BOOT_ERROR = String(message);
+  reason.textContent = String(message);
+  box.hidden = false;
+  document.getElementById("boot").hidden = true;
+}
+
+window.addEventListener("error", (e) => fail(e.message || e.error || "a script failed to load"));
+window.addEventListener("unhandledrejection", (e) => fail(e.reason?.message || e.reason || "start-up failed"));
+addEventListener("py:ready", () => { text.textContent = "Starting Switchboard…"; });
+
+// Boot Pyodide and load PyScript in parallel; PyScript picks up the same interpreter (pyodide/boot.mjs).
+import("./pyodide/boot.mjs")
+  .then((m) => m.start())
+  .catch((e) => fail(`The Python runtime could not start (${e.message || e}).`));
+import("./pyscript/core.js")
+  .catch((e) => fail(`The Python runtime could not be loaded (${e.message || e}).`));

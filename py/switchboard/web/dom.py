@@ -1,0 +1,41 @@
+"""Small DOM helpers; event handlers stay referenced so Pyodide never frees a live listener."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import js
+from pyodide.ffi import create_proxy
+
+_listeners: list[Any] = []  # proxies must outlive the page's listeners, so they are never destroyed
+
+
+def by_id(element_id: str) -> Any:
+    node = js.document.getElementById(element_id)
+    if node is None:
+        raise LookupError(f"the page has no element #{element_id}")
+    return node
+
+
+def on(node: Any, event: str, handler: Callable[[Any], Awaitable[None] | None]) -> None:
+    """Listen to `event`; a coroutine handler runs as a task so the event loop is never blocked."""
+
+    def dispatch(evt: Any) -> None:
+        result = handler(evt)
+        if asyncio.iscoroutine(result):
+            asyncio.ensure_future(result)
+
+    proxy = create_proxy(dispatch)
+    _listeners.append(proxy)
+    node.addEventListener(event, proxy)
+
+
+def create(tag: str, text: str | None = None, **attrs: str) -> Any:
+    node = js.document.createElement(tag)
+    if text is not None:
+        node.textContent = text
+    for name, value in attrs.items():
+        node.setAttribute(name.rstrip("_").replace("_", "-"), value)
+    return node

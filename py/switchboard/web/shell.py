@@ -1,0 +1,38 @@
+"""The page's start-up state: progress, readiness, failure, and the About facts."""
+
+from __future__ import annotations
+
+import sys
+
+import js
+import pyodide
+
+from switchboard import __version__
+from switchboard.web.dom import by_id
+
+# Controls painted disabled by index.html that become usable once Python runs.
+_START_ENABLED = ("prompt", "open-keys")
+
+
+def progress(message: str) -> None:
+    by_id("boot-text").textContent = message
+
+
+def ready() -> None:
+    """Enable the first screen and tell tests and users that Python is running."""
+    by_id("about-app-version").textContent = __version__
+    by_id("about-python-version").textContent = sys.version.split()[0]
+    by_id("about-pyodide-version").textContent = pyodide.__version__
+    for element_id in _START_ENABLED:
+        by_id(element_id).disabled = False
+    by_id("boot").hidden = True
+    js.window.SWITCHBOARD_READY_AT = js.performance.now()
+    js.window.SWITCHBOARD_READY = True
+    js.document.body.dataset.ready = "true"
+
+
+def fail(reason: str) -> None:
+    js.window.SWITCHBOARD_BOOT_ERROR = reason
+    by_id("boot-error-reason").textContent = reason
+    by_id("boot-error").hidden = False
+    by_id("boot").hidden = True

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Benchmarks that print figures (machines are shared and noisy: compare ratios from one run).
+
+    python3 scripts/bench.py startup [--runs N]   app start vs bare Pyodide start, cold and warm
+    python3 scripts/bench.py decode               SSE decode MB/s, ours vs the anthropic SDK's
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import statistics
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts import chromium  # noqa: E402
+from scripts.serve import Handler  # noqa: E402
+
+DIST = ROOT / "dist"
+BARE_PAGE = """<!doctype html><meta charset="utf-8"><title>bare</title>
+<script type="module">
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+const py = await loadPyodide();
+py.runPython("print(1)");
+window.READY_AT = performance.now();
+</script>"""
+APP_READY = "window.SWITCHBOARD_READY_AT"
+BARE_READY = "window.READY_AT"
+METRICS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+  const bytes = [nav, ...performance.getEntriesByType("resource")].reduce((n, e) => n + e.transferSize, 0);
+  return { paint: fcp ? fcp.startTime : null, bytes };
+}"""
+
+
+def _site() -> tempfile.TemporaryDirectory[str]:
+    """The app at /app/ and a bare Pyodide page built from the same artifacts at /bare.html."""
+    tmp = tempfile.TemporaryDirectory()
+    root = Path(tmp.name)
+    (root / "app").symlink_to(DIST)
+    (root / "pyodide").symlink_to(DIST / "pyodide")
+    (root / "bare.html").write_text(BARE_PAGE)
+    return tmp
+
+
+def _measure(page: Any, url: str, ready: str, reload: bool) -> dict[str, float]:
+    if reload:
+        page.reload()
+    else:
+        page.goto(url)
+    page.wait_for_function(f"{ready} !== undefined || window.SWITCHBOARD_BOOT_ERROR !== undefined", timeout=120_000)
+    error = page.evaluate("window.SWITCHBOARD_BOOT_ERROR")
+    if error:
+        raise RuntimeError(f"app failed to start: {error}")
+    return {"ready": page.evaluate(ready), **page.evaluate(METRICS)}
+
+
+def startup(runs: int) -> int:
+    from playwright.sync_api import sync_playwright
+
+    if not (DIST / "index.html").exists():
+        print("build first: python3 scripts/build.py", file=sys.stderr)
+        return 1
+    with _site() as site, sync_playwright() as pw:
+        handler = functools.partial(Handler, directory=site)
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd.verbose = False  # type: ignore[attr-defined]
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        browser = pw.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.BASE_ARGS)
+        results: dict[str, list[dict[str, float]]] = {k: [] for k in ("bare_cold", "bare_warm", "app_cold", "app_warm")}
+        cases: list[tuple[str, str, str]] = [("bare", f"{base}/bare.html", BARE_READY), ("app", f"{base}/app/", APP_READY)]
+        # Interleave the cases so that drift in machine load hits both alike.
+        for i in range(runs):
+            for name, url, ready in cases if i % 2 == 0 else reversed(cases):
+                context = browser.new_context()
+                page = context.new_page()
+                results[f"{name}_cold"].append(_measure(page, url, ready, reload=False))
+                results[f"{name}_warm"].append(_measure(page, url, ready, reload=True))
+                context.close()
+        browser.close()
+        httpd.shutdown()
+
+    med: Callable[[str, str], float] = lambda case, key: statistics.median(r[key] for r in results[case])  # noqa: E731
+    print(f"start-up, {runs} fresh contexts per case (median ms from navigation):")
+    for case in results:
+        runs_ms = " ".join(f"{r['ready']:.0f}" for r in results[case])
+        print(f"  {case:10} ready {med(case, 'ready'):7.0f}   [{runs_ms}]")
+    cold = med("app_cold", "ready") / med("bare_cold", "ready")
+    warm = med("app_warm", "ready") / med("bare_warm", "ready")
+    print(f"  ratio app/bare: cold {cold:.2f} (target <= 1.30), warm {warm:.2f} (target <= 1.20)")
+    print(f"  app shell painted (first contentful paint): {med('app_cold', 'paint'):.0f} ms (target <= 300)")
+    print(f"  bytes transferred, cold: app {med('app_cold', 'bytes') / 1e6:.2f} MB, "
+          f"bare {med('bare_cold', 'bytes') / 1e6:.2f} MB; warm app {med('app_warm', 'bytes') / 1e3:.0f} kB")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("startup", "decode"):
+        print(__doc__)
+        return 2
+    if argv[0] == "decode":
+        from scripts import bench_decode
+
+        return bench_decode.main(argv[1:])
+    runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 5
+    return startup(runs)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
