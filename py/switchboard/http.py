@@ -1,0 +1,165 @@
+"""HTTP values and the Transport port: adapters build ``HttpRequest`` values, a Transport sends them."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+class Headers(Mapping[str, str]):
+    """Read-only, case-insensitive header mapping; names iterate lower-cased, as fetch's Headers do."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._items: dict[str, str] = {str(k).lower(): str(v) for k, v in pairs}
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._items == {str(k).lower(): v for k, v in other.items()}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """One HTTP request as a value: what to send, nothing about how."""
+
+    method: str
+    url: str
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        """The body parsed as JSON (tests and debugging)."""
+        return json.loads(self.body) if self.body else None
+
+
+@runtime_checkable
+class HttpResponse(Protocol):
+    """A response whose status and headers have arrived; the body streams.
+
+    - ``status``: the HTTP status code.
+    - ``headers``: response headers; lookups must be case-insensitive (``Headers`` does this). In the
+      browser only CORS-exposed headers are readable (``retry-after`` needs Access-Control-Expose-Headers).
+    - ``aiter_bytes()``: the body as it arrives, in chunks of any size (boundaries mean nothing: they may
+      split lines and UTF-8 characters). Call it once. The service wraps each ``__anext__`` in its idle
+      timeout, so a read may be cancelled mid-way; after that only ``aclose()`` is called. A connection
+      lost mid-body raises (``ProviderError(kind="network")`` or any ``Exception``); a clean end stops
+      the iteration.
+    - ``aclose()``: abort the request and release the connection (fetch: ``AbortController.abort()``).
+      Idempotent, never raises, safe after the body was read to the end.
+    """
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """The port the service drives: fetch in the browser, ``MockTransport`` or httpx on CPython.
+
+    ``await transport.send(request)`` sends ``request`` (method, url, headers, body exactly as given: add
+    no header of your own, since any header outside a provider's CORS allow-list breaks the call) and
+    returns an ``HttpResponse`` as soon as the status line and headers are in; the body is NOT read yet.
+    Any status (401, 500, ...) is returned, not raised. Raise ``ProviderError(kind="network")`` when
+    the request never got an answer (fetch's ``TypeError: Failed to fetch``: offline, DNS, TLS, CORS,
+    CSP), ``kind="cors"`` when the cause is known to be CORS, ``kind="timeout"`` for the transport's own
+    time limits; any other ``Exception`` is taken as ``network``. The service enforces the connect and
+    idle timeouts itself by cancelling the awaiting task, so ``send`` and body reads must be cancellable
+    (abort the fetch when cancelled). See ``errors`` for the exception tree.
+    """
+
+    async def send(self, request: HttpRequest) -> HttpResponse: ...
+
+
+# ------------------------------------------------------------------------------------------- test double
+
+Body = bytes | Iterable[bytes] | AsyncIterable[bytes]
+
+
+class MockResponse:
+    """An ``HttpResponse`` built from bytes, a list of chunks or an async generator of chunks."""
+
+    def __init__(self, status: int = 200, headers: Mapping[str, str] | None = None, body: Body = b"") -> None:
+        self._status = status
+        self._headers = Headers(headers or {})
+        self._body = body
+        self.closed = False
+        self.read_started = False
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        self.read_started = True
+        body = self._body
+        if isinstance(body, bytes | bytearray):
+            if body:
+                yield bytes(body)
+        elif isinstance(body, AsyncIterable):
+            async for chunk in body:
+                if self.closed:
+                    return
+                yield chunk
+        else:
+            for chunk in body:
+                if self.closed:
+                    return
+                await asyncio.sleep(0)
+                yield chunk
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+Handler = Callable[[HttpRequest], "MockResponse | HttpResponse | Awaitable[MockResponse | HttpResponse]"]
+
+
+class MockTransport:
+    """A Transport that answers with ``handler(request)`` (sync or async), like ``httpx.MockTransport``."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[HttpRequest] = []
+        self.responses: list[HttpResponse] = []
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        self.requests.append(request)
+        result = self.handler(request)
+        response = await result if inspect.isawaitable(result) else result
+        self.responses.append(response)
+        return response
