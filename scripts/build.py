@@ -89,6 +89,9 @@ def build(relock: bool = False) -> Path:
     pyscript_pkg = unpack(fetched["@pyscript/core"])
     shutil.copytree(pyscript_pkg / "dist", DIST / "pyscript",
                     ignore=shutil.ignore_patterns("*.map", "service-worker.js"))
+    shutil.copy2(pyscript_pkg / "LICENSE", DIST / "pyscript" / "LICENSE")
+    for notice in ("LICENSE", "THIRD_PARTY_NOTICES.md"):
+        shutil.copy2(ROOT / notice, DIST / notice)
 
     runtime_id = build_id(DIST)
     copy_public(DIST, {"VERSION": version, "APP_WHEEL": app_wheel.name, "RUNTIME_ID": runtime_id, "PROVIDER_LIST": ""})

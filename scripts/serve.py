@@ -34,7 +34,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         if not path.startswith(self.base):
-            return str(DIST / "__outside_base__")  # answers 404, like a host that only publishes the sub-path
+            return str(Path(self.directory) / "__outside_base__")  # answers 404, like a host that only publishes the sub-path
         return super().translate_path("/" + path[len(self.base):])
 
     def end_headers(self) -> None:
@@ -46,8 +46,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def serve(port: int, host: str, base: str, verbose: bool) -> None:
-    handler = functools.partial(Handler, directory=str(DIST))
+def serve(port: int, host: str, base: str, verbose: bool, directory: Path = DIST) -> None:
+    handler = functools.partial(Handler, directory=str(directory))
     Handler.base = base
     with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
         httpd.verbose = verbose  # type: ignore[attr-defined]
@@ -66,16 +66,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--base", default="/", help="URL path to serve dist/ under, e.g. /switchboard/")
     parser.add_argument("--no-build", action="store_true", help="serve dist/ without rebuilding it")
+    parser.add_argument("--dir", type=Path, default=DIST, help="serve this folder instead of dist/ (tests)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     base = "/" + args.base.strip("/") + "/" if args.base.strip("/") else "/"
     if not args.no_build:
         python = devsetup.ensure(test=False)
         subprocess.run([str(python), str(ROOT / "scripts" / "build.py")], check=True)
-    if not (DIST / "index.html").exists():
-        print("dist/ is not built: run without --no-build", file=sys.stderr)
+    if not (args.dir / "index.html").exists():
+        print(f"{args.dir} has no index.html: run without --no-build", file=sys.stderr)
         return 1
-    serve(args.port, args.host, base, args.verbose)
+    serve(args.port, args.host, base, args.verbose, args.dir)
     return 0
 
 

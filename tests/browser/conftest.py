@@ -1,0 +1,149 @@
+"""Browser tests: Debian's Chromium against the built dist/, with the world kept out by DNS, not routes.
+
+Playwright routes would answer CORS preflights themselves and hide CORS bugs, so instead Chromium's
+resolver maps each provider host to the loopback mock and makes every other host unresolvable. A
+guard on every context records each request; anything not loopback, not a mapped provider host and not
+a data:/blob: URL fails the test that made it.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from scripts import chromium
+from scripts.mock_providers import PROVIDER_HOSTS, MockProviders
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "dist"
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+READY = "window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on port {port} within {timeout} s")
+
+
+def is_allowed(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob"):
+        return True
+    return parts.hostname in LOOPBACK or parts.hostname in PROVIDER_HOSTS
+
+
+class RequestGuard:
+    """Records every request a context makes and which of them left the allowed set."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.violations: list[str] = []
+
+    def attach(self, context: Any) -> None:
+        context.on("request", self._record)
+
+    def _record(self, request: Any) -> None:
+        self.seen.append(request.url)
+        if not is_allowed(request.url):
+            self.violations.append(request.url)
+
+
+@pytest.fixture(scope="session")
+def dist() -> Path:
+    if not (DIST / "index.html").exists():
+        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def serve_dist(dist: Path) -> Iterator[Callable[..., str]]:
+    """Start `scripts/serve.py --no-build`, exactly what a user runs; returns the URL of the app."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(base: str = "/", directory: Path | None = None) -> str:
+        port = free_port()
+        cmd = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--no-build", "--port", str(port), "--base", base]
+        if directory is not None:
+            cmd += ["--dir", str(directory)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        wait_port(port, proc)
+        return f"http://127.0.0.1:{port}{base}"
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def app_url(serve_dist: Callable[..., str]) -> str:
+    return serve_dist()
+
+
+@pytest.fixture(scope="session")
+def mock() -> Iterator[MockProviders]:
+    with MockProviders(pace=0.0) as providers:
+        yield providers
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], mock: MockProviders) -> dict[str, Any]:
+    rules = chromium.host_rules({host: mock.tls_port for host in PROVIDER_HOSTS})
+    args = [*chromium.BASE_ARGS, rules, "--ignore-certificate-errors"]
+    return {**browser_type_launch_args, "executable_path": chromium.EXECUTABLE, "args": args}
+
+
+@pytest.fixture
+def guard() -> RequestGuard:
+    return RequestGuard()
+
+
+@pytest.fixture
+def context(context: Any, guard: RequestGuard) -> Iterator[Any]:
+    """pytest-playwright's per-test context, guarded."""
+    guard.attach(context)
+    yield context
+    assert not guard.violations, f"requests left the machine: {guard.violations}"
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser: Any, app_url: str) -> Iterator[Any]:
+    """One started app per test module: each fresh context costs a Python start."""
+    module_guard = RequestGuard()
+    context = browser.new_context()
+    module_guard.attach(context)
+    page = context.new_page()
+    page.goto(app_url)
+    wait_ready(page)
+    yield page
+    context.close()
+    assert not module_guard.violations, f"requests left the machine: {module_guard.violations}"
+
+
+def wait_ready(page: Any, timeout: float = 90_000) -> None:
+    page.wait_for_function(READY, timeout=timeout)
+    error = page.evaluate("window.SWITCHBOARD_BOOT_ERROR")
+    assert error is None, f"the app failed to start: {error}"

@@ -1,0 +1,47 @@
+"""The built site: relative URLs only, a local interpreter, a lock that matches the files it names."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+DIST = Path(__file__).resolve().parents[2] / "dist"
+
+
+@pytest.fixture(scope="module")
+def dist() -> Path:
+    if not (DIST / "index.html").exists():
+        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
+    return DIST
+
+
+def test_index_uses_only_relative_urls(dist: Path) -> None:
+    html = (dist / "index.html").read_text()
+    urls = re.findall(r'(?:src|href|config)="([^"]+)"', html)
+    assert urls, "index.html references nothing?"
+    assert all(u.startswith("./") for u in urls), [u for u in urls if not u.startswith("./")]
+    assert "{{" not in html, "a build placeholder was left unfilled"
+
+
+def test_pyscript_uses_our_local_interpreter(dist: Path) -> None:
+    config = json.loads((dist / "pyscript.json").read_text())
+    assert config["interpreter"] == "./pyodide/boot.mjs"
+    assert config["packages_cache"] == "passthrough"  # otherwise PyScript routes packages through micropip
+    assert (dist / "pyodide" / "boot.mjs").exists()
+
+
+def test_pyodide_lock_matches_the_shipped_wheels(dist: Path) -> None:
+    lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
+    packages = lock["packages"]
+    assert {"switchboard", "pydantic", "pydantic-core"} <= packages.keys()
+    assert packages["pydantic-core"]["file_name"].endswith("pyemscripten_2026_0_wasm32.whl")
+    for name, entry in packages.items():
+        data = (dist / "pyodide" / entry["file_name"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], name
+        assert set(entry["depends"]) <= packages.keys(), name
+    wheels = {p.name for p in (dist / "pyodide").glob("*.whl")}
+    assert wheels == {e["file_name"] for e in packages.values()}
