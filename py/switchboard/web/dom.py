@@ -10,6 +10,7 @@ import js
 from pyodide.ffi import create_proxy
 
 _listeners: list[Any] = []  # proxies must outlive the page's listeners, so they are never destroyed
+_tasks: set[asyncio.Future[None]] = set()  # the loop keeps only weak references to running tasks
 
 
 def by_id(element_id: str) -> Any:
@@ -25,7 +26,9 @@ def on(node: Any, event: str, handler: Callable[[Any], Awaitable[None] | None]) 
     def dispatch(evt: Any) -> None:
         result = handler(evt)
         if asyncio.iscoroutine(result):
-            asyncio.ensure_future(result)
+            task = asyncio.ensure_future(result)
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
 
     proxy = create_proxy(dispatch)
     _listeners.append(proxy)

@@ -1,0 +1,95 @@
+"""The browser Transport: `fetch` with a streaming body reader and abort on cancel or close.
+
+When fetch rejects with its bare `TypeError`, the browser hides why. A second, header-less `no-cors`
+probe of the same URL tells the two main causes apart: if the server answers it, the server is up and
+CORS rejected the real request (`cors`); if it fails too, the host is unreachable (`network`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import js
+from pyodide.ffi import JsException, to_js
+
+from switchboard.errors import ProviderError
+from switchboard.http import Headers, HttpRequest
+
+_OBJECT = js.Object.fromEntries
+
+
+def _init(request: HttpRequest, signal: Any) -> Any:
+    init: dict[str, Any] = {
+        "method": request.method,
+        "headers": to_js(dict(request.headers), dict_converter=_OBJECT),
+        "signal": signal,
+        "cache": "no-store",
+        "credentials": "omit",  # providers authenticate by key; never send this origin's cookies
+        "referrerPolicy": "no-referrer",
+    }
+    if request.body:
+        init["body"] = to_js(request.body)
+    return to_js(init, dict_converter=_OBJECT)
+
+
+async def _reachable(url: str) -> bool:
+    """True when the host answers a request that CORS cannot block (an opaque no-cors GET)."""
+    probe = to_js({"mode": "no-cors", "credentials": "omit", "cache": "no-store",
+                   "referrerPolicy": "no-referrer"}, dict_converter=_OBJECT)
+    try:
+        async with asyncio.timeout(10):
+            await js.fetch(url, probe)
+    except (JsException, TimeoutError):
+        return False
+    return True
+
+
+class FetchResponse:
+    """An `HttpResponse` over a fetch `Response`; `aclose` aborts the request."""
+
+    def __init__(self, response: Any, controller: Any) -> None:
+        self._response = response
+        self._controller = controller
+        self.status: int = int(response.status)
+        self.headers: Mapping[str, str] = Headers((str(k), str(v)) for k, v in response.headers.entries())
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        body = self._response.body
+        if body is None:
+            return
+        reader = body.getReader()
+        try:
+            while True:
+                chunk = await reader.read()
+                if chunk.done:
+                    return
+                yield chunk.value.to_bytes()
+        except JsException as exc:
+            raise ProviderError("network", f"the connection broke mid-answer ({exc})") from None
+        finally:
+            reader.releaseLock()
+
+    async def aclose(self) -> None:
+        with contextlib.suppress(JsException):
+            self._controller.abort()
+
+
+class FetchTransport:
+    """Sends `HttpRequest` values with the page's `fetch`, adding no header of its own."""
+
+    async def send(self, request: HttpRequest) -> FetchResponse:
+        controller = js.AbortController.new()
+        try:
+            response = await js.fetch(request.url, _init(request, controller.signal))
+        except asyncio.CancelledError:
+            controller.abort()
+            raise
+        except JsException as exc:
+            if await _reachable(request.url):
+                detail = f"the server answered but the browser refused it: {exc}"
+                raise ProviderError("cors", detail) from None
+            raise ProviderError("network", str(exc)) from None
+        return FetchResponse(response, controller)
