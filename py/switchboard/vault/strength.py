@@ -1,0 +1,160 @@
+"""Password strength estimate: simple but honest about what it measures (guessing entropy in bits).
+
+It counts characters by class, gives almost nothing for what guessers try first (common passwords,
+sequences, keyboard runs, repeats, years, a capital first letter with digits or symbols stuck on the
+end), and estimates passphrases by word count. It cannot know whether a phrase is a famous quote.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from switchboard.vault.common_passwords import COMMON_PASSWORDS
+
+LABELS = ("very weak", "weak", "fair", "good", "strong")
+# Score boundaries in bits. With 600,000 PBKDF2 rounds one GPU tries roughly 10^4 passwords a second:
+# 48 bits is about 450 GPU-years on average, 60 bits about two million.
+THRESHOLDS = (28.0, 36.0, 48.0, 60.0)
+# Few people pick words uniformly from a large list; 11 bits per word is a generous middle ground.
+BITS_PER_WORD = 11.0
+SEQUENCE_BITS = 1.0  # a character continuing 'abc', '321', 'qwe' or 'aaa'
+COMMON_WORD_BITS = math.log2(len(COMMON_PASSWORDS))
+YEAR_BITS = 7.0  # ~128 plausible years
+_KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./")
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
+_YEAR = re.compile(r"(19|20)\d\d")
+_WORD_SEP = re.compile(r"[\s\-_.,+]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """Score 0-4 with its word, the bit estimate behind it, and advice."""
+
+    score: int
+    label: str
+    bits: float
+    warning: str | None
+    suggestions: tuple[str, ...]
+
+
+def estimate(password: str) -> Strength:
+    """Estimate how hard password is to guess."""
+    pw = unicodedata.normalize("NFC", password)
+    if not pw:
+        return Strength(0, LABELS[0], 0.0, None, ("Choose a password of at least 12 characters.",))
+    warnings: list[str] = []
+    lowered = pw.lower()
+    if lowered in COMMON_PASSWORDS or lowered.translate(_LEET) in COMMON_PASSWORDS:
+        bits = COMMON_WORD_BITS / 2
+        warnings.append("This is one of the most common passwords.")
+    else:
+        bits = min(_char_bits(pw, warnings), _passphrase_bits(pw))
+    score = sum(bits >= t for t in THRESHOLDS)
+    # Short passwords stay low whatever their mix: that mix is exactly what cracking rules enumerate.
+    score = min(score, 0 if len(pw) < 8 else 2 if len(pw) < 10 else 3 if len(pw) < 12 else 4)
+    suggestions = []
+    if len(pw) < 12:
+        suggestions.append("Use at least 12 characters.")
+    if score < 3:
+        suggestions.append("Length helps most: several random words are strong and easy to remember.")
+    return Strength(
+        score, LABELS[score], round(bits, 1), warnings[0] if warnings else None, tuple(suggestions)
+    )
+
+
+def _char_bits(pw: str, warnings: list[str]) -> float:
+    unit = re.fullmatch(r"(.+?)\1+", pw, flags=re.DOTALL)
+    if unit:
+        warnings.append("Repeating a pattern adds almost nothing.")
+        return _char_bits(unit.group(1), warnings) + math.log2(len(pw) // len(unit.group(1)))
+    core, bits = pw, 0.0
+    suffix = re.search(r"[\W\d_]+$", core)
+    if suffix and suffix.start() > 0:
+        tail = suffix.group()
+        bits += _suffix_bits(tail, warnings)
+        core = core[: suffix.start()]
+    if len(core) > 1 and core[0].isupper() and not core[1:].isupper():
+        bits += 1.0  # capitalising the first letter is the first rule every cracker applies
+        core = core[0].lower() + core[1:]
+        if suffix and suffix.start() > 0:
+            warnings.append("A capital first letter and digits or symbols at the end are tried first.")
+    return bits + _core_bits(core, warnings)
+
+
+def _core_bits(core: str, warnings: list[str]) -> float:
+    pool = _pool_size(core)
+    per_char = math.log2(pool) if pool > 1 else 1.0
+    lowered = core.lower()
+    deleet = lowered.translate(_LEET)
+    bits, i = 0.0, 0
+    while i < len(core):
+        word = _common_word_at(deleet, i)
+        if word:
+            warnings.append("It contains a common password.")
+            bits += COMMON_WORD_BITS
+            i += len(word)
+            continue
+        if i > 0 and _continues(lowered[i - 1], lowered[i]):
+            warnings.append("Sequences like 'abc', '123', 'qwerty' or 'aaa' are easy to guess.")
+            bits += SEQUENCE_BITS
+        else:
+            bits += per_char
+        i += 1
+    return bits
+
+
+def _suffix_bits(tail: str, warnings: list[str]) -> float:
+    if _YEAR.fullmatch(tail):
+        warnings.append("Years are easy to guess.")
+        return YEAR_BITS
+    bits = 0.0
+    for i, ch in enumerate(tail):
+        if i > 0 and _continues(tail[i - 1], ch):
+            bits += SEQUENCE_BITS
+        else:
+            bits += math.log2(10) if ch.isdigit() else 5.0
+    return bits
+
+
+def _passphrase_bits(pw: str) -> float:
+    words = [w for w in _WORD_SEP.split(pw) if w]
+    if len(words) < 3 or not all(w.isalpha() for w in words):
+        return math.inf
+    return len(words) * BITS_PER_WORD + 2.0  # + a little for the separator and capitalisation choices
+
+
+def _pool_size(s: str) -> int:
+    pool = 0
+    if any(c.islower() and c.isascii() for c in s):
+        pool += 26
+    if any(c.isupper() and c.isascii() for c in s):
+        pool += 26
+    if any(c.isdigit() and c.isascii() for c in s):
+        pool += 10
+    if any(not c.isalnum() and c.isascii() for c in s):
+        pool += 33
+    if any(not c.isascii() for c in s):
+        pool += 100
+    return pool
+
+
+def _continues(prev: str, cur: str) -> bool:
+    """True if cur repeats prev, steps by one from it ('ab', 'ba', '12'), or is its keyboard neighbour."""
+    if abs(ord(cur) - ord(prev)) <= 1:
+        return True
+    return any(
+        prev in row and cur in row and abs(row.index(prev) - row.index(cur)) == 1 for row in _KEYBOARD_ROWS
+    )
+
+
+def _common_word_at(text: str, i: int) -> str | None:
+    # Longest common password (4+ letters) starting here; shorter ones match too much random text.
+    for end in range(min(len(text), i + 16), i + 3, -1):
+        if text[i:end] in COMMON_PASSWORDS:
+            return text[i:end]
+    return None
