@@ -1,0 +1,292 @@
+"""The async service over MockTransport: streaming, timeouts, cancellation, errors, models and key checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+
+import pytest
+
+from switchboard import ChatRequest, Message, ProviderError, collect
+from switchboard.chat import Event, StreamError, TextDelta
+from switchboard.http import HttpRequest, MockResponse, MockTransport
+from switchboard.providers import ModelInfo, get
+from switchboard.service import Timeouts, check_key, complete, list_models, stream_chat
+
+T = TypeVar("T")
+REQUEST = ChatRequest("gpt-x", [Message("user", "hi")])
+SSE = {"content-type": "text/event-stream"}
+FAST = Timeouts(connect=0.2, idle=0.2)
+
+
+def chunk(text: str) -> bytes:
+    payload = {
+        "id": "c",
+        "model": "gpt-x",
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+    }
+    return f"data: {json.dumps(payload)}\n\n".encode()
+
+
+FINISH = b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+
+
+def go(coro: Awaitable[T]) -> T:
+    async def bounded() -> T:
+        async with asyncio.timeout(5):  # no test may hang
+            return await coro
+
+    return asyncio.run(bounded())
+
+
+async def events_of(transport: MockTransport, request: ChatRequest = REQUEST, **kw: Any) -> list[Event]:
+    provider = kw.pop("provider", "openai")
+    return [e async for e in stream_chat(transport, provider, request, "sk-key-0123456789", **kw)]
+
+
+def respond(status: int = 200, headers: dict[str, str] | None = None, body: Any = b"") -> MockTransport:
+    return MockTransport(lambda _r: MockResponse(status, SSE if headers is None else headers, body))
+
+
+def test_streams_events_as_bytes_arrive() -> None:
+    gate = asyncio.Event()
+    seen: list[str] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        yield chunk("Hel")
+        await gate.wait()  # the first event must reach the caller before this opens
+        yield chunk("lo") + FINISH
+
+    async def main() -> list[Event]:
+        transport = respond(body=body())
+        out = []
+        async for event in stream_chat(transport, "openai", REQUEST, "k"):
+            out.append(event)
+            if isinstance(event, TextDelta):
+                seen.append(event.text)
+                gate.set()
+        assert transport.responses[0].closed  # type: ignore[attr-defined]
+        sent = transport.requests[0]
+        assert sent == get("openai").build_request(REQUEST, "k")
+        return out
+
+    got = collect(go(main()))
+    assert seen == ["Hel", "lo"]
+    assert (got.text, got.finish_reason, got.error) == ("Hello", "stop", None)
+
+
+def test_connect_timeout() -> None:
+    async def slow(_r: HttpRequest) -> MockResponse:
+        await asyncio.sleep(30)
+        raise AssertionError("unreachable")
+
+    start = time.monotonic()
+    got = collect(go(events_of(MockTransport(slow), timeouts=FAST)))
+    assert time.monotonic() - start < 2
+    assert got.error is not None and got.error.kind == "timeout"
+    assert "0.2 s" in got.error.message
+
+
+def test_stalled_stream_times_out_and_keeps_text() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield chunk("partial answer")
+        await asyncio.sleep(30)
+        yield FINISH
+
+    transport = respond(body=body())
+    start = time.monotonic()
+    got = collect(go(events_of(transport, timeouts=FAST)))
+    assert time.monotonic() - start < 2
+    assert got.text == "partial answer"
+    assert got.finish_reason == "error"
+    assert got.error is not None and got.error.kind == "timeout"
+    assert "kept" in got.error.message
+    assert transport.responses[0].closed  # type: ignore[attr-defined]
+
+
+def test_idle_timeout_before_the_first_byte() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        await asyncio.sleep(30)
+        yield FINISH
+
+    got = collect(go(events_of(respond(body=body()), timeouts=Timeouts(connect=1, idle=0.1))))
+    assert got.error is not None and got.error.kind == "timeout"
+
+
+def test_no_timeout_when_none() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        await asyncio.sleep(0.05)
+        yield chunk("ok") + FINISH
+
+    got = collect(go(events_of(respond(body=body()), timeouts=Timeouts(connect=None, idle=None))))
+    assert (got.text, got.error) == ("ok", None)
+
+
+def test_cancelling_the_task_closes_the_response() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield chunk("a")
+        await asyncio.sleep(30)
+        yield FINISH
+
+    async def main() -> tuple[list[Event], MockTransport]:
+        transport = respond(body=body())
+        got: list[Event] = []
+        first = asyncio.Event()
+
+        async def consume() -> None:
+            async for event in stream_chat(transport, "openai", REQUEST, "k"):
+                got.append(event)
+                first.set()
+
+        task = asyncio.create_task(consume())
+        await first.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return got, transport
+
+    got, transport = go(main())
+    assert collect(got).text == "a"
+    assert transport.responses[0].closed  # type: ignore[attr-defined]
+
+
+def test_aclose_of_the_generator_closes_the_response() -> None:
+    async def main() -> MockTransport:
+        transport = respond(body=[chunk("a"), chunk("b"), FINISH])
+        stream = stream_chat(transport, "openai", REQUEST, "k")
+        async for _event in stream:
+            break
+        await stream.aclose()  # type: ignore[attr-defined]
+        return transport
+
+    assert go(main()).responses[0].closed  # type: ignore[attr-defined]
+
+
+def test_error_status_becomes_one_stream_error() -> None:
+    body = b'{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}'
+    transport = respond(
+        429, {"content-type": "application/json", "Retry-After": "20"}, [body[:10], body[10:]]
+    )
+    events = go(events_of(transport))
+    assert len(events) == 1 and isinstance(events[0], StreamError)
+    error = events[0].error
+    assert (error.kind, error.status, error.retry_after, error.provider) == (
+        "rate_limit",
+        429,
+        20.0,
+        "openai",
+    )
+
+
+def test_transport_failures_become_network_errors_with_hints() -> None:
+    def refuse(_r: HttpRequest) -> MockResponse:
+        raise OSError("Failed to fetch")
+
+    got = collect(go(events_of(MockTransport(refuse))))
+    assert got.error is not None and got.error.kind == "network"
+    assert "no CORS headers" in got.error.message and "Failed to fetch" in got.error.message
+
+    def bare(_r: HttpRequest) -> MockResponse:
+        raise ProviderError("network", "TypeError: Failed to fetch")
+
+    got = collect(go(events_of(MockTransport(bare), provider="ollama")))
+    assert got.error is not None and got.error.kind == "network" and "OLLAMA_ORIGINS" in got.error.message
+
+    def cors(_r: HttpRequest) -> MockResponse:
+        raise ProviderError("cors", "preflight refused")
+
+    got = collect(go(events_of(MockTransport(cors), provider="gemini")))
+    assert got.error is not None and got.error.kind == "cors" and got.error.provider == "gemini"
+
+
+def test_connection_lost_mid_body_keeps_text() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield chunk("so far")
+        raise ConnectionResetError("reset by peer")
+
+    got = collect(go(events_of(respond(body=body()))))
+    assert got.text == "so far"
+    assert got.error is not None and got.error.kind == "network"
+
+
+def test_non_streaming_request() -> None:
+    answer = {
+        "model": "gpt-x",
+        "choices": [{"index": 0, "message": {"content": "Whole"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    }
+    transport = respond(200, {"content-type": "application/json"}, json.dumps(answer).encode())
+    request = ChatRequest("gpt-x", [Message("user", "hi")], stream=False)
+    got = go(complete(transport, "openai", request, "k"))
+    assert (got.text, got.finish_reason, got.usage.input_tokens, got.usage.output_tokens) == (
+        "Whole",
+        "stop",
+        3,
+        1,
+    )
+    assert transport.requests[0].json()["stream"] is False
+
+
+def test_json_answer_to_a_streaming_request() -> None:
+    answer = {"choices": [{"index": 0, "message": {"content": "Not streamed"}, "finish_reason": "stop"}]}
+    transport = respond(200, {"content-type": "application/json; charset=utf-8"}, json.dumps(answer).encode())
+    got = go(complete(transport, "openai-compatible", REQUEST, "", base_url="http://127.0.0.1:9/v1"))
+    assert (got.text, got.error) == ("Not streamed", None)
+
+
+def test_bad_configuration_is_an_error_event() -> None:
+    got = go(complete(respond(), "openai-compatible", REQUEST, ""))
+    assert got.error is not None and got.error.kind == "bad_request" and "base URL" in got.error.message
+
+
+def test_list_models_and_check_key() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        if request.url.endswith("/models"):
+            return MockResponse(200, {}, b'{"data":[{"id":"b"},{"id":"a"}]}')
+        return MockResponse(
+            401,
+            {},
+            b'{"error":{"message":"Incorrect API key provided: sk-k***789","code":"invalid_api_key"}}',
+        )
+
+    transport = MockTransport(handler)
+    assert go(list_models(transport, "openai", "k")) == [ModelInfo("a"), ModelInfo("b")]
+    go(check_key(transport, "groq", "k"))
+    with pytest.raises(ProviderError) as info:
+        go(check_key(transport, "openrouter", "sk-k-0123456789"))
+    assert info.value.kind == "auth" and "789" not in info.value.message
+    assert all(r.closed for r in transport.responses)  # type: ignore[attr-defined]
+
+
+def test_list_models_timeout() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield b'{"data":'
+        await asyncio.sleep(30)
+        yield b"[]}"
+
+    with pytest.raises(ProviderError) as info:
+        go(list_models(respond(200, {}, body()), "openai", "k", timeout=0.1))
+    assert info.value.kind == "timeout"
+
+
+def test_timeouts_validation_and_header_wait() -> None:
+    with pytest.raises(ValueError):
+        Timeouts(connect=0)
+    with pytest.raises(ValueError):
+        Timeouts(idle=-1)
+    assert Timeouts(10, 60).headers_wait(stream=True) == 10
+    assert Timeouts(10, 60).headers_wait(stream=False) == 60
+    assert Timeouts(None, 60).headers_wait(stream=False) is None
+
+
+def test_mock_transport_accepts_async_handlers_and_records_requests() -> None:
+    async def handler(request: HttpRequest) -> MockResponse:
+        await asyncio.sleep(0)
+        return MockResponse(200, SSE, chunk("x") + FINISH)
+
+    transport = MockTransport(handler)
+    assert collect(go(events_of(transport))).text == "x"
+    assert len(transport.requests) == 1
