@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from switchboard.vault.errors import AuthenticationFailed
 from switchboard.vault.ports import KeyHandle
+from switchboard.vault.service import Vault
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -170,3 +171,14 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
+
+
+def make_vault(
+    store: MemoryStore | None = None,
+    clock: FakeClock | None = None,
+    cipher: CryptographyCipher | None = None,
+    **kwargs: Any,
+) -> Vault:
+    """A Vault over fakes, with the fast KDF setting unless told otherwise."""
+    kwargs.setdefault("iterations", FAST_ITERATIONS)
+    return Vault(cipher or CryptographyCipher(), store or MemoryStore(), clock or FakeClock(), **kwargs)

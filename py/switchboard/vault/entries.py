@@ -33,9 +33,7 @@ class EntryRef:
         if self.kind not in KINDS:
             raise InvalidEntry(f"entry kind must be 'provider' or 'endpoint', not {self.kind!r}")
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
-            raise InvalidEntry(
-                f"{self.kind} id {self.id!r} must be 1-64 characters: a-z, 0-9, '.', '_', '-'"
-            )
+            raise InvalidEntry(f"{self.kind} id {self.id!r} must be 1-64 characters: a-z, 0-9, '.', '_', '-'")
 
     @classmethod
     def provider(cls, provider_id: str) -> EntryRef:

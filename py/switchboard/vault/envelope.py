@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 from switchboard.vault import strictjson
@@ -22,6 +23,7 @@ MIN_ITERATIONS = 1_000  # reading floor; tampering cannot exploit it (see docs/s
 MAX_ITERATIONS = 10_000_000  # ~3 s in a browser: a hostile file must not freeze the tab
 MAX_CT_BYTES = 1 << 20  # a vault record or keys file payload is tiny; refuse absurd inputs early
 
+_B64_CHARS = re.compile(r"[A-Za-z0-9+/]*")
 FIELDS = ("v", "kdf", "iterations", "salt", "iv", "ct")
 
 
@@ -136,7 +138,7 @@ def b64decode_field(name: str, value: object) -> bytes:
     try:
         raw = base64.b64decode(value.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
-        if len(value) % 4:
+        if len(value) % 4 and _B64_CHARS.fullmatch(value):
             # Well-formed base64 text always comes in 4-character groups; a short tail means it was cut.
             raise TruncatedEnvelope(f"field {name!r} is cut off (base64 length {len(value)})") from None
         raise MalformedEnvelope(f"field {name!r} is not valid base64") from None

@@ -44,6 +44,7 @@ from switchboard.vault.ports import Cipher, Clock, KeyHandle, Store
 from switchboard.vault.sealing import derive, new_salt, open_with_key, random_bytes, seal
 
 MIN_PASSWORD_LENGTH = 8
+LOCKED = "the vault is locked"
 # Commits retry when another tab wrote in between; more than a handful means something is looping.
 MAX_COMMIT_ATTEMPTS = 8
 
@@ -92,6 +93,7 @@ class Vault:
         self._session_keys: dict[EntryRef, Credential] = {}
         # Bumped by lock(): an unlock or password change that started before a lock must not undo it.
         self._epoch = 0
+        self._lock_reason = LOCKED
 
     # --- state ------------------------------------------------------------------------------------
 
@@ -150,6 +152,8 @@ class Vault:
         """Lock if the idle time ran out; return True if this call locked. Poll it from a timer."""
         if (self._unlocked is not None or self._session_keys) and self._idle.expired():
             self.lock()
+            minutes = (self._idle.timeout or 0) / 60
+            self._lock_reason = f"the vault locked itself after {minutes:g} minutes idle; unlock again"
             return True
         return False
 
@@ -203,6 +207,7 @@ class Vault:
         self._unlocked = None
         self._session_keys.clear()
         self._epoch += 1
+        self._lock_reason = LOCKED
 
     async def change_password(self, old_password: str, new_password: str) -> None:
         """Re-encrypt everything under new_password; an interruption leaves the old password working."""
@@ -360,10 +365,9 @@ class Vault:
         return key
 
     def _require(self) -> _Unlocked:
-        if self.check_idle():
-            raise VaultLocked("the vault locked itself after being idle; unlock again")
+        self.check_idle()
         if self._unlocked is None:
-            raise VaultLocked("the vault is locked")
+            raise VaultLocked(self._lock_reason)
         return self._unlocked
 
     async def _current(self) -> _Unlocked:

@@ -27,6 +27,14 @@ _KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./"
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 )
+COMMON = "This is one of the most common passwords."
+CONTAINS_COMMON = "It contains a common password."
+REPEAT = "Repeating a pattern adds almost nothing."
+SEQUENCE = "Sequences like 'abc', '123', 'qwerty' or 'aaa' are easy to guess."
+YEAR = "Years are easy to guess."
+DECORATED = "A capital first letter and digits or symbols at the end are tried first."
+FEW_WORDS = "Random words are good; six or more make a strong passphrase."
+_PRIORITY = (COMMON, CONTAINS_COMMON, REPEAT, SEQUENCE, YEAR, DECORATED, FEW_WORDS)
 _YEAR = re.compile(r"(19|20)\d\d")
 _WORD_SEP = re.compile(r"[\s\-_.,+]+")
 
@@ -47,13 +55,17 @@ def estimate(password: str) -> Strength:
     pw = unicodedata.normalize("NFC", password)
     if not pw:
         return Strength(0, LABELS[0], 0.0, None, ("Choose a password of at least 12 characters.",))
-    warnings: list[str] = []
+    warnings: set[str] = set()
     lowered = pw.lower()
     if lowered in COMMON_PASSWORDS or lowered.translate(_LEET) in COMMON_PASSWORDS:
         bits = COMMON_WORD_BITS / 2
-        warnings.append("This is one of the most common passwords.")
+        warnings.add(COMMON)
     else:
-        bits = min(_char_bits(pw, warnings), _passphrase_bits(pw))
+        bits = _char_bits(pw, warnings)
+        phrase = _passphrase_bits(pw)
+        if phrase < bits:
+            # Judged as a passphrase: character-level remarks no longer describe the estimate.
+            bits, warnings = phrase, ({FEW_WORDS} if phrase < THRESHOLDS[-1] else set())
     score = sum(bits >= t for t in THRESHOLDS)
     # Short passwords stay low whatever their mix: that mix is exactly what cracking rules enumerate.
     score = min(score, 0 if len(pw) < 8 else 2 if len(pw) < 10 else 3 if len(pw) < 12 else 4)
@@ -62,15 +74,14 @@ def estimate(password: str) -> Strength:
         suggestions.append("Use at least 12 characters.")
     if score < 3:
         suggestions.append("Length helps most: several random words are strong and easy to remember.")
-    return Strength(
-        score, LABELS[score], round(bits, 1), warnings[0] if warnings else None, tuple(suggestions)
-    )
+    warning = next((w for w in _PRIORITY if w in warnings), None)
+    return Strength(score, LABELS[score], round(bits, 1), warning, tuple(suggestions))
 
 
-def _char_bits(pw: str, warnings: list[str]) -> float:
+def _char_bits(pw: str, warnings: set[str]) -> float:
     unit = re.fullmatch(r"(.+?)\1+", pw, flags=re.DOTALL)
     if unit:
-        warnings.append("Repeating a pattern adds almost nothing.")
+        warnings.add(REPEAT)
         return _char_bits(unit.group(1), warnings) + math.log2(len(pw) // len(unit.group(1)))
     core, bits = pw, 0.0
     suffix = re.search(r"[\W\d_]+$", core)
@@ -82,25 +93,25 @@ def _char_bits(pw: str, warnings: list[str]) -> float:
         bits += 1.0  # capitalising the first letter is the first rule every cracker applies
         core = core[0].lower() + core[1:]
         if suffix and suffix.start() > 0:
-            warnings.append("A capital first letter and digits or symbols at the end are tried first.")
+            warnings.add(DECORATED)
     return bits + _core_bits(core, warnings)
 
 
-def _core_bits(core: str, warnings: list[str]) -> float:
+def _core_bits(core: str, warnings: set[str]) -> float:
     pool = _pool_size(core)
     per_char = math.log2(pool) if pool > 1 else 1.0
     lowered = core.lower()
     deleet = lowered.translate(_LEET)
     bits, i = 0.0, 0
     while i < len(core):
-        word = _common_word_at(deleet, i)
+        word = _common_word_at(lowered, i) or _common_word_at(deleet, i)
         if word:
-            warnings.append("It contains a common password.")
+            warnings.add(CONTAINS_COMMON)
             bits += COMMON_WORD_BITS
             i += len(word)
             continue
-        if i > 0 and _continues(lowered[i - 1], lowered[i]):
-            warnings.append("Sequences like 'abc', '123', 'qwerty' or 'aaa' are easy to guess.")
+        if _in_run(lowered, i):
+            warnings.add(SEQUENCE)
             bits += SEQUENCE_BITS
         else:
             bits += per_char
@@ -108,13 +119,13 @@ def _core_bits(core: str, warnings: list[str]) -> float:
     return bits
 
 
-def _suffix_bits(tail: str, warnings: list[str]) -> float:
+def _suffix_bits(tail: str, warnings: set[str]) -> float:
     if _YEAR.fullmatch(tail):
-        warnings.append("Years are easy to guess.")
+        warnings.add(YEAR)
         return YEAR_BITS
     bits = 0.0
     for i, ch in enumerate(tail):
-        if i > 0 and _continues(tail[i - 1], ch):
+        if _in_run(tail, i):
             bits += SEQUENCE_BITS
         else:
             bits += math.log2(10) if ch.isdigit() else 5.0
@@ -141,6 +152,11 @@ def _pool_size(s: str) -> int:
     if any(not c.isascii() for c in s):
         pool += 100
     return pool
+
+
+def _in_run(s: str, i: int) -> bool:
+    """True if s[i] is the third or later character of a run ('abc', '321', 'qwe', 'aaa')."""
+    return i >= 2 and _continues(s[i - 2], s[i - 1]) and _continues(s[i - 1], s[i])
 
 
 def _continues(prev: str, cur: str) -> bool:

@@ -1,0 +1,193 @@
+"""Export and import of keys files: round trip, and a precise error with no change for every bad file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from switchboard.vault import keysfile
+from switchboard.vault.entries import EntryRef
+from switchboard.vault.errors import (
+    KeysFileError,
+    NotAKeysFile,
+    TamperedKeysFile,
+    TruncatedKeysFile,
+    UnsupportedKeysFile,
+    VaultLocked,
+    WeakPassword,
+    WrongPassphrase,
+)
+from switchboard.vault.service import Vault
+from tests.fakes import FAST_ITERATIONS, CryptographyCipher, MemoryStore, async_test, make_vault, run
+
+PW, PASSPHRASE = "master password one", "export passphrase two"
+OPENAI, LOCAL = EntryRef.provider("openai"), EntryRef.endpoint("local-llm")
+
+
+async def exported() -> bytes:
+    vault = make_vault()
+    await vault.create(PW)
+    await vault.set_provider_key("openai", "sk-proj-exported-00000000001")
+    await vault.set_endpoint_key("local-llm", "http://localhost:8080/v1", "endpoint-key-00000000000002")
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    return await vault.export_keys(PASSPHRASE)
+
+
+FILE = run(exported())
+
+
+async def target() -> tuple[MemoryStore, Vault]:
+    store = MemoryStore()
+    vault = make_vault(store)
+    await vault.create("another master password")
+    await vault.set_provider_key("openai", "sk-proj-existing-0000000000")
+    await vault.set_provider_key("mistral", "mistral-existing-00000000000")
+    return store, vault
+
+
+def test_file_layout() -> None:
+    doc = json.loads(FILE)
+    assert list(doc) == ["format", "version", "check", "keys"]
+    assert (doc["format"], doc["version"]) == ("switchboard-keys", 1)
+    assert FILE.startswith(b'{"format":"switchboard-keys","version":1,') and FILE.endswith(b"}\n")
+    assert doc["check"]["salt"] == doc["keys"]["salt"] and doc["check"]["iv"] != doc["keys"]["iv"]
+
+
+@async_test
+async def test_round_trip_into_another_vault_replaces_same_entries_only() -> None:
+    _, vault = await target()
+    refs = await vault.import_keys(FILE, PASSPHRASE)
+    assert sorted(refs) == [LOCAL, OPENAI]  # the session-only groq key was not exported
+    assert await vault.get_key(OPENAI) == "sk-proj-exported-00000000001"
+    assert (await vault.get_credential(LOCAL)).base_url == "http://localhost:8080/v1"
+    assert await vault.get_key(EntryRef.provider("mistral")) == "mistral-existing-00000000000"
+    assert len(await vault.entries()) == 3
+
+
+@async_test
+async def test_export_needs_unlock_and_a_real_passphrase() -> None:
+    vault = make_vault()
+    await vault.create(PW)
+    with pytest.raises(WeakPassword):
+        await vault.export_keys("short")
+    vault.lock()
+    with pytest.raises(VaultLocked):
+        await vault.export_keys(PASSPHRASE)
+    with pytest.raises(VaultLocked):
+        await vault.import_keys(FILE, PASSPHRASE)
+
+
+def replace_in(doc_bytes: bytes, path: tuple[str, ...], value: object) -> bytes:
+    doc = json.loads(doc_bytes)
+    node = doc
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def flip_b64(text: str, at: int = 5) -> str:
+    return text[:at] + ("A" if text[at] != "A" else "B") + text[at + 1 :]
+
+
+DOC = json.loads(FILE)
+BAD_FILES = {
+    "wrong-passphrase": (FILE, WrongPassphrase),
+    "empty": (b"", NotAKeysFile),
+    "binary": (bytes(range(256)), NotAKeysFile),
+    "json-array": (b"[1,2,3]", NotAKeysFile),
+    "other-json": (b'{"hello":"world"}', NotAKeysFile),
+    "a-bare-envelope": (json.dumps(DOC["keys"]).encode(), NotAKeysFile),
+    "too-large": (b" " * (keysfile.MAX_FILE_BYTES + 1), NotAKeysFile),
+    "half": (FILE[: len(FILE) // 2], TruncatedKeysFile),
+    "newer-version": (replace_in(FILE, ("version",), 2), UnsupportedKeysFile),
+    "newer-envelope": (replace_in(FILE, ("keys", "v"), 2), UnsupportedKeysFile),
+    "version-text": (replace_in(FILE, ("version",), "1"), TamperedKeysFile),
+    "extra-field": (replace_in(FILE, ("note",), "hi"), TamperedKeysFile),
+    "keys-ct-flipped": (replace_in(FILE, ("keys", "ct"), flip_b64(DOC["keys"]["ct"])), TamperedKeysFile),
+    "keys-iv-flipped": (replace_in(FILE, ("keys", "iv"), flip_b64(DOC["keys"]["iv"])), TamperedKeysFile),
+    "keys-ct-shortened": (replace_in(FILE, ("keys", "ct"), DOC["keys"]["ct"][:-8]), TamperedKeysFile),
+    "keys-bad-base64": (replace_in(FILE, ("keys", "ct"), "!!" + DOC["keys"]["ct"][2:]), TamperedKeysFile),
+    "parts-salt-differ": (replace_in(FILE, ("keys", "salt"), "A" * 22 + "=="), TamperedKeysFile),
+    "parts-same-iv": (replace_in(FILE, ("keys", "iv"), DOC["check"]["iv"]), TamperedKeysFile),
+    "iterations-changed": (
+        replace_in(replace_in(FILE, ("keys", "iterations"), 2000), ("check", "iterations"), 2000),
+        WrongPassphrase,  # a different KDF cost derives a different key: indistinguishable from a typo
+    ),
+    "garbled-json": (FILE.replace(b'"check":', b'"check"', 1), TamperedKeysFile),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+@async_test
+async def test_bad_files_give_precise_errors_and_change_nothing(case: str) -> None:
+    data, error = BAD_FILES[case]
+    store, vault = await target()
+    snapshot = dict(store.data)
+    passphrase = "not the passphrase" if case == "wrong-passphrase" else PASSPHRASE
+    with pytest.raises(error):
+        await vault.import_keys(data, passphrase)
+    assert store.data == snapshot
+
+
+def test_every_truncation_is_reported() -> None:
+    marker = len('{"format":"switchboard-keys"')
+    for cut in range(marker, len(FILE) - 1):
+        with pytest.raises(TruncatedKeysFile):
+            keysfile.parse_keys_file(FILE[:cut])
+    for cut in range(0, marker):
+        with pytest.raises((NotAKeysFile, TruncatedKeysFile)):
+            keysfile.parse_keys_file(FILE[:cut])
+    keysfile.parse_keys_file(FILE[:-1])  # only the final newline gone: still a whole file
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.data())
+def test_random_damage_never_imports_and_only_raises_keys_file_errors(data: st.DataObject) -> None:
+    raw = bytearray(FILE)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(raw) - 2))  # leave the trailing newline: removing it is harmless
+        raw[i] = data.draw(st.integers(0, 255).filter(lambda b, old=raw[i]: b != old))
+    with pytest.raises(KeysFileError):
+        run(keysfile.read_keys_file(CryptographyCipher(), bytes(raw), PASSPHRASE))
+
+
+@async_test
+async def test_import_rejects_authenticated_but_invalid_content() -> None:
+    cipher = CryptographyCipher()
+    from switchboard.vault.aad import KEYS_FILE, KEYS_FILE_CHECK, aad
+    from switchboard.vault.sealing import derive, new_salt, seal
+
+    salt = await new_salt(cipher)
+    key = await derive(cipher, PASSPHRASE, salt, FAST_ITERATIONS)
+
+    async def file_with(payload: bytes) -> bytes:
+        check = await seal(
+            cipher,
+            key,
+            salt=salt,
+            iterations=FAST_ITERATIONS,
+            plaintext=keysfile.CHECK_PLAINTEXT,
+            aad=aad(KEYS_FILE_CHECK),
+        )
+        keys = await seal(
+            cipher, key, salt=salt, iterations=FAST_ITERATIONS, plaintext=payload, aad=aad(KEYS_FILE)
+        )
+        doc = {"format": "switchboard-keys", "version": 1, "check": check.to_dict(), "keys": keys.to_dict()}
+        return json.dumps(doc).encode()
+
+    entry = {"v": 1, "kind": "provider", "id": "openai", "key": "sk-0000000000000000"}
+    for payload, words in (
+        (b"not json", "not valid"),
+        (b'{"entries":{}}', "not a list"),
+        (json.dumps({"entries": [entry, entry]}).encode(), "twice"),
+        (json.dumps({"entries": [{**entry, "key": "has space"}]}).encode(), "entry 1"),
+        (json.dumps({"entries": [{**entry, "kind": "endpoint"}]}).encode(), "entry 1"),
+    ):
+        with pytest.raises(TamperedKeysFile, match=words):
+            await keysfile.read_keys_file(cipher, await file_with(payload), PASSPHRASE)
+    ok = json.dumps({"entries": [entry]}).encode()
+    assert len(await keysfile.read_keys_file(cipher, await file_with(ok), PASSPHRASE)) == 1

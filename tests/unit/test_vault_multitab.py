@@ -1,0 +1,140 @@
+"""Several tabs over one store: per-record writes, no lost updates, stale tabs detect a changed vault."""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.vault import layout
+from switchboard.vault.entries import EntryRef
+from switchboard.vault.errors import VaultChanged, VaultLocked, WrongPassword
+from switchboard.vault.service import Vault
+from tests.fakes import FakeClock, MemoryStore, async_test, make_vault
+
+PW, NEW = "shared master password", "a newer master password"
+OPENAI, ANTHROPIC, GROQ = (
+    EntryRef.provider("openai"),
+    EntryRef.provider("anthropic"),
+    EntryRef.provider("groq"),
+)
+
+
+async def two_tabs() -> tuple[MemoryStore, Vault, Vault]:
+    store, clock = MemoryStore(), FakeClock()
+    a, b = make_vault(store, clock), make_vault(store, clock)
+    await a.create(PW)
+    await b.unlock(PW)
+    return store, a, b
+
+
+@async_test
+async def test_tabs_write_their_own_records_without_clobbering() -> None:
+    _, a, b = await two_tabs()
+    await a.set_provider_key("openai", "sk-from-tab-a-000000000000")
+    await b.set_provider_key("anthropic", "sk-from-tab-b-000000000000")  # b's cached meta was stale
+    for tab in (a, b):
+        assert [i.ref for i in await tab.entries()] == [ANTHROPIC, OPENAI]
+
+
+@async_test
+async def test_write_racing_another_tabs_write_retries() -> None:
+    store, a, b = await two_tabs()
+
+    async def other_tab() -> None:
+        await b.set_provider_key("anthropic", "sk-from-tab-b-000000000000")
+
+    store.before_commit = other_tab  # b commits between a's read and a's commit
+    await a.set_provider_key("openai", "sk-from-tab-a-000000000000")
+    assert await a.get_key(ANTHROPIC) == "sk-from-tab-b-000000000000"
+    assert await b.get_key(OPENAI) == "sk-from-tab-a-000000000000"
+
+
+@async_test
+async def test_password_change_in_one_tab_locks_the_other() -> None:
+    _, a, b = await two_tabs()
+    await a.set_provider_key("openai", "sk-openai-00000000000000aa")
+    assert b.generation == await b.stored_generation()
+    await a.change_password(PW, NEW)
+    assert b.generation != await b.stored_generation()  # what a BroadcastChannel message would prompt
+    with pytest.raises(VaultChanged, match="password was changed in another tab"):
+        await b.get_key(OPENAI)
+    assert not b.is_unlocked
+    with pytest.raises(WrongPassword):
+        await b.unlock(PW)
+    await b.unlock(NEW)
+    assert await b.get_key(OPENAI) == "sk-openai-00000000000000aa"
+
+
+@async_test
+async def test_refresh_reports_and_locks() -> None:
+    _, a, b = await two_tabs()
+    assert await b.refresh()
+    await a.set_provider_key("openai", "sk-openai-00000000000000aa")
+    assert await b.refresh()  # a new record is not a new vault
+    await a.change_password(PW, NEW)
+    assert not await b.refresh() and not b.is_unlocked
+
+
+@async_test
+async def test_stale_tab_cannot_write_into_an_old_generation() -> None:
+    store, a, b = await two_tabs()
+    await a.change_password(PW, NEW)
+    with pytest.raises(VaultChanged):
+        await b.set_provider_key("openai", "sk-written-by-stale-tab-00")
+    assert all(k == "meta" or k.startswith(f"g/{a.generation}/") for k in store.data)
+
+
+@async_test
+async def test_write_during_a_password_change_is_carried_over() -> None:
+    store, a, b = await two_tabs()
+    await a.set_provider_key("openai", "sk-openai-00000000000000aa")
+
+    async def other_tab() -> None:
+        await b.set_provider_key("groq", "gsk-written-mid-change-000")
+
+    store.before_commit = other_tab  # b writes after a read the records, before a commits
+    await a.change_password(PW, NEW)
+    await b.unlock(NEW)
+    assert await b.get_key(GROQ) == "gsk-written-mid-change-000"
+    assert await a.get_key(OPENAI) == "sk-openai-00000000000000aa"
+
+
+@async_test
+async def test_concurrent_password_changes_leave_one_consistent_vault() -> None:
+    store, a, b = await two_tabs()
+    await a.set_provider_key("openai", "sk-openai-00000000000000aa")
+
+    async def other_tab() -> None:
+        await b.change_password(PW, "password chosen in tab b")
+
+    store.before_commit = other_tab
+    with pytest.raises(VaultChanged, match="changed in another tab"):
+        await a.change_password(PW, NEW)
+    assert not a.is_unlocked
+    fresh = make_vault(MemoryStore(store.data))
+    with pytest.raises(WrongPassword):
+        await fresh.unlock(NEW)
+    await fresh.unlock("password chosen in tab b")
+    assert await fresh.get_key(OPENAI) == "sk-openai-00000000000000aa"
+    generation = layout.Meta.from_json(store.data["meta"]).generation
+    assert all(k == "meta" or k.startswith(f"g/{generation}/") for k in store.data)
+
+
+@async_test
+async def test_forget_in_one_tab() -> None:
+    store, a, b = await two_tabs()
+    await a.set_provider_key("openai", "sk-openai-00000000000000aa")
+    await a.forget()
+    with pytest.raises(VaultChanged, match="removed in another tab"):
+        await b.entries()
+    assert not b.is_unlocked and store.data == {}
+
+
+@async_test
+async def test_lock_is_per_tab_and_session_keys_are_private() -> None:
+    _, a, b = await two_tabs()
+    await a.set_provider_key("openai", "sk-session-in-a-0000000000", session=True)
+    a.lock()
+    assert b.is_unlocked
+    assert await b.entries() == []
+    with pytest.raises(VaultLocked):
+        await a.entries()
