@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
@@ -229,7 +229,3 @@ def completion_events(completion: Completion) -> list[Event]:
         events.append(StreamError(completion.error))
     return events
 
-
-def with_error(completion: Completion, error: ProviderError) -> Completion:
-    """The same completion, failed with ``error``."""
-    return replace(completion, error=error, finish_reason="error")

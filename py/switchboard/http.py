@@ -114,7 +114,6 @@ class MockResponse:
         self._headers = Headers(headers or {})
         self._body = body
         self.closed = False
-        self.read_started = False
 
     @property
     def status(self) -> int:
@@ -125,7 +124,6 @@ class MockResponse:
         return self._headers
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        self.read_started = True
         body = self._body
         if isinstance(body, bytes | bytearray):
             if body:
@@ -146,7 +144,7 @@ class MockResponse:
         self.closed = True
 
 
-Handler = Callable[[HttpRequest], "MockResponse | HttpResponse | Awaitable[MockResponse | HttpResponse]"]
+Handler = Callable[[HttpRequest], "HttpResponse | Awaitable[HttpResponse]"]
 
 
 class MockTransport:

@@ -138,7 +138,8 @@ def load(name: str) -> dict[str, Any]:
 
 
 def body_of(rec: dict[str, Any]) -> bytes:
-    return rec["response"]["body"].encode("utf-8")
+    text: str = rec["response"]["body"]
+    return text.encode("utf-8")
 
 
 def is_stream(rec: dict[str, Any]) -> bool:

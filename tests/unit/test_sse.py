@@ -27,7 +27,9 @@ def bytewise(data: bytes) -> list[bytes]:
 def reference(text: str) -> list[ServerSentEvent]:
     """The spec's algorithm on the whole text at once, written for clarity, not speed."""
     text = text.removeprefix("\ufeff")
-    events, data, event, last_id, retry = [], [], "", None, None
+    events: list[ServerSentEvent] = []
+    data: list[str] = []
+    event, last_id, retry = "", None, None
     for line in [*re.split(r"\r\n|\r|\n", text), ""]:
         if line == "":
             if data:
