@@ -39,6 +39,7 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
 ErrorKind = Literal[
@@ -234,22 +235,14 @@ def _details_message(detail: object) -> str | None:
     return _first_str(detail)
 
 
+@dataclass(slots=True)
 class ErrorInfo:
     """What an error body says, in the shape every provider is reduced to."""
 
-    __slots__ = ("codes", "message", "retry_after", "status")
-
-    def __init__(
-        self,
-        message: str | None = None,
-        codes: Iterable[str] = (),
-        retry_after: float | None = None,
-        status: int | None = None,
-    ) -> None:
-        self.message = message
-        self.codes = list(codes)
-        self.retry_after = retry_after
-        self.status = status
+    message: str | None = None
+    codes: list[str] = field(default_factory=list)
+    retry_after: float | None = None
+    status: int | None = None
 
 
 def read_error(obj: Any) -> ErrorInfo | None:
@@ -394,6 +387,7 @@ def classify(status: int | None, codes: Iterable[str] = (), message: str | None 
     for code in codes:
         kind = _CODE_KINDS.get(code.lower())
         if kind is not None:
+            # A 5xx that calls itself "invalid request" is still the server's fault.
             if status is not None and status >= 500 and kind == "bad_request":
                 break
             return kind
@@ -417,6 +411,11 @@ _LEADS: Final[dict[str, str]] = {
     "timeout": "{p} did not answer in time.",
     "invalid_response": "{p} sent a response Switchboard could not read.",
 }
+
+
+def transport_error(kind: Literal["network", "cors", "timeout"], detail: str) -> ProviderError:
+    """What a Transport raises when no answer came; the service adds the provider's name and hints."""
+    return ProviderError(kind, detail, detail=detail)
 
 
 def make_error(

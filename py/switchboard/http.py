@@ -48,8 +48,12 @@ class HttpRequest:
 
     method: str
     url: str
-    headers: Headers = field(default_factory=Headers)
+    headers: Mapping[str, str] = field(default_factory=Headers)
     body: bytes = b""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.headers, Headers):
+            object.__setattr__(self, "headers", Headers(self.headers))
 
     def json(self) -> Any:
         """The body parsed as JSON (tests and debugging)."""
@@ -90,12 +94,16 @@ class Transport(Protocol):
     ``await transport.send(request)`` sends ``request`` (method, url, headers, body exactly as given: add
     no header of your own, since any header outside a provider's CORS allow-list breaks the call) and
     returns an ``HttpResponse`` as soon as the status line and headers are in; the body is NOT read yet.
-    Any status (401, 500, ...) is returned, not raised. Raise ``ProviderError(kind="network")`` when
-    the request never got an answer (fetch's ``TypeError: Failed to fetch``: offline, DNS, TLS, CORS,
-    CSP), ``kind="cors"`` when the cause is known to be CORS, ``kind="timeout"`` for the transport's own
-    time limits; any other ``Exception`` is taken as ``network``. The service enforces the connect and
-    idle timeouts itself by cancelling the awaiting task, so ``send`` and body reads must be cancellable
-    (abort the fetch when cancelled). See ``errors`` for the exception tree.
+    Any status (401, 500, ...) is returned, not raised.
+
+    Raise ``errors.transport_error("network", detail)`` when the request never got an answer (fetch's
+    ``TypeError: Failed to fetch``: offline, DNS, TLS, CORS, CSP), ``"cors"`` when the cause is known
+    to be CORS, ``"timeout"`` for the transport's own time limits; any other ``Exception`` is taken as
+    ``network``. The service adds the provider's name and likely causes to the message.
+
+    The service enforces the connect and idle timeouts itself by cancelling the awaiting task, so
+    ``send`` and body reads must be cancellable (abort the fetch when cancelled). Never retry inside the
+    transport: retries and fallbacks belong to the caller. See ``errors`` for the exception tree.
     """
 
     async def send(self, request: HttpRequest) -> HttpResponse: ...

@@ -12,7 +12,8 @@ import pytest
 
 from switchboard import ChatRequest, Message, ProviderError, collect
 from switchboard.chat import Event, StreamError, TextDelta
-from switchboard.http import HttpRequest, MockResponse, MockTransport
+from switchboard.errors import transport_error
+from switchboard.http import Headers, HttpRequest, MockResponse, MockTransport
 from switchboard.providers import ModelInfo, get
 from switchboard.service import Timeouts, check_key, complete, list_models, stream_chat
 
@@ -190,7 +191,7 @@ def test_transport_failures_become_network_errors_with_hints() -> None:
     assert "no CORS headers" in got.error.message and "Failed to fetch" in got.error.message
 
     def bare(_r: HttpRequest) -> MockResponse:
-        raise ProviderError("network", "TypeError: Failed to fetch")
+        raise transport_error("network", "TypeError: Failed to fetch")
 
     got = collect(go(events_of(MockTransport(bare), provider="ollama")))
     assert got.error is not None and got.error.kind == "network" and "OLLAMA_ORIGINS" in got.error.message
@@ -290,3 +291,11 @@ def test_mock_transport_accepts_async_handlers_and_records_requests() -> None:
     transport = MockTransport(handler)
     assert collect(go(events_of(transport))).text == "x"
     assert len(transport.requests) == 1
+
+
+def test_http_request_takes_any_mapping_of_headers() -> None:
+    request = HttpRequest("GET", "https://x.test/", {"X-Api-Key": "k"})
+    assert isinstance(request.headers, Headers)
+    assert request.headers["x-api-key"] == request.headers["X-API-KEY"] == "k"
+    assert list(request.headers) == ["x-api-key"]
+    assert request.json() is None
