@@ -15,6 +15,8 @@ from ..http import Headers, HttpRequest
 from ..ndjson import NDJSONDecoder
 from ..sse import SSEDecoder
 
+# What untrusted JSON of an unexpected shape raises in the readers below: an invalid_response, not a crash.
+_SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 GENERIC_NETWORK_HINTS: tuple[str, ...] = (
     "you are offline or the connection dropped",
     "a browser extension, firewall or proxy blocked the request",
@@ -178,7 +180,7 @@ class Provider(ABC):
         obj = self.load_body(status, headers, body, api_key)
         try:
             return self.completion_from_json(obj)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        except _SHAPE_ERRORS as exc:
             raise self.error("invalid_response", f"unexpected answer shape ({type(exc).__name__})") from None
 
     def parse_models_response(
@@ -188,7 +190,7 @@ class Provider(ABC):
         obj = self.load_body(status, headers, body, api_key)
         try:
             models = self.parse_models(obj)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        except _SHAPE_ERRORS as exc:
             raise self.error("invalid_response", f"unexpected models list ({type(exc).__name__})") from None
         return sorted(models, key=lambda m: m.id)
 
@@ -273,8 +275,6 @@ class Provider(ABC):
 
 # -------------------------------------------------------------------------------------- stream decoding
 
-_SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
-
 
 class StreamDecoder(ABC):
     """Frames a body (SSE or NDJSON) into payloads and hands each to ``on_payload``.
@@ -291,7 +291,7 @@ class StreamDecoder(ABC):
         self._started = False
         self._finish: tuple[FinishReason | None, str | None] | None = None
         self._sse = SSEDecoder() if provider.framing == "sse" else None
-        self._lines = NDJSONDecoder() if provider.framing == "ndjson" else None
+        self._lines = NDJSONDecoder()
 
     @abstractmethod
     def on_payload(self, event: str, data: str, out: list[Event]) -> None:
@@ -299,28 +299,27 @@ class StreamDecoder(ABC):
 
     def feed(self, chunk: bytes) -> list[Event]:
         """Events completed by this chunk."""
-        if self.failed:
-            return []
-        if self._sse is not None:
-            return self._run([(e.event, e.data) for e in self._sse.feed(chunk)])
-        assert self._lines is not None
-        return self._run([("message", line) for line in self._lines.feed(chunk)])
+        return [] if self.failed else self._run(self._frames(chunk))
 
     def close(self) -> list[Event]:
         """Events left at the end of the body, plus an error when the answer was cut off."""
         if self.failed:
             return []
-        if self._sse is not None:
-            out = self._run([(e.event, e.data) for e in self._sse.close()])
-        else:
-            assert self._lines is not None
-            out = self._run([("message", line) for line in self._lines.close()])
+        out = self._run(self._frames(None))
         if not self.done and not self.failed:
             self.fail(
                 self.provider.error("invalid_response", "the stream ended before the answer was complete"),
                 out,
             )
         return out
+
+    def _frames(self, chunk: bytes | None) -> list[tuple[str, str]]:
+        """(event name, payload) pairs completed by ``chunk``, or left at the end when it is None."""
+        if self._sse is not None:
+            events = self._sse.close() if chunk is None else self._sse.feed(chunk)
+            return [(e.event, e.data) for e in events]
+        lines = self._lines.close() if chunk is None else self._lines.feed(chunk)
+        return [("message", line) for line in lines]
 
     def _run(self, payloads: list[tuple[str, str]]) -> list[Event]:
         out: list[Event] = []
@@ -351,12 +350,7 @@ class StreamDecoder(ABC):
         """Emit ``Started`` once, with the first model / id the stream names."""
         if not self._started:
             self._started = True
-            out.append(
-                Started(
-                    as_str(model),
-                    as_str(response_id),
-                )
-            )
+            out.append(Started(as_str(model), as_str(response_id)))
 
     def finish(self, reason: FinishReason | None, native: object, out: list[Event]) -> None:
         """Emit ``Finish`` unless the same one was just given (OpenRouter repeats it); the answer is whole."""
