@@ -78,8 +78,10 @@ class Anthropic(Protocol):
             "input_tokens": reply.input_tokens if reply else 0,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
+            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
             "output_tokens": reply.output_tokens if reply else 0,
             "service_tier": "standard",
+            "inference_geo": "not_available",
         }
         return {
             "id": f"msg_mock{call.seq:06d}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .base import Call, ChatInfo, Protocol, Response, json_response, ndjson, route
+from .base import Call, ChatInfo, Protocol, Response, json_response, ndjson, retry_seconds, route
 from .proto_openai import Compatible
 from .text import Reply, content_text
 
@@ -114,7 +114,8 @@ class Ollama(Protocol):
         }.get(kind, (400, message))
         if kind == "not_found":  # Ollama's router answers unknown paths in plain text
             return Response(status=404, body=text.encode(), content_type="text/plain")
-        return json_response(status, {"error": text})
+        headers = {"Retry-After": retry_seconds(retry_after)} if kind == "rate_limit" else None
+        return json_response(status, {"error": text}, headers)
 
     def tags(self, call: Call) -> Response:
         models = [

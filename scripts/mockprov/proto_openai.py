@@ -43,6 +43,8 @@ class OpenAIChat(Protocol):
     service_tier: str | None = "default"
     fingerprint: str | None = "fp_mock"
     logprobs = True  # OpenAI writes "logprobs": null in every choice; Mistral omits it
+    null_finish = True  # "finish_reason": null on chunks still generating (xAI leaves it out)
+    null_usage = True  # with include_usage, "usage": null on every chunk but the last (Groq, xAI: absent)
     obfuscation = True  # OpenAI pads chunks with an "obfuscation" string (seen in recordings)
     usage_always = False  # True: usage on the finishing chunk even without include_usage
     cors_on_auth_error = False  # OpenAI's 401 carries no CORS headers: browsers see a network error
@@ -115,7 +117,8 @@ class OpenAIChat(Protocol):
         out: dict[str, Any] = {"index": 0, "delta": delta}
         if self.logprobs:
             out["logprobs"] = None
-        out["finish_reason"] = finish
+        if finish is not None or self.null_finish:
+            out["finish_reason"] = finish
         return out
 
     def decorate(self, call: Call, chunk: dict[str, Any], i: int, kind: str, reply: Reply) -> dict[str, Any]:
@@ -136,7 +139,7 @@ class OpenAIChat(Protocol):
         for i, (delta, finish, kind) in enumerate(deltas):
             chunk = self.envelope(call, info, "chat.completion.chunk")
             chunk["choices"] = [self.choice(delta, finish)]
-            if include_usage:
+            if include_usage and self.null_usage:
                 chunk["usage"] = None
             if kind == "finish" and self.usage_always:
                 chunk["usage"] = self.usage(call, reply)
@@ -241,7 +244,7 @@ class OpenAIChat(Protocol):
 class Compatible(OpenAIChat):
     """A generic OpenAI-compatible server (LM Studio, vLLM, llama.cpp...): lenient, key optional."""
 
-    name = "compat"
+    name = "openai-compatible"
     models = ("local-model",)
     owner = "organization_owner"
     service_tier = None
@@ -261,6 +264,7 @@ class Groq(OpenAIChat):
     id_prefix = "chatcmpl-groq-mock"
     service_tier = None  # Groq says "on_demand", outside the OpenAI SDK's enum: left out to stay strict
     obfuscation = False
+    null_usage = False
     cors_on_auth_error = True
 
     def usage(self, call: Call, reply: Reply) -> dict[str, Any]:
@@ -419,6 +423,7 @@ class OpenRouter(OpenAIChat):
     id_prefix = "gen-mock-"
     service_tier = None
     fingerprint = None
+    logprobs = False
     obfuscation = False
     usage_always = True  # OpenRouter always sends usage (with cost) in the last message
     cors_on_auth_error = True
@@ -599,6 +604,9 @@ class XAI(OpenAIChat):
     models = ("grok-4", "grok-4-fast-non-reasoning")
     owner = "xai"
     id_prefix = "xai-mock-"
+    logprobs = False
+    null_finish = False
+    null_usage = False
     obfuscation = False
     cors_on_auth_error = True
     ticks_in = 2000  # cost_in_usd_ticks per token (1 USD = 1e10 ticks)

@@ -53,7 +53,7 @@ PROVIDERS: dict[str, Provider] = {
             "/models/{model}:streamGenerateContent?alt=sse",
         ),
         Provider(
-            "mistral", "Mistral", Mistral(), cors.MISTRAL, ("api.mistral.ai",), "", "/v1/chat/completions"
+            "mistral", "Mistral", Mistral(), cors.MISTRAL, ("api.mistral.ai",), "/v1", "/chat/completions"
         ),
         Provider(
             "groq", "Groq", Groq(), cors.PERMISSIVE, ("api.groq.com",), "/openai/v1", "/chat/completions"
@@ -91,7 +91,13 @@ PROVIDERS: dict[str, Provider] = {
         ),
         Provider("ollama", "Ollama", Ollama(), cors.OLLAMA, ("localhost",), "", "/api/chat"),
         Provider(
-            "compat", "OpenAI-compatible", Compatible(), cors.PERMISSIVE, (), "/v1", "/chat/completions"
+            "openai-compatible",
+            "OpenAI-compatible",
+            Compatible(),
+            cors.PERMISSIVE,
+            (),
+            "/v1",
+            "/chat/completions",
         ),
     )
 }
