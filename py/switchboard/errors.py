@@ -34,7 +34,6 @@ into ``kind="network"``. ``asyncio.CancelledError`` is never wrapped.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
@@ -162,6 +161,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         seconds = float(value)
     except ValueError:
+        # Imported here: email.utils pulls in socket, datetime and more, a start-up cost in the browser.
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):

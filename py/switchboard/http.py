@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -142,10 +140,13 @@ class MockResponse:
                     return
                 yield chunk
         else:
+            # Imported here, like inspect below: asyncio costs start-up time; only this test double needs it.
+            import asyncio
+
             for chunk in body:
                 if self.closed:
                     return
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # let other tasks run between chunks, as a network would
                 yield chunk
 
     async def aclose(self) -> None:
@@ -165,6 +166,8 @@ class MockTransport:
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         self.requests.append(request)
+        import inspect
+
         result = self.handler(request)
         response = await result if inspect.isawaitable(result) else result
         self.responses.append(response)
