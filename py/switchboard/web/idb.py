@@ -1,0 +1,375 @@
+"""The one owner of the IndexedDB database "switchboard": its version, migrations, and async helpers.
+
+Features add object stores by appending a migration to MIGRATIONS (never editing one that shipped).
+Every IDBRequest becomes an asyncio future through create_proxy'd handlers that are detached and
+destroyed once settled. An IndexedDB transaction commits itself as soon as control returns to the
+event loop with no request pending, and Pyodide resumes a coroutine from a later task, so a
+transaction must never span an `await`: helpers here issue all of a transaction's requests
+synchronously (or from inside its request callbacks) and only then await its completion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import js
+from pyodide.ffi import JsException, create_proxy, to_js
+
+from switchboard.vault.ports import Store
+
+T = TypeVar("T")
+Migration = Callable[[Any, Any], None]  # (IDBDatabase, the versionchange IDBTransaction) -> None
+Mode = Literal["readonly", "readwrite"]
+
+DB_NAME = "switchboard"
+VAULT_STORE = "vault"
+
+
+def _v1_vault(db: Any, _tx: Any) -> None:
+    """v1: the vault's records, out-of-line string keys (layout in switchboard.vault.layout)."""
+    db.createObjectStore(VAULT_STORE)
+
+
+# Index i upgrades version i to i + 1; the database version is the list's length. Append only.
+MIGRATIONS: tuple[Migration, ...] = (_v1_vault,)
+VERSION = len(MIGRATIONS)
+
+
+class IdbError(Exception):
+    """An IndexedDB failure, with the DOMException name (QuotaExceededError, VersionError, ...)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+def _error(js_error: Any, fallback: str) -> IdbError:
+    if _absent(js_error):
+        return IdbError("AbortError", fallback)
+    return IdbError(str(getattr(js_error, "name", "Error")), str(getattr(js_error, "message", fallback)))
+
+
+def _absent(value: Any) -> bool:
+    """True for Python None, JS undefined and JS null (which Pyodide may hand over as jsnull)."""
+    return value is None or value is js.undefined or type(value).__name__ == "JsNull"
+
+
+def _to_py(value: Any) -> object:
+    """A stored JS value as Python: strings and numbers arrive converted, objects are converted deeply."""
+    if _absent(value):
+        return None
+    to_py = getattr(value, "to_py", None)
+    return to_py() if callable(to_py) else value
+
+
+def _to_js(value: object) -> Any:
+    return to_js(value, dict_converter=js.Object.fromEntries)
+
+
+class _Handlers:
+    """Python callbacks on a JS target's on<event> properties, detached and destroyed together."""
+
+    def __init__(self, target: Any, **handlers: Callable[[Any], None]) -> None:
+        self._target = target
+        self._proxies: dict[str, Any] = {}
+        for name, handler in handlers.items():
+            proxy = create_proxy(handler)
+            setattr(target, name, proxy)
+            self._proxies[name] = proxy
+
+    def release(self) -> None:
+        for name, proxy in self._proxies.items():
+            setattr(self._target, name, None)  # detach first: a late event must not call a dead proxy
+            proxy.destroy()
+        self._proxies.clear()
+
+
+def _request(request: Any, convert: Callable[[Any], T]) -> asyncio.Future[T]:
+    """Future for one IDBRequest's result (converted inside the success event, while still valid)."""
+    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+    def succeeded(_event: Any) -> None:
+        if future.done():
+            return
+        try:
+            future.set_result(convert(request.result))
+        except Exception as exc:  # a conversion failure must reject the future, not leave it hanging
+            future.set_exception(exc)
+
+    def failed(_event: Any) -> None:
+        if not future.done():
+            future.set_exception(_error(request.error, "the request failed"))
+
+    handlers = _Handlers(request, onsuccess=succeeded, onerror=failed)
+    future.add_done_callback(lambda _f: handlers.release())
+    return future
+
+
+def _finished(tx: Any) -> asyncio.Future[None]:
+    """Future resolved when tx commits; rejected if it aborts (an error in any request aborts it)."""
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def complete(_event: Any) -> None:
+        if not future.done():
+            future.set_result(None)
+
+    def abort(_event: Any) -> None:
+        if not future.done():
+            future.set_exception(_error(tx.error, "the transaction was aborted"))
+
+    handlers = _Handlers(tx, oncomplete=complete, onabort=abort)
+    future.add_done_callback(lambda _f: handlers.release())
+    return future
+
+
+def _prefix_range(prefix: str) -> Any:
+    # Every string starting with prefix sorts between prefix and prefix + U+FFFF (UTF-16 order).
+    return js.IDBKeyRange.bound(prefix, prefix + "\uffff", False, False) if prefix else None
+
+
+class Database:
+    """An open connection to the app's database."""
+
+    def __init__(self, db: Any, on_versionchange: Callable[[], None] | None = None) -> None:
+        self._db = db
+        self._closed = False
+        self._on_versionchange = on_versionchange
+        self._handlers = _Handlers(db, onversionchange=self._version_change, onclose=self._lost)
+
+    @property
+    def version(self) -> int:
+        """The schema version this connection opened."""
+        return int(self._db.version)
+
+    @property
+    def closed(self) -> bool:
+        """True after close(), a version change from another tab, or the browser dropping the connection."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self._handlers.release()
+            self._db.close()
+
+    def _version_change(self, _event: Any) -> None:
+        # A newer app version in another tab wants to upgrade: step aside, or it waits for us forever.
+        self.close()
+        if self._on_versionchange is not None:
+            self._on_versionchange()
+
+    def _lost(self, _event: Any) -> None:
+        # The browser closed the connection (storage cleared by the user, or the disk failed).
+        self._closed = True
+        self._handlers.release()
+
+    def _transaction(self, stores: str | Sequence[str], mode: Mode) -> Any:
+        if self._closed:
+            raise IdbError("InvalidStateError", "the database connection is closed; reload the page")
+        names = stores if isinstance(stores, str) else to_js(list(stores))
+        # "strict" asks the browser to flush to disk before reporting completion: a finished
+        # password change must survive a crash. Browsers that do not know the option ignore it.
+        options = _to_js({"durability": "strict" if mode == "readwrite" else "default"})
+        try:
+            return self._db.transaction(names, mode, options)
+        except JsException as e:
+            raise _error(e, "could not start a transaction") from None
+
+    async def transaction(self, stores: str | Sequence[str], mode: Mode, body: Callable[[Any], T]) -> T:
+        """Run body(tx) (synchronous: it issues requests) in one transaction; return once committed."""
+        tx = self._transaction(stores, mode)
+        done = _finished(tx)
+        try:
+            result = body(tx)
+        except BaseException:
+            with contextlib.suppress(JsException):
+                tx.abort()
+            with contextlib.suppress(IdbError):
+                await done
+            raise
+        await done
+        return result
+
+    async def get(self, store: str, key: str) -> object:
+        """The value under key, or None."""
+        tx = self._transaction(store, "readonly")
+        return await _request(tx.objectStore(store).get(key), _to_py)
+
+    async def get_all(self, store: str, prefix: str = "") -> list[tuple[str, object]]:
+        """(key, value) pairs whose key starts with prefix, in key order."""
+        tx = self._transaction(store, "readonly")
+        objects = tx.objectStore(store)
+        key_range = _prefix_range(prefix)
+        # Both requests issued before either is awaited, so they read the same snapshot.
+        keys = _request(objects.getAllKeys(key_range), _to_py)
+        values = _request(objects.getAll(key_range), _to_py)
+        key_list, value_list = await keys, await values
+        if not isinstance(key_list, list) or not isinstance(value_list, list):
+            raise IdbError("DataError", "getAll returned something other than arrays")
+        return [(str(k), v) for k, v in zip(key_list, value_list, strict=True)]
+
+    async def put(self, store: str, key: str, value: object) -> None:
+        """Store value under key (committed when this returns)."""
+        await self.commit(store, {key: value})
+
+    async def delete(self, store: str, key: str) -> None:
+        """Delete key if present (committed when this returns)."""
+        await self.commit(store, {}, [key])
+
+    async def put_many(self, store: str, records: Mapping[str, object]) -> None:
+        """Put several records atomically in one transaction: all are stored or none."""
+        await self.commit(store, records)
+
+    async def commit(
+        self,
+        store: str,
+        puts: Mapping[str, object],
+        deletes: Collection[str] = (),
+        expect: Mapping[str, str | None] | None = None,
+    ) -> bool:
+        """Atomically: if each `expect` key holds that string (None: absent), apply puts in order, then
+        deletes. Returns False, writing nothing, if an expectation fails."""
+        writes = [(key, _to_js(value)) for key, value in puts.items()]
+        removals = list(deletes)
+        checks = list((expect or {}).items())
+        applied = False
+        handlers: _Handlers | None = None
+
+        def body(tx: Any) -> None:
+            nonlocal handlers
+            objects = tx.objectStore(store)
+
+            def write() -> None:
+                nonlocal applied
+                for key, value in writes:
+                    objects.put(value, key)
+                for key in removals:
+                    objects.delete(key)
+                applied = True
+
+            if not checks:
+                write()
+                return
+            reads = [(objects.get(key), wanted) for key, wanted in checks]
+
+            def compare(_event: Any) -> None:
+                # Requests of one transaction complete in order, so every read has its result when the
+                # last one succeeds; inside this event handler the transaction is still active, so the
+                # writes join it and the compare-and-write is atomic. (An exception here aborts it.)
+                if all(_matches(request.result, wanted) for request, wanted in reads):
+                    write()
+
+            handlers = _Handlers(reads[-1][0], onsuccess=compare)
+
+        try:
+            await self.transaction(store, "readwrite", body)
+        finally:
+            if handlers is not None:
+                handlers.release()
+        return applied
+
+
+def _matches(value: Any, wanted: str | None) -> bool:
+    if wanted is None:
+        return _absent(value)
+    return isinstance(value, str) and value == wanted
+
+
+async def open_database(
+    name: str = DB_NAME,
+    migrations: Sequence[Migration] = MIGRATIONS,
+    *,
+    on_blocked: Callable[[], None] | None = None,
+    on_versionchange: Callable[[], None] | None = None,
+) -> Database:
+    """Open (creating or upgrading) the database.
+
+    on_blocked: another tab holds an older version open; the upgrade waits until it closes (tell the
+    user to close other Switchboard tabs). on_versionchange: this connection was closed because
+    another tab upgraded (reload). Raises IdbError("VersionError") if a newer Switchboard already
+    upgraded the database past these migrations.
+    """
+    factory: Any = getattr(js, "indexedDB", None)
+    if _absent(factory):
+        raise IdbError("NotSupportedError", "IndexedDB is not available in this browser window")
+    version = len(migrations)
+    try:
+        request = factory.open(name, version)
+    except JsException as e:
+        raise _error(e, "could not open the database") from None
+
+    def upgrade(event: Any) -> None:
+        # Runs inside the versionchange transaction: an exception here aborts the whole upgrade.
+        db, tx = request.result, request.transaction
+        for migrate in migrations[int(event.oldVersion) : version]:
+            migrate(db, tx)
+
+    def blocked(_event: Any) -> None:
+        if on_blocked is not None:
+            on_blocked()
+
+    extra = _Handlers(request, onupgradeneeded=upgrade, onblocked=blocked)
+    try:
+        db = await _request(request, lambda result: result)  # keep the IDBDatabase proxy itself
+    finally:
+        extra.release()
+    return Database(db, on_versionchange)
+
+
+async def request_persistence() -> bool:
+    """Ask the browser not to evict this origin's storage under pressure (a lost vault is lost keys).
+
+    Returns whether storage is persistent. Chromium grants it silently for engaged or installed
+    sites and denies it otherwise; Firefox may prompt.
+    """
+    storage: Any = getattr(js.navigator, "storage", None)
+    if _absent(storage) or _absent(getattr(storage, "persist", None)):
+        return False
+    try:
+        if await storage.persisted():
+            return True
+        return bool(await storage.persist())
+    except JsException:
+        return False
+
+
+class IdbStore:
+    """The vault's Store port over one object store of string records."""
+
+    def __init__(self, db: Database, store: str = VAULT_STORE) -> None:
+        self._db = db
+        self._store = store
+
+    async def get(self, key: str) -> str | None:
+        """The record's text, or None."""
+        value = await self._db.get(self._store, key)
+        if value is None or isinstance(value, str):
+            return value
+        raise IdbError("DataError", f"record {key!r} in {self._store!r} is not text")
+
+    async def items(self, prefix: str = "") -> dict[str, str]:
+        """Records whose key starts with prefix, in key order."""
+        out: dict[str, str] = {}
+        for key, value in await self._db.get_all(self._store, prefix):
+            if not isinstance(value, str):
+                raise IdbError("DataError", f"record {key!r} in {self._store!r} is not text")
+            out[key] = value
+        return out
+
+    async def commit(
+        self,
+        puts: Mapping[str, str],
+        deletes: Collection[str] = (),
+        expect: Mapping[str, str | None] | None = None,
+    ) -> bool:
+        """Atomic compare-and-write in one readwrite transaction (see Database.commit)."""
+        return await self._db.commit(self._store, puts, deletes, expect)
+
+
+def vault_store(db: Database) -> Store:
+    """The vault's Store for the composition root (typed as the port, so mypy checks conformance)."""
+    return IdbStore(db, VAULT_STORE)
