@@ -336,6 +336,7 @@ _CONTEXT_TEXT = re.compile(
     r"|reduce the length of the messages"
 )
 _OVERLOADED_TEXT = re.compile(r"(?i)\boverloaded\b")
+_MODEL_TEXT = re.compile(r"(?i)invalid model|\bmodel\b.{0,80}\b(?:not found|does not exist)")
 _CODE_KINDS: Final[dict[str, ErrorKind]] = {
     "rate_limit_error": "rate_limit",
     "rate_limit_exceeded": "rate_limit",
@@ -357,7 +358,8 @@ _CODE_KINDS: Final[dict[str, ErrorKind]] = {
     "timeout_error": "timeout",
     "invalid_request_error": "bad_request",
     "invalid_argument": "bad_request",
-    "failed_precondition": "bad_request",
+    # Gemini: "not available in your country" / free tier without billing.
+    "failed_precondition": "permission",
     "invalid-argument": "bad_request",
 }
 
@@ -380,7 +382,7 @@ def classify(status: int | None, codes: Iterable[str] = (), message: str | None 
         return "context_length"
     if status == 403:
         return "permission"
-    if status == 404:
+    if status == 404 or (status in (None, 400) and _MODEL_TEXT.search(text)):
         return "not_found"
     if status == 408:
         return "timeout"
