@@ -124,7 +124,11 @@ def test_arbitrary_input_only_raises_envelope_errors(data: str | bytes) -> None:
         Envelope.from_json(data)
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20), lambda c: st.lists(c)))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20), lambda c: st.lists(c), max_leaves=8
+    )
+)
 def test_arbitrary_json_values_only_raise_envelope_errors(value: object) -> None:
     with pytest.raises(EnvelopeError):
         Envelope.from_dict(value)

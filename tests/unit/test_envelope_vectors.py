@@ -62,3 +62,14 @@ async def test_keys_file_vector_imports() -> None:
     assert [{"ref": str(c.ref), "key": c.key, "base_url": c.base_url} for c in creds] == vector["entries"]
     with pytest.raises(WrongPassphrase):
         await read_keys_file(CryptographyCipher(), vector["file"].encode("ascii"), "not the passphrase")
+
+
+def test_security_doc_quotes_the_real_formats() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    from switchboard.vault import aad, keysfile, layout
+
+    assert ENVELOPES["ascii-password"]["envelope"] in doc
+    assert aad.verifier_aad("<generation>").decode() in doc
+    assert aad.key_record_aad("<generation>", "provider:openai").decode() in doc
+    assert aad.aad(aad.KEYS_FILE).decode() in doc and aad.aad(aad.KEYS_FILE_CHECK).decode() in doc
+    assert layout.VERIFIER_PLAINTEXT.decode() in doc and keysfile.CHECK_PLAINTEXT.decode() in doc
