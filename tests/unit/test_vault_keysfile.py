@@ -96,6 +96,7 @@ def flip_b64(text: str, at: int = 5) -> str:
 DOC = json.loads(FILE)
 BAD_FILES = {
     "wrong-passphrase": (FILE, WrongPassphrase),
+    "empty-passphrase": (FILE, WrongPassphrase),
     "empty": (b"", NotAKeysFile),
     "binary": (bytes(range(256)), NotAKeysFile),
     "json-array": (b"[1,2,3]", NotAKeysFile),
@@ -127,7 +128,7 @@ async def test_bad_files_give_precise_errors_and_change_nothing(case: str) -> No
     data, error = BAD_FILES[case]
     store, vault = await target()
     snapshot = dict(store.data)
-    passphrase = "not the passphrase" if case == "wrong-passphrase" else PASSPHRASE
+    passphrase = {"wrong-passphrase": "not the passphrase", "empty-passphrase": ""}.get(case, PASSPHRASE)
     with pytest.raises(error):
         await vault.import_keys(data, passphrase)
     assert store.data == snapshot

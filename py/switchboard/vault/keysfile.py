@@ -98,6 +98,8 @@ def parse_keys_file(data: bytes) -> tuple[Envelope, Envelope]:
 async def read_keys_file(cipher: Cipher, data: bytes, passphrase: str) -> list[Credential]:
     """Decrypt and validate a keys file; every failure is a precise KeysFileError."""
     check, keys = parse_keys_file(data)
+    if not passphrase:
+        raise WrongPassphrase("enter the passphrase this keys file was exported with")
     key = await derive(cipher, passphrase, check.salt, check.iterations)
     try:
         proof = await open_with_key(cipher, key, check, aad(KEYS_FILE_CHECK))
