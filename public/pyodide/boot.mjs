@@ -6,12 +6,20 @@ export { version };
 
 let booting = null;
 
-/** Start the interpreter (once) with the app's packages; later callers share the same promise. */
+async function boot() {
+  const pyodide = await load({ indexURL: new URL("./", import.meta.url).href });
+  // loadPackage only logs a failed download or integrity check; the app must not start half-loaded.
+  const problems = [];
+  await pyodide.loadPackage(["switchboard"], { errorCallback: (m) => problems.push(m), messageCallback: () => {} });
+  if (!pyodide.loadedPackages.switchboard) {
+    throw new Error(`the Switchboard package did not load: ${problems.join("; ") || "unknown reason"}`);
+  }
+  return pyodide;
+}
+
+/** Start the interpreter (once) with the app's package; later callers share the same promise. */
 export function start() {
-  booting ??= load({
-    indexURL: new URL("./", import.meta.url).href,
-    packages: ["switchboard"],
-  });
+  booting ??= boot();
   return booting;
 }
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from scripts import chromium
-from scripts.mock_providers import PROVIDER_HOSTS, MockProviders
+from scripts.mock_providers import TLS_HOSTS, MockProviders
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist"
@@ -51,7 +51,7 @@ def is_allowed(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme in ("data", "blob"):
         return True
-    return parts.hostname in LOOPBACK or parts.hostname in PROVIDER_HOSTS
+    return parts.hostname in LOOPBACK or parts.hostname in TLS_HOSTS
 
 
 class RequestGuard:
@@ -111,7 +111,8 @@ def mock() -> Iterator[MockProviders]:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any], mock: MockProviders) -> dict[str, Any]:
-    rules = chromium.host_rules({host: mock.tls_port for host in PROVIDER_HOSTS})
+    assert mock.https_port, "the mock must serve TLS for the host mapping"
+    rules = chromium.host_rules({host: mock.https_port for host in TLS_HOSTS})
     args = [*chromium.BASE_ARGS, rules, "--ignore-certificate-errors"]
     return {**browser_type_launch_args, "executable_path": chromium.EXECUTABLE, "args": args}
 

@@ -23,8 +23,8 @@ def test_provider_host_reaches_mock_and_any_other_host_fails(
     before = len(mock.requests)
     result = page.evaluate(PROBE)
     assert result == {"provider": 200, "elsewhere": "failed: TypeError"}
-    seen = [(r.host, r.path) for r in mock.requests[before:]]
-    assert ("api.openai.com", "/v1/models") in seen
+    seen = [(r["provider"], r["port"], r["path"]) for r in mock.requests[before:]]
+    assert ("openai", "https", "/v1/models") in seen
     # The guard caught the stray request; clear it so this deliberate one does not fail the test.
     assert guard.violations == ["https://example.org/"]
     guard.violations.clear()
