@@ -32,8 +32,7 @@ class Ollama(Protocol):
         route("POST", "/api/chat", "chat", chat=True, auth=False),
         route("GET", "/api/tags", "tags", auth=False),
         route("GET", "/api/version", "version", auth=False),
-        route("GET", "/", "root", auth=False),
-        route("HEAD", "/", "root", auth=False),
+        route("GET", "/", "root", auth=False),  # HEAD is answered as GET without a body
     )
     models = OllamaV1.models
     v1 = OllamaV1()

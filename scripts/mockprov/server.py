@@ -33,7 +33,6 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SwitchboardMock/1.0"
-    sys_version = ""
     timeout = IDLE_TIMEOUT
     server: _Server
 
@@ -53,6 +52,9 @@ class Handler(BaseHTTPRequestHandler):
             pass
         finally:
             self.server.track(self.request, False)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:  # the request log replaces stderr noise
         pass
@@ -140,50 +142,60 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def send(self, resp: Response, provider: registry.Provider | None, call: Call | None) -> None:
-        mock = self.server.mock
-        scenario = (
-            call.scenario if (call is not None and resp.reply is not None and resp.status == 200) else None
-        )
+        # Stream scenarios (slow, drop, stall, mid-stream error) apply to successful chat answers only.
+        scenario = call.scenario if (call and resp.reply is not None and resp.status == 200) else None
         name = scenario.name if scenario else "ok"
-        slow = (
-            (scenario.arg if scenario.arg is not None else mock.slow_first_token) if name == "slow" else 0.0
-        )
+        slow = 0.0
+        if scenario and name == "slow":
+            slow = scenario.arg if scenario.arg is not None else self.server.mock.slow_first_token
         try:
-            if resp.frames is None:
-                if slow:
-                    mock.wait(slow)
+            if self.command == "HEAD":  # headers only, whatever the body would have been
                 self.head(resp, provider, call, streamed=False)
-                if self.command == "HEAD":
-                    return
-                if name in ("drop", "stall"):  # half a body, then cut or silence
-                    self.wfile.write(resp.body[: len(resp.body) // 2])
-                    if name == "stall":
-                        mock.wait(mock.stall_max)
-                    return self.abort()
-                self.wfile.write(resp.body)
-                return
-            self.head(resp, provider, call, streamed=True)
-            for frame in resp.prelude:
-                self.chunk(frame)
-            if slow:
-                self.slow_start(slow, resp.keepalive)
-            cut = max(1, len(resp.frames) // 2) if name in ("midstream-error", "drop", "stall") else None
-            for i, frame in enumerate(resp.frames):
-                if i == cut:
-                    break
-                if i and mock.pace:
-                    mock.wait(mock.pace)
-                self.chunk(frame)
-            if name == "midstream-error":
-                for frame in resp.error_frames + resp.trailer:
-                    self.chunk(frame)
-            elif name in ("drop", "stall"):
-                if name == "stall":
-                    mock.wait(mock.stall_max)
-                return self.abort()
-            self.wfile.write(b"0\r\n\r\n")
+            elif resp.frames is None:
+                self.send_body(resp, provider, call, name, slow)
+            else:
+                self.send_stream(resp, provider, call, name, slow)
         except (OSError, ssl.SSLError):
             self.close_connection = True  # the client went away: nothing left to do
+
+    def send_body(
+        self, resp: Response, provider: registry.Provider | None, call: Call | None, name: str, slow: float
+    ) -> None:
+        mock = self.server.mock
+        if slow:
+            mock.wait(slow)
+        self.head(resp, provider, call, streamed=False)
+        if name in ("drop", "stall"):  # half the body, then a cut (or silence, then a cut)
+            self.wfile.write(resp.body[: len(resp.body) // 2])
+            if name == "stall":
+                mock.wait(mock.stall_max)
+            return self.abort()
+        self.wfile.write(resp.body)
+
+    def send_stream(
+        self, resp: Response, provider: registry.Provider | None, call: Call | None, name: str, slow: float
+    ) -> None:
+        mock = self.server.mock
+        frames = resp.frames or []
+        self.head(resp, provider, call, streamed=True)
+        for frame in resp.prelude:
+            self.chunk(frame)
+        if slow:
+            self.slow_start(slow, resp.keepalive)
+        # Misbehaving streams stop halfway: some content has arrived, the end has not.
+        cut = max(1, len(frames) // 2) if name in ("midstream-error", "drop", "stall") else len(frames)
+        for i, frame in enumerate(frames[:cut]):
+            if i and mock.pace:
+                mock.wait(mock.pace)
+            self.chunk(frame)
+        if name in ("drop", "stall"):
+            if name == "stall":
+                mock.wait(mock.stall_max)
+            return self.abort()
+        if name == "midstream-error":
+            for frame in resp.error_frames + resp.trailer:
+                self.chunk(frame)
+        self.wfile.write(b"0\r\n\r\n")  # the terminating chunk: a clean end of body
 
     def slow_start(self, seconds: float, keepalive: bytes | None) -> None:
         mock = self.server.mock

@@ -96,6 +96,7 @@ def test_public_and_keyless_endpoints(mock: MockProviders) -> None:
     assert request(mock, "GET", "/api/tags", host="localhost:11434").json()["models"]
     assert request(mock, "GET", "/api/version", host="localhost:11434").json()["version"]
     assert request(mock, "GET", "/", host="localhost:11434").body == b"Ollama is running"
+    assert request(mock, "HEAD", "/", host="localhost:11434").status == 200
     assert isinstance(
         request(mock, "GET", "/together/v1/models", headers=auth_headers("together")).json(), list
     )
