@@ -1,0 +1,129 @@
+"""The Content-Security-Policy, built once from the provider registry.
+
+One source of truth for two consumers: the build puts ``meta_policy()`` in ``dist/index.html`` (for hosts
+that cannot set headers) and ``nginx.conf`` carries ``header_policy()`` literally (a unit test and
+``python3 scripts/buildlib/csp.py --check`` fail when it drifts; ``--write`` rewrites that one line).
+
+    python3 scripts/buildlib/csp.py            # print the header policy
+    python3 scripts/buildlib/csp.py --write    # rewrite the policy line in nginx.conf
+    python3 scripts/buildlib/csp.py --check    # exit 1 when nginx.conf is stale
+
+A self-hosted copy that calls a remote custom endpoint adds its origin to ``EXTRA_CONNECT_SRC``, runs
+``--write`` and rebuilds (see docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "py") not in sys.path:
+    sys.path.insert(0, str(ROOT / "py"))
+
+from switchboard.providers import get, ids  # noqa: E402
+
+NGINX_CONF = ROOT / "nginx.conf"
+# Local models (Ollama, LM Studio, llama.cpp, vLLM...) on any port of this machine.
+LOCAL_MODELS = ("http://localhost:*", "http://127.0.0.1:*")
+# Remote custom endpoints of a self-hosted copy, e.g. "https://llm.example.com"; one origin per entry.
+EXTRA_CONNECT_SRC: tuple[str, ...] = ()
+# Proved sufficient by tests/browser/test_deploy_nginx.py: no violation while Pyodide and PyScript start.
+# 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly; nothing needs 'unsafe-eval' (docs/deploy.md).
+SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'")
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+_NGINX_LINE = re.compile(r'^(\s*add_header\s+Content-Security-Policy\s+")([^"]*)("\s+always;)', re.MULTILINE)
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def provider_origins() -> list[str]:
+    """The origin of every provider with a fixed remote base URL, in registry order."""
+    seen: list[str] = []
+    for provider_id in ids():
+        url = get(provider_id).default_base_url
+        if url is None or urlsplit(url).hostname in _LOCAL_HOSTS:
+            continue  # custom endpoints and local models are covered by LOCAL_MODELS / EXTRA_CONNECT_SRC
+        if urlsplit(url).scheme != "https":
+            raise ValueError(f"provider {provider_id} has a remote base URL without TLS: {url}")
+        if origin(url) not in seen:
+            seen.append(origin(url))
+    return seen
+
+
+def connect_src() -> list[str]:
+    extra = [origin(url) for url in EXTRA_CONNECT_SRC]
+    return ["'self'", *provider_origins(), *extra, *LOCAL_MODELS]
+
+
+def directives(header: bool) -> list[tuple[str, list[str]]]:
+    rules = [
+        ("default-src", ["'self'"]),
+        ("script-src", list(SCRIPT_SRC)),
+        ("style-src", ["'self'"]),
+        ("img-src", ["'self'", "data:"]),
+        ("connect-src", connect_src()),
+        ("worker-src", ["'self'"]),
+        ("manifest-src", ["'self'"]),
+        ("object-src", ["'none'"]),
+        ("base-uri", ["'none'"]),
+        ("form-action", ["'none'"]),
+    ]
+    if header:
+        rules.append(("frame-ancestors", ["'none'"]))  # ignored by browsers in a <meta> policy
+    return rules
+
+
+def _render(rules: list[tuple[str, list[str]]]) -> str:
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in rules)
+
+
+def header_policy() -> str:
+    """The policy nginx sends as a header."""
+    return _render(directives(header=True))
+
+
+def meta_policy() -> str:
+    """The policy for ``<meta http-equiv="Content-Security-Policy">``: the header's minus frame-ancestors."""
+    return _render(directives(header=False))
+
+
+def nginx_policy(text: str) -> str:
+    """The policy literally in an nginx.conf text (which must have exactly one such add_header line)."""
+    found = _NGINX_LINE.findall(text)
+    if len(found) != 1:
+        raise ValueError("nginx.conf must have exactly one 'add_header Content-Security-Policy \"...\" always;' "
+                         f"line, found {len(found)}")
+    return str(found[0][1])
+
+
+def with_policy(text: str, policy: str) -> str:
+    """nginx.conf text with its policy line set to ``policy``."""
+    nginx_policy(text)
+    return _NGINX_LINE.sub(lambda m: m.group(1) + policy + m.group(3), text)
+
+
+def main(argv: list[str]) -> int:
+    if "--write" in argv:
+        NGINX_CONF.write_text(with_policy(NGINX_CONF.read_text(), header_policy()))
+        print(f"updated {NGINX_CONF.relative_to(ROOT)}")
+    elif "--check" in argv:
+        if nginx_policy(NGINX_CONF.read_text()) != header_policy():
+            print("nginx.conf's Content-Security-Policy is stale: run python3 scripts/buildlib/csp.py --write",
+                  file=sys.stderr)
+            return 1
+    else:
+        print(header_policy())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
