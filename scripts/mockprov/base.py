@@ -159,17 +159,17 @@ class Protocol:
         if found is None:
             return self.error(call, "not_found", message=f"{call.method} {call.path}")
         r, m = found
-        if r.chat:
-            if not isinstance(call.body, dict):
-                return self.error(call, "invalid", message="request body must be a JSON object")
-            if (bad := self.validate(call)) is not None:
-                return bad
-        if r.auth:
+        if r.auth:  # real services authenticate before they read the body
             key = self.key(call)
             if not key:
                 return self.error(call, "missing_key")
             if key_is_bad(key):
                 return self.error(call, "bad_key")
+        if r.chat:
+            if not isinstance(call.body, dict):
+                return self.error(call, "invalid", message="request body must be a JSON object")
+            if (bad := self.validate(call)) is not None:
+                return bad
         handler: Callable[..., Response] = getattr(self, r.handler)
         if not r.chat:
             return handler(call, **m.groupdict())

@@ -37,10 +37,6 @@ class Scenario:
     arg: float | None = None  # seconds for error-429-N / slow-S
     words: int | None = None  # reply length from `mock-words-N`
 
-    @property
-    def is_error(self) -> bool:
-        return self.name.startswith("error-")
-
 
 def parse_name(text: str) -> tuple[str, float | None] | None:
     """`error-429-30` -> ("error-429", 30.0); unknown names -> None (ignored, so prompts stay free)."""

@@ -141,7 +141,7 @@ def test_stall_keeps_the_connection_open_and_silent(mock: MockProviders) -> None
 
 
 def test_slow_first_token_with_keepalives(mock: MockProviders) -> None:
-    mock.configure(slow_first_token=1.2)
+    mock.configure(slow_first_token=1.5)
     path, body = chat("deepseek", "mock-slow hi", stream=True)
     conn = http.client.HTTPConnection("127.0.0.1", mock.http_port, timeout=5)
     start = time.monotonic()
@@ -153,7 +153,7 @@ def test_slow_first_token_with_keepalives(mock: MockProviders) -> None:
     data = resp.read()
     total = time.monotonic() - start
     conn.close()
-    assert headers_at < 0.5 <= 1.1 <= total  # headers at once, content after the delay
+    assert headers_at < 1.0 and total >= 1.4  # headers at once, content after the delay
     text = data.decode()
     assert text.count(": keep-alive") >= 2  # the opening one plus one during the wait
     assert text.rstrip().endswith("data: [DONE]")
