@@ -13,9 +13,14 @@ _listeners: list[Any] = []  # proxies must outlive the page's listeners, so they
 _tasks: set[asyncio.Future[None]] = set()  # the loop keeps only weak references to running tasks
 
 
+def absent(value: Any) -> bool:
+    """True for Python None, JS undefined and JS null (which Pyodide 314 hands over as jsnull)."""
+    return value is None or value is js.undefined or type(value).__name__ == "JsNull"
+
+
 def by_id(element_id: str) -> Any:
     node = js.document.getElementById(element_id)
-    if node is None:
+    if absent(node):
         raise LookupError(f"the page has no element #{element_id}")
     return node
 
@@ -24,6 +29,8 @@ def on(node: Any, event: str, handler: Callable[[Any], Awaitable[None] | None]) 
     """Listen to `event`; a coroutine handler runs as a task so the event loop is never blocked."""
 
     def dispatch(evt: Any) -> None:
+        if event == "submit":
+            evt.preventDefault()  # must happen during dispatch: a coroutine handler runs too late to stop it
         result = handler(evt)
         if asyncio.iscoroutine(result):
             task = asyncio.ensure_future(result)

@@ -19,6 +19,7 @@ import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
 from switchboard.vault.ports import Store
+from switchboard.web.dom import absent
 
 T = TypeVar("T")
 Migration = Callable[[Any, Any], None]  # (IDBDatabase, the versionchange IDBTransaction) -> None
@@ -47,19 +48,14 @@ class IdbError(Exception):
 
 
 def _error(js_error: Any, fallback: str) -> IdbError:
-    if _absent(js_error):
+    if absent(js_error):
         return IdbError("AbortError", fallback)
     return IdbError(str(getattr(js_error, "name", "Error")), str(getattr(js_error, "message", fallback)))
 
 
-def _absent(value: Any) -> bool:
-    """True for Python None, JS undefined and JS null (which Pyodide may hand over as jsnull)."""
-    return value is None or value is js.undefined or type(value).__name__ == "JsNull"
-
-
 def _to_py(value: Any) -> object:
     """A stored JS value as Python: strings and numbers arrive converted, objects are converted deeply."""
-    if _absent(value):
+    if absent(value):
         return None
     to_py = getattr(value, "to_py", None)
     return to_py() if callable(to_py) else value
@@ -275,7 +271,7 @@ class Database:
 
 def _matches(value: Any, wanted: str | None) -> bool:
     if wanted is None:
-        return _absent(value)
+        return absent(value)
     return isinstance(value, str) and value == wanted
 
 
@@ -294,7 +290,7 @@ async def open_database(
     upgraded the database past these migrations.
     """
     factory: Any = getattr(js, "indexedDB", None)
-    if _absent(factory):
+    if absent(factory):
         raise IdbError("NotSupportedError", "IndexedDB is not available in this browser window")
     version = len(migrations)
     try:
@@ -327,7 +323,7 @@ async def request_persistence() -> bool:
     sites and denies it otherwise; Firefox may prompt.
     """
     storage: Any = getattr(js.navigator, "storage", None)
-    if _absent(storage) or _absent(getattr(storage, "persist", None)):
+    if absent(storage) or absent(getattr(storage, "persist", None)):
         return False
     try:
         if await storage.persisted():

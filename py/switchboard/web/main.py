@@ -4,12 +4,62 @@ from __future__ import annotations
 
 import traceback
 
-from switchboard.web import shell
+from switchboard.vault import Vault
+from switchboard.web import idb, shell, webcrypto
+from switchboard.web.dom import by_id, on
+from switchboard.web.keys_view import KeysDialog
+from switchboard.web.session import BrowserClock, TabSync
+from switchboard.web.vault_view import VaultPanel, idle_minutes
+
+
+class App:
+    """The running page: one vault, its panel, the keys dialog, and the tab sync between them."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self.panel = VaultPanel(vault, self._changed_here)
+        self.keys = KeysDialog(vault)
+        self.sync = TabSync(vault, self._changed_elsewhere)
+        self.lock_button = by_id("lock-vault")
+        on(self.lock_button, "click", self._lock)
+
+    async def _lock(self, _event: object) -> None:
+        await self.panel.lock()
+
+    async def _changed_here(self, what: str) -> None:
+        self.sync.announce("locked" if what == "locked" else "changed")
+        await self._reflect()
+
+    async def _changed_elsewhere(self, _what: str) -> None:
+        await self.panel.render()
+        await self._reflect()
+
+    async def _reflect(self) -> None:
+        unlocked = self.vault.is_unlocked
+        self.lock_button.hidden = not unlocked
+        if not unlocked:
+            await self.keys.close()  # a locked vault leaves no decrypted state on the page
+        elif self.keys.is_open:
+            await self.keys.refresh()
+
+
+def _reload_notice() -> None:
+    shell.fail("Switchboard was updated in another tab. Reload this page to continue.")
 
 
 async def start() -> None:
     """Bring the app up; any failure is shown to the user with its reason, then re-raised for the console."""
     try:
+        shell.progress("Opening your vault…")
+        db = await idb.open_database(
+            on_blocked=lambda: shell.progress("Close Switchboard's other tabs so it can update its storage…"),
+            on_versionchange=_reload_notice,
+        )
+        idle = idle_minutes() * 60 or None
+        vault = Vault(webcrypto.cipher(), idb.vault_store(db), BrowserClock(), idle_timeout=idle)
+        app = App(vault)
+        await app.panel.render()
+        await app._reflect()
         shell.ready()
     except Exception as exc:
         traceback.print_exc()
