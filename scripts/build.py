@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.buildlib import artifacts, csp, pyodide_lock, wheel  # noqa: E402
+from scripts.buildlib import artifacts, csp, pyodide_lock, shell, wheel  # noqa: E402
 
 CACHE = ROOT / ".cache" / "artifacts"
 DIST = ROOT / "dist"
@@ -93,9 +93,12 @@ def build(relock: bool = False) -> Path:
     for notice in ("LICENSE", "THIRD_PARTY_NOTICES.md"):
         shutil.copy2(ROOT / notice, DIST / notice)
 
-    runtime_id = build_id(DIST)
-    copy_public(DIST, {"VERSION": version, "APP_WHEEL": app_wheel.name, "RUNTIME_ID": runtime_id, "PROVIDER_LIST": "",
-                       "CSP": csp.meta_policy()})
+    copy_public(DIST, {
+        "VERSION": version,
+        "APP_WHEEL": app_wheel.name,
+        "PROVIDER_LIST": shell.provider_list(),
+        "CSP": csp.meta_policy(),
+    })
     build = build_id(DIST)
     (DIST / "build.json").write_text(json.dumps({"version": version, "build": build}) + "\n")
     size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())

@@ -1,0 +1,20 @@
+"""Build-time HTML for the shell, rendered from the Python registry so the page and the code agree."""
+
+from __future__ import annotations
+
+import html
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "py"))
+
+from switchboard.providers import all_providers  # noqa: E402
+
+
+def provider_list() -> str:
+    """One checkbox per provider, painted before Python starts and enabled by it."""
+    rows = []
+    for provider in all_providers():
+        pid, name = html.escape(provider.id, quote=True), html.escape(provider.display_name)
+        rows.append(f'<label class="provider"><input type="checkbox" name="provider" value="{pid}"> {name}</label>')
+    return "\n      ".join(rows)
