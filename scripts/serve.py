@@ -3,18 +3,20 @@
 
 Serves dist/ on 127.0.0.1 with the right MIME types and no caching (so a rebuild shows at once).
 `--base /switchboard/` serves it under a sub-path, as GitHub Pages would; `--no-build` serves dist/ as is.
+`--nginx` serves it through Debian's nginx with the project's own nginx.conf (the production headers).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,7 +27,7 @@ DIST = ROOT / "dist"
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
         ".json": "application/json", ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml",
@@ -34,7 +36,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         if not path.startswith(self.base):
-            return str(Path(self.directory) / "__outside_base__")  # answers 404, like a host that only publishes the sub-path
+            # A 404, as from a host that publishes only the sub-path.
+            return str(Path(self.directory) / "__outside_base__")
         return super().translate_path("/" + path[len(self.base):])
 
     def end_headers(self) -> None:
@@ -54,10 +57,8 @@ def serve(port: int, host: str, base: str, verbose: bool, directory: Path = DIST
         httpd.daemon_threads = True
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         print(f"Switchboard is at http://{host}:{httpd.server_address[1]}{base}  (Ctrl-C stops)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-build", action="store_true", help="serve dist/ without rebuilding it")
     parser.add_argument("--dir", type=Path, default=DIST, help="serve this folder instead of dist/ (tests)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--nginx", action="store_true", help="serve through nginx with the project's nginx.conf")
     args = parser.parse_args(argv)
     base = "/" + args.base.strip("/") + "/" if args.base.strip("/") else "/"
     if not args.no_build:
@@ -76,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.dir / "index.html").exists():
         print(f"{args.dir} has no index.html: run without --no-build", file=sys.stderr)
         return 1
+    if args.nginx:
+        from scripts import nginx_serve
+
+        return nginx_serve.run(args.port, args.host, base, args.dir, args.verbose)
     serve(args.port, args.host, base, args.verbose, args.dir)
     return 0
 

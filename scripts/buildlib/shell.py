@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "py"))
 
-from switchboard.providers import all_providers  # noqa: E402
+from switchboard.providers import all_providers
 
 
 def provider_list() -> str:

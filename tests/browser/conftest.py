@@ -18,14 +18,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
 from scripts import chromium
 from scripts.mock_providers import TLS_HOSTS, MockProviders
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "dist"
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
-READY = "window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
+# Function form: the page's CSP forbids the eval Playwright uses for a bare expression.
+READY = "() => window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
 
 
 def free_port() -> int:

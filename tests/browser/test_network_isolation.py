@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scripts.mock_providers import MockProviders
+
 from tests.browser.conftest import RequestGuard
 
 PROBE = """async () => {

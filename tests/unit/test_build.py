@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from scripts.buildlib import artifacts, pyodide_lock, wheel
 
 
