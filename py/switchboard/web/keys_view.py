@@ -32,7 +32,34 @@ ADVICE = """
 </ul>
 </details>
 <p id="keys-state" class="muted"></p>
-<div id="keys-rows"></div>"""
+<div id="keys-rows"></div>
+<section class="endpoints" aria-labelledby="endpoints-title">
+  <h3 id="endpoints-title">Custom endpoints (OpenAI-compatible)</h3>
+  <p class="muted">LM Studio, vLLM, llama.cpp, LocalAI or any server with the OpenAI chat API. Servers
+  on localhost work as they are; a remote server must also be allowed by this site's
+  Content-Security-Policy (docs/deploy.md says how).</p>
+  <ul id="endpoint-list" class="endpoint-list"></ul>
+  <form id="endpoint-form" class="endpoint-form" novalidate>
+    <div class="field"><label for="endpoint-name">Endpoint name</label>
+      <input id="endpoint-name" autocomplete="off" spellcheck="false" placeholder="lm-studio"></div>
+    <div class="field"><label for="endpoint-url">Base URL</label>
+      <input id="endpoint-url" type="url" autocomplete="off" spellcheck="false"
+        placeholder="http://127.0.0.1:1234/v1"></div>
+    <div class="field"><label for="endpoint-key">Endpoint API key</label>
+      <input id="endpoint-key" type="password" autocomplete="off" spellcheck="false"
+        placeholder="Any text if the server needs no key"></div>
+    <label><input type="checkbox" id="endpoint-session"> This session only</label>
+    <button type="submit">Save endpoint</button>
+    <p id="endpoint-message" class="key-message" aria-live="polite"></p>
+  </form>
+</section>"""
+
+ENDPOINT = """
+<li data-endpoint="{id}"><strong>{name}</strong> <span class="muted">{url}</span>
+  <span class="key-status">{status}</span>
+  <button type="button" class="endpoint-test">Test key</button>
+  <button type="button" class="endpoint-remove">Remove</button>
+  <span class="key-message" aria-live="polite"></span></li>"""
 
 ROW = """
 <form class="key-row" data-provider="{id}" novalidate>
@@ -65,6 +92,11 @@ def _status_text(info: KeyInfo | None) -> str:
     if info.damaged:
         return "Damaged record: remove it and enter the key again"
     return f"{info.masked}{' (this session only)' if info.session else ''}"
+
+
+def _tell(node: Any, text: str, error: bool = False) -> None:
+    node.textContent = text
+    node.className = "key-message error" if error else "key-message ok"
 
 
 class KeysDialog:
@@ -105,6 +137,7 @@ class KeysDialog:
             for p in self._providers)
         for provider in self._providers:
             self._bind_row(provider)
+        on(by_id("endpoint-form"), "submit", self._save_endpoint)
         await self._show_entries()
 
     def _bind_row(self, provider: Provider) -> None:
@@ -128,11 +161,62 @@ class KeysDialog:
         for provider in self._providers:
             info = infos.get(EntryRef.provider(provider.id))
             by_id(f"key-status-{provider.id}").textContent = _status_text(info)
+        endpoints = [i for i in infos.values() if i.ref.kind == "endpoint"]
+        listing = by_id("endpoint-list")
+        listing.innerHTML = "".join(
+            ENDPOINT.format(id=html.escape(i.ref.id, quote=True), name=html.escape(i.ref.id),
+                            url=html.escape(i.base_url or ""), status=html.escape(_status_text(i)))
+            for i in endpoints)
+        for info in endpoints:
+            item = listing.querySelector(f'li[data-endpoint="{info.ref.id}"]')
+            self._bind_endpoint(item, info.ref)
+
+    def _bind_endpoint(self, item: Any, ref: EntryRef) -> None:
+        message = item.querySelector(".key-message")
+        on(item.querySelector(".endpoint-test"), "click", lambda _e: self._test_endpoint(ref, message))
+        on(item.querySelector(".endpoint-remove"), "click", lambda _e: self._remove_endpoint(ref, message))
+
+    async def _save_endpoint(self, _event: Any) -> None:
+        message = by_id("endpoint-message")
+        name, url, field = by_id("endpoint-name"), by_id("endpoint-url"), by_id("endpoint-key")
+        session = bool(by_id("endpoint-session").checked)
+        if not session and not self._vault.is_unlocked:
+            _tell(message, "Unlock the vault to save endpoints, or tick \"This session only\".", error=True)
+            return
+        try:
+            await self._vault.set_endpoint_key(str(name.value).strip(), str(url.value).strip(), str(field.value),
+                                               session=session)
+        except VaultError as exc:
+            _tell(message, str(exc), error=True)
+            return
+        name.value = url.value = field.value = ""
+        await self._show_entries()
+        _tell(by_id("endpoint-message"), "Endpoint saved.")
+
+    async def _test_endpoint(self, ref: EntryRef, message: Any) -> None:
+        try:
+            credential = await self._vault.get_credential(ref)
+        except VaultError as exc:
+            _tell(message, str(exc), error=True)
+            return
+        _tell(message, "Testing…")
+        try:
+            await check_key(FetchTransport(), "openai-compatible", credential.key, credential.base_url)
+        except ProviderError as exc:
+            _tell(message, f"It failed: {exc.message}", error=True)
+            return
+        _tell(message, "The endpoint answered and accepted the key.")
+
+    async def _remove_endpoint(self, ref: EntryRef, message: Any) -> None:
+        try:
+            await self._vault.remove_key(ref)
+        except VaultError as exc:
+            _tell(message, str(exc), error=True)
+            return
+        await self._show_entries()
 
     def _say(self, provider: Provider, text: str, error: bool = False) -> None:
-        node = by_id(f"key-message-{provider.id}")
-        node.textContent = text
-        node.className = "key-message error" if error else "key-message ok"
+        _tell(by_id(f"key-message-{provider.id}"), text, error)
 
     async def _save(self, event: Any, provider: Provider) -> None:
         form = event.target
