@@ -2,7 +2,8 @@
 
 When fetch rejects with its bare `TypeError`, the browser hides why. A second, header-less `no-cors`
 probe of the same URL tells the two main causes apart: if the server answers it, the server is up and
-CORS rejected the real request (`cors`); if it fails too, the host is unreachable (`network`).
+CORS rejected the real request (`cors`); if it fails too, the host is unreachable (`network`), unless
+the page's Content-Security-Policy refused it (`network` with code "csp", see `web/csp.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pyodide.ffi import JsException, to_js
 
 from switchboard.errors import ProviderError
 from switchboard.http import Headers, HttpRequest
+from switchboard.web.csp import CspViolations, blocked_error
 
 _OBJECT = js.Object.fromEntries
 
@@ -82,14 +84,17 @@ class FetchTransport:
 
     async def send(self, request: HttpRequest) -> FetchResponse:
         controller = js.AbortController.new()
-        try:
-            response = await js.fetch(request.url, _init(request, controller.signal))
-        except asyncio.CancelledError:
-            controller.abort()
-            raise
-        except JsException as exc:
-            if await _reachable(request.url):
-                detail = f"the server answered but the browser refused it: {exc}"
-                raise ProviderError("cors", detail) from None
-            raise ProviderError("network", str(exc)) from None
+        with CspViolations() as violations:
+            try:
+                response = await js.fetch(request.url, _init(request, controller.signal))
+            except asyncio.CancelledError:
+                controller.abort()
+                raise
+            except JsException as exc:
+                if await _reachable(request.url):
+                    detail = f"the server answered but the browser refused it: {exc}"
+                    raise ProviderError("cors", detail) from None
+                if await violations.blocked(request.url):  # the probe fails too: CSP blocks it alike
+                    raise blocked_error(request.url) from None
+                raise ProviderError("network", str(exc)) from None
         return FetchResponse(response, controller)
