@@ -12,9 +12,14 @@ from switchboard.providers import all_providers
 
 
 def provider_list() -> str:
-    """One checkbox per provider, painted before Python starts and enabled by it."""
+    """One checkbox per built-in provider, painted before Python starts and enabled by it.
+
+    Custom OpenAI-compatible endpoints have a base URL of the user's, so they are not listed here.
+    """
     rows = []
     for provider in all_providers():
+        if provider.default_base_url is None:
+            continue
         pid, name = html.escape(provider.id, quote=True), html.escape(provider.display_name)
         rows.append(f'<label class="provider"><input type="checkbox" name="provider" value="{pid}"> {name}</label>')
     return "\n      ".join(rows)

@@ -6,6 +6,7 @@ import traceback
 
 from switchboard.vault import Vault
 from switchboard.web import idb, shell, webcrypto
+from switchboard.web.compose_view import ComposeView
 from switchboard.web.dom import by_id, on
 from switchboard.web.keys_view import KeysDialog
 from switchboard.web.session import BrowserClock, TabSync
@@ -20,6 +21,7 @@ class App:
         self.panel = VaultPanel(vault, self._changed_here)
         self.keys = KeysDialog(vault)
         self.sync = TabSync(vault, self._changed_elsewhere)
+        self.compose = ComposeView(vault)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
 
