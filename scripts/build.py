@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.buildlib import artifacts, csp, pyodide_lock, shell, wheel  # noqa: E402
+from scripts.buildlib import artifacts, csp, precache, pyodide_lock, shell, single, wheel  # noqa: E402
 
 CACHE = ROOT / ".cache" / "artifacts"
 DIST = ROOT / "dist"
@@ -101,6 +101,8 @@ def build(relock: bool = False) -> Path:
     })
     build = build_id(DIST)
     (DIST / "build.json").write_text(json.dumps({"version": version, "build": build}) + "\n")
+    precache.write(DIST, PUBLIC / "sw.js", build)  # the offline copy of this build (docs/deploy.md)
+    single.build(DIST)  # dist/switchboard.html, the saved copy
     size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
     print(f"dist/ ready: version {version}, build {build}, {size / 1e6:.1f} MB")
     return DIST

@@ -1,0 +1,122 @@
+"""The saved copy: ``dist/switchboard.html``, one self-contained file that works opened from disk.
+
+A ``file://`` page may not fetch or import its sibling files, so everything is inside the one file: the
+page (``index.html``'s body and ``styles.css``), and the runtime (Pyodide's modules, wasm, standard
+library, the lock and every wheel it lists, our package included) as base64 blocks that
+``single_boot.js`` decodes. It boots plain Pyodide and the same ``switchboard.web.main.start()`` as
+the served app; PyScript is left out (docs/deploy.md, "Saved copy", says why). The build is
+reproducible: the same ``dist/`` gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+
+from scripts.buildlib import csp
+
+OUTPUT = "switchboard.html"
+BOOT = Path(__file__).with_name("single_boot.js")
+RUNTIME = {  # embedded path (under dist/) -> Content-Type Pyodide gets from fetch()
+    "pyodide/pyodide.mjs": "text/javascript",
+    "pyodide/pyodide.asm.mjs": "text/javascript",
+    "pyodide/pyodide.asm.wasm": "application/wasm",
+    "pyodide/python_stdlib.zip": "application/zip",
+    "pyodide/pyodide-lock.json": "application/json",
+}
+_PY_SCRIPT = re.compile(r'\s*<script type="py"[^>]*>.*?</script>', re.DOTALL)
+_RELATIVE = re.compile(r'(?:src|href|config)="\./', re.IGNORECASE)
+
+
+class SingleFileError(Exception):
+    """index.html has something the saved copy cannot carry."""
+
+
+def runtime_files(dist: Path) -> dict[str, str]:
+    """Every file to embed, with its Content-Type: the runtime and every wheel in the lock."""
+    files = dict(RUNTIME)
+    lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
+    for entry in lock["packages"].values():
+        files["pyodide/" + entry["file_name"]] = "application/zip"
+    return files
+
+
+def block(path: str, content_type: str, data: bytes) -> str:
+    """A data block; gzipped when that saves at least a tenth (wheels are zips already)."""
+    packed = gzip.compress(data, compresslevel=9, mtime=0)
+    encoding = "gzip" if len(packed) < 0.9 * len(data) else "identity"
+    text = base64.b64encode(packed if encoding == "gzip" else data).decode("ascii")
+    return (f'<script type="application/octet-stream" data-path="{html.escape(path)}" '
+            f'data-type="{content_type}" data-encoding="{encoding}">{text}</script>\n')
+
+
+def sha256_source(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def policy(script: str, style: str) -> str:
+    """The saved copy's CSP: only its own inline code, blob: modules, and connections to the providers.
+
+    The providers' origins come from scripts/buildlib/csp.py, as for the served app. There is no 'self'
+    on a file:// page (its origin is opaque): the runtime arrives through the blocks, never the network.
+    """
+    rules = [
+        ("default-src", ["'none'"]),
+        ("script-src", ["'wasm-unsafe-eval'", "blob:", sha256_source(script)]),
+        ("style-src", [sha256_source(style)]),
+        ("img-src", ["data:"]),
+        ("connect-src", [src for src in csp.connect_src() if src != "'self'"]),
+        ("object-src", ["'none'"]),
+        ("base-uri", ["'none'"]),
+        ("form-action", ["'none'"]),
+    ]
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in rules)
+
+
+def _one(pattern: str, text: str, what: str) -> re.Match[str]:
+    match = re.search(pattern, text, re.DOTALL)
+    if not match:
+        raise SingleFileError(f"index.html has no {what}")
+    return match
+
+
+def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[str]) -> str:
+    """The saved copy's HTML from the built index.html, its styles and icon, the boot and the data blocks."""
+    lang = _one(r'<html lang="([^"]+)"', index_html, "<html lang>").group(1)
+    title = _one(r"<title>(.*?)</title>", index_html, "<title>").group(1)
+    description = _one(r'<meta name="description" content="([^"]*)">', index_html, "description").group(1)
+    body = _one(r"<body>(.*)</body>", index_html, "<body>").group(1)
+    body = _PY_SCRIPT.sub("", body).strip()
+    if "</script" in boot.lower() or "</style" in styles.lower():
+        raise SingleFileError("the boot script or the styles would close their own element")
+    if "<script" in body or _RELATIVE.search(body):
+        raise SingleFileError("index.html's body loads a script or a file the saved copy does not carry")
+    icon = "data:image/svg+xml;base64," + base64.b64encode(icon_svg).decode()
+    head = (
+        f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy(boot, styles))}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n"
+        f'<meta name="description" content="{description}">\n'
+        f'<link rel="icon" href="{icon}" type="image/svg+xml">\n'
+        f"<style>{styles}</style>\n"
+        f'<script type="module">{boot}</script>\n'
+        "</head>\n"
+    )
+    # The page first, so it paints while the parser reads the ~13 MB of blocks after it.
+    return head + f"<body>\n{body}\n{''.join(blocks)}</body>\n</html>\n"
+
+
+def build(dist: Path) -> Path:
+    """Write dist/switchboard.html from the built dist/; returns its path."""
+    blocks = [block(path, kind, (dist / path).read_bytes()) for path, kind in runtime_files(dist).items()]
+    text = page((dist / "index.html").read_text(), (dist / "styles.css").read_text(),
+                (dist / "icon.svg").read_bytes(), BOOT.read_text(), blocks)
+    out = dist / OUTPUT
+    out.write_text(text)
+    return out
