@@ -76,6 +76,8 @@ def paths(dist: Path) -> dict[str, tuple[int, str, str]]:
         "boot.js": (200, "application/javascript", "no-cache"),
         "pyscript.json": (200, "application/json", "no-cache"),
         "build.json": (200, "application/json", "no-cache"),
+        "sw.js": (200, "application/javascript", "no-cache"),
+        "sw-register.js": (200, "application/javascript", "no-cache"),
         "styles.css": (200, "text/css", "no-cache"),
         "icon.svg": (200, "image/svg+xml", "no-cache"),
         "pyodide/boot.mjs": (200, "text/javascript", "no-cache"),
@@ -148,6 +150,16 @@ def test_unchanged_runtime_files_revalidate_with_304(server: NginxServer) -> Non
     code, again, body = get(url, **{"If-None-Match": headers["etag"]})
     assert code == 304 and body == b""
     assert again.get("content-security-policy") == SECURITY["content-security-policy"]
+
+
+def test_the_saved_copy_downloads_instead_of_running_under_the_site_policy(server: NginxServer, dist: Path) -> None:
+    if not (dist / "switchboard.html").exists():
+        pytest.skip("this build has no saved copy")
+    code, headers, _ = get(server.url + "switchboard.html")
+    assert code == 200 and headers.get("content-disposition") == 'attachment; filename="switchboard.html"'
+    assert headers.get("content-security-policy") == SECURITY["content-security-policy"]
+    _, index, _ = get(server.url)
+    assert "content-disposition" not in index
 
 
 def test_server_does_not_advertise_its_version(server: NginxServer) -> None:

@@ -1,0 +1,69 @@
+"""The Dockerfile and the GitHub workflows, checked as files (no Docker engine or Actions runner here):
+pinned versions, the paths nginx.conf expects, and a build that publishes dist/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def workflow(name: str) -> dict[Any, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def steps(data: dict[Any, Any], job: str) -> list[dict[str, Any]]:
+    return list(data["jobs"][job]["steps"])
+
+
+def test_dockerfile_serves_dist_with_the_project_config_on_a_pinned_nginx() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    [image] = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+-alpine", image), image
+    assert "COPY nginx.conf /etc/nginx/conf.d/default.conf" in text
+    assert "COPY dist/ /usr/share/nginx/html/" in text
+    assert "root /usr/share/nginx/html;" in (ROOT / "nginx.conf").read_text()
+    assert re.search(r"^EXPOSE 80$", text, re.MULTILINE) and "listen 80;" in (ROOT / "nginx.conf").read_text()
+
+
+def test_dockerignore_sends_only_the_site_and_its_config() -> None:
+    lines = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
+    assert lines == ["*", "!dist/", "!nginx.conf"]
+
+
+def test_every_action_is_pinned_to_a_version() -> None:
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        data = workflow(path.name)
+        for job in data["jobs"]:
+            for step in steps(data, job):
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+(\.\d+)*", step["uses"]), (path.name, step["uses"])
+
+
+def test_pages_workflow_builds_and_publishes_dist_on_push_to_main() -> None:
+    data = workflow("pages.yml")
+    triggers = data[True] if True in data else data["on"]  # YAML 1.1 reads the key `on` as True
+    assert triggers["push"]["branches"] == ["main"]
+    assert data["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    build = steps(data, "build")
+    runs = [step.get("run", "") for step in build]
+    assert "python3 scripts/build.py" in runs
+    upload = next(step for step in build if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "dist"
+    assert runs.index("python3 scripts/build.py") < build.index(upload)
+    assert any(step.get("uses", "").startswith("actions/deploy-pages@") for step in steps(data, "deploy"))
+    assert data["jobs"]["deploy"]["needs"] == "build"
+
+
+def test_ci_workflow_runs_every_check_on_debian() -> None:
+    data = workflow("ci.yml")
+    job = data["jobs"]["test"]
+    assert job["container"].startswith("debian:")
+    assert any(step.get("run") == "scripts/test" for step in job["steps"])
