@@ -21,6 +21,8 @@ from pathlib import Path
 from scripts.buildlib import csp
 
 OUTPUT = "switchboard.html"
+# Compressing the wasm takes seconds and its bytes never change between builds: keep each result by hash.
+GZIP_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "single-gzip"
 BOOT = Path(__file__).with_name("single_boot.js")
 RUNTIME = {  # embedded path (under dist/) -> Content-Type Pyodide gets from fetch()
     "pyodide/pyodide.mjs": "text/javascript",
@@ -46,9 +48,22 @@ def runtime_files(dist: Path) -> dict[str, str]:
     return files
 
 
+def gzipped(data: bytes, cache: Path | None = GZIP_CACHE) -> bytes:
+    """gzip -9 of `data` (reproducible: no timestamp), from the cache when it has it."""
+    if cache is None:
+        return gzip.compress(data, compresslevel=9, mtime=0)
+    kept = cache / (hashlib.sha256(data).hexdigest() + ".gz")
+    if kept.exists() and gzip.decompress(kept.read_bytes()) == data:
+        return kept.read_bytes()
+    packed = gzip.compress(data, compresslevel=9, mtime=0)
+    cache.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(packed)
+    return packed
+
+
 def block(path: str, content_type: str, data: bytes) -> str:
     """A data block; gzipped when that saves at least a tenth (wheels are zips already)."""
-    packed = gzip.compress(data, compresslevel=9, mtime=0)
+    packed = gzipped(data)
     encoding = "gzip" if len(packed) < 0.9 * len(data) else "identity"
     text = base64.b64encode(packed if encoding == "gzip" else data).decode("ascii")
     return (f'<script type="application/octet-stream" data-path="{html.escape(path)}" '

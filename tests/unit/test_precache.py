@@ -1,0 +1,93 @@
+"""The service worker's precache list: every file the app needs, named with its hash, and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from scripts.buildlib import precache
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "dist"
+TEMPLATE = ROOT / "public" / "sw.js"
+
+
+@pytest.fixture(scope="module")
+def dist() -> Path:
+    if not (DIST / "index.html").exists():
+        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
+    return DIST
+
+
+def listed(sw_source: str) -> tuple[str, dict[str, str]]:
+    """(BUILD, {path: sha256}) as the built sw.js declares them."""
+    build = re.search(r'^const BUILD = "([^"]+)";$', sw_source, re.MULTILINE)
+    files = re.search(r"^const FILES = (\[.*?\n\]);", sw_source, re.MULTILINE | re.DOTALL)
+    assert build and files, "sw.js lost its BUILD or FILES line"
+    entries = json.loads(re.sub(r",\n\]$", "\n]", files.group(1)))  # JSON has no trailing comma
+    return build.group(1), dict(entries)
+
+
+def test_built_worker_lists_this_build_and_the_hash_of_every_file(dist: Path) -> None:
+    source = (dist / "sw.js").read_text()
+    build, files = listed(source)
+    assert "{{" not in source
+    assert build == json.loads((dist / "build.json").read_text())["build"]
+    assert files == dict(precache.manifest(dist))
+    for path, sha256 in files.items():
+        assert hashlib.sha256((dist / path).read_bytes()).hexdigest() == sha256, path
+
+
+def test_precache_holds_the_shell_the_runtime_and_every_wheel(dist: Path) -> None:
+    files = dict(precache.manifest(dist))
+    shell = {"index.html", "styles.css", "icon.svg", "boot.js", "sw-register.js", "pyscript.json"}
+    runtime = {f"pyodide/{name}" for name in
+               ("boot.mjs", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
+                "pyodide-lock.json")}
+    lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
+    wheels = {f"pyodide/{entry['file_name']}" for entry in lock["packages"].values()}
+    pyscript = {p.relative_to(dist).as_posix() for p in (dist / "pyscript").glob("*.js")
+                if not p.name.startswith(("codemirror", "xterm"))}
+    missing = (shell | runtime | wheels | pyscript) - files.keys()
+    assert not missing, missing
+    assert "pyscript/core.js" in pyscript and "pyodide/pyodide.asm.wasm" in files
+
+
+def test_every_file_index_html_names_is_precached(dist: Path) -> None:
+    html = (dist / "index.html").read_text()
+    named = {u.removeprefix("./") for u in re.findall(r'(?:src|href|config)="(\./[^"]+)"', html)}
+    assert named and named <= dict(precache.manifest(dist)).keys(), named - dict(precache.manifest(dist)).keys()
+
+
+def test_the_worker_the_saved_copy_and_unused_chunks_are_left_out(dist: Path) -> None:
+    files = dict(precache.manifest(dist))
+    assert not {"sw.js", "switchboard.html"} & files.keys()
+    assert not [p for p in files if p.startswith(("pyscript/codemirror", "pyscript/xterm")) or p.endswith(".map")]
+
+
+def test_render_fills_build_and_files_and_refuses_a_template_without_them() -> None:
+    source = precache.render(TEMPLATE.read_text(), "abc123", [("index.html", "0" * 64), ("a b+c.js", "1" * 64)])
+    build, files = listed(source)
+    assert build == "abc123" and files == {"index.html": "0" * 64, "a b+c.js": "1" * 64}
+    with pytest.raises(ValueError, match="SW_FILES"):
+        precache.render('const BUILD = "{{SW_BUILD}}";', "abc123", [])
+
+
+def test_write_is_reproducible_and_changes_with_any_file(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "pyodide").mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html>")
+    (site / "pyodide" / "x.whl").write_bytes(b"wheel")
+    (site / "switchboard.html").write_text("saved copy")
+    first = precache.write(site, TEMPLATE, "b1")
+    worker = (site / "sw.js").read_bytes()
+    assert [path for path, _ in first] == ["index.html", "pyodide/x.whl"]
+    assert precache.write(site, TEMPLATE, "b1") == first and (site / "sw.js").read_bytes() == worker
+    (site / "index.html").write_text("<!doctype html><title>next</title>")
+    assert precache.write(site, TEMPLATE, "b1") != first
+    (site / "index.html").unlink()
+    with pytest.raises(ValueError, match=r"index\.html"):
+        precache.write(site, TEMPLATE, "b1")
