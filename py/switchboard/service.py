@@ -85,8 +85,18 @@ async def _next_chunk(chunks: AsyncIterator[bytes], adapter: Provider, idle: flo
         return None
     except TimeoutError:
         raise adapter.timeout_error(idle or 0.0, stalled=True) from None
+    except ProviderError as exc:
+        if exc.kind != "network" or exc.provider is not None:
+            raise _from_transport(adapter, exc) from None
+        # The provider was answering: connection-failure hints (key, CORS, offline) would mislead here.
+        raise _broken(adapter, exc.detail or exc.message) from None
     except Exception as exc:
-        raise _from_transport(adapter, exc) from None
+        raise _broken(adapter, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+
+
+def _broken(adapter: Provider, detail: str) -> ProviderError:
+    lead = f"The connection to {adapter.display_name} broke mid-answer; the answer so far is kept."
+    return adapter.error("network", detail, lead=lead)
 
 
 async def _read_body(response: HttpResponse, adapter: Provider, idle: float | None) -> bytes:

@@ -211,6 +211,20 @@ def test_connection_lost_mid_body_keeps_text() -> None:
     got = collect(go(events_of(respond(body=body()))))
     assert got.text == "so far"
     assert got.error is not None and got.error.kind == "network"
+    # The provider was answering, so no "could not reach" hints about keys or CORS.
+    assert got.error.message.startswith("The connection to OpenAI broke mid-answer; the answer so far is kept.")
+    assert "reset by peer" in got.error.message and "Likely causes" not in got.error.message
+
+
+def test_browser_transport_break_mid_body_is_worded_as_a_break() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield chunk("half")
+        raise transport_error("network", "TypeError: network error")
+
+    got = collect(go(events_of(respond(body=body()))))
+    assert got.text == "half"
+    assert got.error is not None and got.error.kind == "network"
+    assert "broke mid-answer" in got.error.message and "Likely causes" not in got.error.message
 
 
 def test_non_streaming_request() -> None:
