@@ -180,20 +180,20 @@ def test_sub_path_serves_the_app_there_and_nothing_at_the_root(dist: Path) -> No
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_nginx_with_the_runner(dist: Path, sig: signal.Signals) -> None:
-    runner = NginxServer()
-    master, prefix = runner.nginx_pid(), runner.nginx_prefix()
-    assert prefix.is_dir()
-    assert runner.stop(sig) == 0
+    with NginxServer() as runner:  # stops it even when an assertion fails first
+        master, prefix = runner.nginx_pid(), runner.nginx_prefix()
+        assert prefix.is_dir()
+        assert runner.stop(sig) == 0
     assert not listening(runner.port)
     assert not Path(f"/proc/{master}").exists() or _zombie(master)
     assert not prefix.exists(), "the runner left its temporary directory behind"
 
 
 def test_nginx_dies_with_a_killed_runner(dist: Path) -> None:
-    runner = NginxServer()
-    master, prefix = runner.nginx_pid(), runner.nginx_prefix()
-    runner.stop(signal.SIGKILL)
-    shutil.rmtree(prefix, ignore_errors=True)  # a killed runner cannot clean up after itself
+    with NginxServer() as runner:
+        master, prefix = runner.nginx_pid(), runner.nginx_prefix()
+        runner.stop(signal.SIGKILL)
+        shutil.rmtree(prefix, ignore_errors=True)  # a killed runner cannot clean up after itself
     deadline = time.monotonic() + 10
     while listening(runner.port) and time.monotonic() < deadline:
         time.sleep(0.05)
