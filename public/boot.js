@@ -20,4 +20,9 @@ import("./pyodide/boot.mjs")
   .then((m) => m.start())
   .catch((e) => fail(`The Python runtime could not start (${e.message || e}).`));
 import("./pyscript/core.js")
+  .then(({ hooks }) => {
+    // PyScript builds its worker hooks with Function(...) as it starts, which the CSP forbids
+    // (no 'unsafe-eval'). The app runs no PyScript worker, so the hooks go before PyScript reads them.
+    for (const set of Object.values(hooks.worker)) set.clear?.();
+  })
   .catch((e) => fail(`The Python runtime could not be loaded (${e.message || e}).`));

@@ -18,6 +18,8 @@ VENV_PY = VENV / "bin" / "python"
 LOCKFILE = ROOT / "requirements-test.lock"
 BUILD_TOOLS = {"npm": "npm", "node": "nodejs"}  # command -> Debian package
 TEST_TOOLS = {"chromium": "chromium", "nginx": "nginx", "openssl": "openssl"}
+# nginx.conf turns brotli on where this module exists; the tests check it, so install it for them.
+BROTLI = (Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so"), "libnginx-mod-http-brotli-filter")
 
 
 def _run(cmd: list[str], **kw: object) -> None:
@@ -47,6 +49,8 @@ def _venv_ok() -> bool:
 def ensure(test: bool) -> Path:
     """Return the venv's python, after installing system tools and (for tests) the pinned packages."""
     apt = _missing(BUILD_TOOLS | (TEST_TOOLS if test else {}))
+    if test and not BROTLI[0].exists():
+        apt.append(BROTLI[1])
     if not _venv_ok():
         try:
             import ensurepip  # noqa: F401  (Debian ships venv without ensurepip unless python3-venv is installed)

@@ -31,10 +31,10 @@ LOCAL_MODELS = ("http://localhost:*", "http://127.0.0.1:*")
 # Remote custom endpoints of a self-hosted copy, e.g. "https://llm.example.com"; one origin per entry.
 EXTRA_CONNECT_SRC: tuple[str, ...] = ()
 # 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly (pydantic-core's side module included).
-# 'unsafe-eval' is for PyScript 0.7.31 alone: every start builds its worker hooks with Function(...),
-# workers or not, and the app does not start without it. tests/browser/test_deploy_nginx.py proves
-# both; docs/deploy.md ("Content-Security-Policy") has the finding and how to drop 'unsafe-eval'.
-SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'", "'unsafe-eval'")
+# No 'unsafe-eval': PyScript 0.7.31 would build its worker hooks with Function(...) at every start,
+# so public/boot.js clears those hooks first (the app runs no PyScript worker).
+# tests/browser/test_deploy_nginx.py proves it; docs/deploy.md ("Content-Security-Policy") explains.
+SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 _NGINX_LINE = re.compile(r'^(\s*add_header\s+Content-Security-Policy\s+")([^"]*)("\s+always;)', re.MULTILINE)
 
