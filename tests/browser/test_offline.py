@@ -101,6 +101,13 @@ def test_reload_with_the_server_stopped_then_unlock_the_vault(page: Any, context
     wait_ready(page)
     expect(page.get_by_role("button", name="Unlock")).to_be_visible()
     unlock(page)
+    # What loads after start-up (pydantic) is there too: every wheel the lock lists.
+    wheels = page.evaluate("""async () => {
+        const lock = await (await fetch("./pyodide/pyodide-lock.json")).json();
+        return Promise.all(Object.values(lock.packages).map(
+            async (p) => [p.file_name, (await fetch("./pyodide/" + p.file_name)).status]));
+    }""")
+    assert len(wheels) > 1 and all(status == 200 for _, status in wheels), wheels
 
     # The only request that may fail offline is the browser's check for a newer sw.js after navigating.
     assert [f for f in failed if f.startswith(origin) and not f.startswith(f"{origin}/sw.js")] == []
