@@ -15,6 +15,7 @@ function offer(waiting) {
     if (waiting && waiting.state === "installed") {
       switching = true;
       waiting.postMessage({ type: "SKIP_WAITING" });
+      setTimeout(() => location.reload(), 5000); // should the switch never be reported
     } else {
       location.reload();
     }

@@ -32,6 +32,10 @@ RUNTIME = {  # embedded path (under dist/) -> Content-Type Pyodide gets from fet
     "pyodide/pyodide-lock.json": "application/json",
 }
 _PY_SCRIPT = re.compile(r'\s*<script type="py"[^>]*>.*?</script>', re.DOTALL)
+# What index.html's <head> may load: the saved copy inlines the styles and replaces the scripts (boot.js
+# by single_boot.js; no service worker on file://). Anything new there must be decided on here.
+HEAD_SCRIPTS = {"./boot.js", "./sw-register.js"}
+HEAD_LINKS = {"preload", "modulepreload", "icon"}
 _RELATIVE = re.compile(r'(?:src|href|config)="\./', re.IGNORECASE)
 
 
@@ -100,8 +104,23 @@ def _one(pattern: str, text: str, what: str) -> re.Match[str]:
     return match
 
 
+def check_head(head: str) -> None:
+    """Refuse a <head> that loads something the saved copy would silently lack."""
+    scripts = set(re.findall(r'<script\b[^>]*\bsrc="([^"]+)"', head))
+    if scripts - HEAD_SCRIPTS or re.search(r"<script\b(?![^>]*\bsrc=)", head):
+        raise SingleFileError(f"index.html's head runs a script the saved copy does not know: {sorted(scripts)}")
+    for tag in re.findall(r"<link\b[^>]*>", head):
+        rel = re.search(r'\brel="([^"]+)"', tag)
+        href = re.search(r'\bhref="([^"]+)"', tag)
+        if rel and rel.group(1) == "stylesheet" and href and href.group(1) == "./styles.css":
+            continue
+        if not rel or rel.group(1) not in HEAD_LINKS:
+            raise SingleFileError(f"index.html's head has a link the saved copy does not carry: {tag}")
+
+
 def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[str]) -> str:
     """The saved copy's HTML from the built index.html, its styles and icon, the boot and the data blocks."""
+    check_head(_one(r"<head>(.*)</head>", index_html, "<head>").group(1))
     lang = _one(r'<html lang="([^"]+)"', index_html, "<html lang>").group(1)
     title = _one(r"<title>(.*?)</title>", index_html, "<title>").group(1)
     description = _one(r'<meta name="description" content="([^"]*)">', index_html, "description").group(1)

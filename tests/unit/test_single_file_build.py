@@ -87,3 +87,12 @@ def test_blocks_gzip_only_when_it_pays(tmp_path: Path) -> None:
     assert 'data-encoding="gzip"' in squeezed and len(squeezed) < len(text) / 10
     assert 'data-encoding="identity"' in plain
     assert single.gzipped(text, tmp_path) == single.gzipped(text, tmp_path) == single.gzipped(text, None)
+
+
+def test_the_head_may_not_load_what_the_saved_copy_lacks() -> None:
+    index = (DIST / "index.html").read_text()
+    for extra in ('<script type="module" src="./more.js"></script>', "<script>inline()</script>",
+                  '<link rel="manifest" href="./app.webmanifest">', '<link rel="stylesheet" href="./more.css">'):
+        with pytest.raises(single.SingleFileError, match="head"):
+            single.page(index.replace("</head>", extra + "</head>"), "body {}", b"<svg/>", "// boot", [])
+    single.page(index, "body {}", b"<svg/>", "// boot", [])  # the real head passes
