@@ -20,6 +20,9 @@ from scripts.buildlib import precache
 
 from tests.browser.conftest import ROOT, free_port, wait_port
 
+# These tests are about the worker: let it register (conftest blocks it everywhere else).
+pytestmark = pytest.mark.browser_context_args(service_workers="allow")
+
 READY = "() => window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 CACHES = "async () => await caches.keys()"
