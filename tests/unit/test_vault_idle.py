@@ -36,8 +36,12 @@ async def test_locks_after_idle_time_and_use_postpones_it() -> None:
     assert not vault.is_unlocked  # already reads as locked before the timer fires
     assert vault.check_idle() and not vault.check_idle()  # locks once
     assert vault.seconds_until_lock() is None
+    assert vault.lock_reason == "the vault locked itself after 15 minutes idle; unlock again"
     with pytest.raises(VaultLocked):
         await vault.get_key(OPENAI)
+    await vault.unlock(PW)
+    vault.lock()
+    assert vault.lock_reason == "the vault is locked"
 
 
 @async_test

@@ -103,6 +103,11 @@ class Vault:
         return self._unlocked is not None and not self._idle.expired()
 
     @property
+    def lock_reason(self) -> str:
+        """Why the vault is locked, in words (e.g. it locked itself after the idle time)."""
+        return self._lock_reason
+
+    @property
     def generation(self) -> str | None:
         """The stored generation this tab unlocked (changes on every password change), or None."""
         return self._unlocked.meta.generation if self._unlocked else None

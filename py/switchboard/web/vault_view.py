@@ -40,7 +40,7 @@ CREATE = """
 
 UNLOCK = """
 <form id="vault-unlock" class="vault-form" novalidate>
-  <p>Your keys are locked.</p>
+  <p id="vault-locked-why">Your keys are locked.</p>
   <div class="field"><label for="vault-password">Master password</label>
     <input id="vault-password" type="password" autocomplete="current-password" required></div>
   <p id="vault-message" class="error" aria-live="assertive"></p>
@@ -192,6 +192,8 @@ class VaultPanel:
 
     def _render_locked(self) -> None:
         self._body.innerHTML = UNLOCK
+        reason = self._vault.lock_reason  # says so when it locked itself, so that is not taken for a fault
+        by_id("vault-locked-why").textContent = reason[0].upper() + reason[1:] + "."
         on(by_id("vault-unlock"), "submit", self._unlock)
         on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-forget-area"))
 
