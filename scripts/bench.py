@@ -37,7 +37,9 @@ METRICS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const fcp = performance.getEntriesByName("first-contentful-paint")[0];
   const bytes = [nav, ...performance.getEntriesByType("resource")].reduce((n, e) => n + e.transferSize, 0);
-  return { paint: fcp ? fcp.startTime : null, bytes };
+  const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+  return { paint: fcp ? fcp.startTime : null, bytes, python: mark("switchboard:python"),
+           package: mark("switchboard:package"), main: mark("switchboard:main"), script: mark("switchboard:script") };
 }"""
 
 
@@ -100,6 +102,11 @@ def startup(runs: int) -> int:
     warm = med("app_warm", "ready") / med("bare_warm", "ready")
     print(f"  ratio app/bare: cold {cold:.2f} (target <= 1.30), warm {warm:.2f} (target <= 1.20)")
     print(f"  app shell painted (first contentful paint): {med('app_cold', 'paint'):.0f} ms (target <= 300)")
+    for case in ("app_cold", "app_warm"):
+        python, package, script, main, ready = (med(case, k) for k in ("python", "package", "script", "main", "ready"))
+        print(f"  {case} phases (ms): Python up {python:.0f}, our package on sys.path +{package - python:.0f}, "
+              f"PyScript ready +{script - package:.0f}, app imported +{main - script:.0f}, "
+              f"first screen +{ready - main:.0f}")
     print(f"  bytes transferred, cold: app {med('app_cold', 'bytes') / 1e6:.2f} MB, "
           f"bare {med('bare_cold', 'bytes') / 1e6:.2f} MB; warm app {med('app_warm', 'bytes') / 1e3:.0f} kB")
     return 0

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.buildlib import artifacts, csp, precache, pyodide_lock, shell, single, wheel  # noqa: E402
+from scripts.buildlib import artifacts, csp, precache, pyc, pyodide_lock, shell, single, wheel  # noqa: E402
 
 CACHE = ROOT / ".cache" / "artifacts"
 DIST = ROOT / "dist"
@@ -82,7 +83,9 @@ def build(relock: bool = False) -> Path:
     for whl in shipped:
         shutil.copy2(whl, pyodide_dir / whl.name)
     version = app_version()
-    app_wheel = wheel.build(ROOT / "py" / "switchboard", version, pyodide_dir)
+    package = ROOT / "py" / "switchboard"
+    bytecode = pyc.compile_modules(pyodide_pkg, wheel.sources(package), CACHE.parent / "pyc")
+    app_wheel = wheel.build(package, version, pyodide_dir, bytecode)
     pyodide_lock.rewrite(pyodide_pkg / "pyodide-lock.json", [*shipped, app_wheel],
                          pyodide_dir / "pyodide-lock.json")
 
@@ -96,6 +99,8 @@ def build(relock: bool = False) -> Path:
     copy_public(DIST, {
         "VERSION": version,
         "APP_WHEEL": app_wheel.name,
+        "APP_ZIP": pyc.APP_ZIP,
+        "APP_WHEEL_INTEGRITY": "sha256-" + base64.b64encode(hashlib.sha256(app_wheel.read_bytes()).digest()).decode(),
         "PROVIDER_LIST": shell.provider_list(),
         "CSP": csp.meta_policy(),
     })

@@ -15,11 +15,20 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
-def build(package_dir: Path, version: str, out_dir: Path) -> Path:
-    """Write the wheel; its local version label carries a content hash so caches never serve a stale one."""
+def sources(package_dir: Path) -> dict[str, bytes]:
+    """The package's modules by their path inside the wheel."""
     files = sorted(p for p in package_dir.rglob("*.py") if "__pycache__" not in p.parts)
-    payload = {f"switchboard/{p.relative_to(package_dir).as_posix()}": p.read_bytes() for p in files}
+    return {f"switchboard/{p.relative_to(package_dir).as_posix()}": p.read_bytes() for p in files}
+
+
+def build(package_dir: Path, version: str, out_dir: Path, compiled: dict[str, bytes] | None = None) -> Path:
+    """Write the wheel (plus any `compiled` bytecode, derived from the sources).
+
+    Its local version label carries a hash of the sources, so caches never serve a stale one.
+    """
+    payload = sources(package_dir)
     digest = hashlib.sha256(b"".join(k.encode() + v for k, v in payload.items())).hexdigest()[:10]
+    payload.update(sorted((compiled or {}).items()))
     full_version = f"{version}+g{digest}"
     dist_info = f"switchboard-{full_version}.dist-info"
     payload[f"{dist_info}/METADATA"] = (

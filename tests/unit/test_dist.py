@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,20 @@ def test_pyodide_lock_matches_the_shipped_wheels(dist: Path) -> None:
         assert set(entry["depends"]) <= packages.keys(), name
     wheels = {p.name for p in (dist / "pyodide").glob("*.whl")}
     assert wheels == {e["file_name"] for e in packages.values()}
+
+
+def test_app_wheel_carries_unchecked_bytecode_beside_every_module(dist: Path) -> None:
+    """The browser imports the wheel as a zip; zipimport uses `x.pyc` beside `x.py` without compiling."""
+    lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
+    wheel = dist / "pyodide" / lock["packages"]["switchboard"]["file_name"]
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        sources = {n for n in names if n.endswith(".py")}
+        assert sources and {n + "c" for n in sources} <= names
+        for name in sources:
+            header = z.read(name + "c")[:16]
+            assert int.from_bytes(header[4:8], "little") == 0b01, f"{name}c is not an unchecked-hash pyc"
+    boot = (dist / "pyodide" / "boot.mjs").read_text()
+    html = (dist / "index.html").read_text()
+    integrity = "sha256-" + base64.b64encode(hashlib.sha256(wheel.read_bytes()).digest()).decode()
+    assert f'"{integrity}"' in boot and f'integrity="{integrity}"' in html and wheel.name in boot

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import traceback
 
+import js
+
 from switchboard.vault import Vault
 from switchboard.web import idb, shell, webcrypto
 from switchboard.web.compose_view import ComposeView
@@ -51,6 +53,7 @@ def _reload_notice() -> None:
 
 async def start() -> None:
     """Bring the app up; any failure is shown to the user with its reason, then re-raised for the console."""
+    js.performance.mark("switchboard:main")  # the app's modules are imported by now
     try:
         shell.progress("Opening your vault…")
         db = await idb.open_database(
