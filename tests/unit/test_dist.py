@@ -32,7 +32,9 @@ def test_index_uses_only_relative_urls(dist: Path) -> None:
 def test_pyscript_uses_our_local_interpreter(dist: Path) -> None:
     config = json.loads((dist / "pyscript.json").read_text())
     assert config["interpreter"] == "./pyodide/boot.mjs"
-    assert config["packages_cache"] == "passthrough"  # otherwise PyScript routes packages through micropip
+    # boot.mjs puts our package on sys.path itself; PyScript's "packages" would go through micropip
+    # (or, with "packages_cache": "passthrough", fetch its package-support graph) for nothing.
+    assert "packages" not in config
     assert (dist / "pyodide" / "boot.mjs").exists()
 
 
