@@ -1,6 +1,7 @@
 """Keeps every tab's view of the vault in step: auto-lock on idle, and lock/change news between tabs.
 
-A BroadcastChannel carries "locked" and "changed" between this origin's tabs. A tab that hears
+A BroadcastChannel carries "locked" (a lock by hand) and "changed" between this origin's tabs; an idle
+lock stays in its own tab. A tab that hears
 "changed" re-checks the stored vault (`Vault.refresh`), which locks it if the password changed.
 """
 
@@ -63,7 +64,7 @@ class TabSync:
                 await self._on_change("remote")
 
     def _tick(self) -> None:
+        # An idle lock stays in this tab: the user may be busy in another one, whose own timer decides.
         if self._vault.check_idle():
-            self.announce("locked")
             # Kept referenced: the event loop holds only weak references to tasks.
             self._pending = asyncio.ensure_future(self._on_change("idle"))
