@@ -68,3 +68,20 @@ def test_stop_cancels_a_streaming_answer_and_keeps_its_text(compose: Any, mock: 
         assert 0 < len(kept.split()) < 60
     finally:
         mock.configure(pace=0.0)
+
+
+def test_user_set_idle_limit_ends_a_stalled_stream_keeping_its_text(compose: Any, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    compose.get_by_text("Time limits").click()
+    idle = compose.get_by_label("Seconds of silence before a stream is called stalled")
+    idle.fill("1")
+    idle.dispatch_event("change")
+    try:
+        _send(compose, "tell me mock-stall words-8", ["openai"])
+        card = compose.get_by_role("article", name="OpenAI answer").first
+        expect(card.locator(".answer-meta")).to_contain_text(
+            "OpenAI stopped sending for 1 s; the answer so far is kept", timeout=30_000)
+        expect(card.locator(".answer-text")).not_to_be_empty()
+    finally:
+        idle.fill("120")
+        idle.dispatch_event("change")

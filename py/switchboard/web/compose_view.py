@@ -17,13 +17,15 @@ from switchboard.answer import DEFAULT_MODELS, AnswerProgress
 from switchboard.chat import ChatRequest, Message
 from switchboard.errors import ProviderError
 from switchboard.providers import Provider, get
-from switchboard.service import list_models, stream_chat
+from switchboard.service import Timeouts, list_models, stream_chat
 from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultError, VaultLocked
 from switchboard.web.dom import absent, by_id, create, on
 from switchboard.web.fetch import FetchTransport
 
 CHOSEN = "switchboard.providers"  # which boxes were ticked last time (not secret)
 MODEL = "switchboard.model."  # + provider id: the model last used with it
+TIMEOUTS = {"connect": "connect-timeout", "idle": "idle-timeout"}  # Timeouts field -> input id
+TIMEOUT_SETTING = "switchboard.timeout."  # + field name
 
 MODEL_ROW = """
 <div class="model-row" data-provider="{id}">
@@ -56,8 +58,30 @@ class ComposeView:
         on(by_id("prompt"), "input", lambda _e: self._update_send())
         on(by_id("send"), "click", self._send)
         on(by_id("prompt"), "keydown", self._shortcut)
+        for name in TIMEOUTS:
+            self._bind_timeout(name)
         self._render_models()
         self._update_send()
+
+    def _bind_timeout(self, name: str) -> None:
+        field = by_id(TIMEOUTS[name])
+        field.value = _stored(TIMEOUT_SETTING + name) or field.value
+        field.disabled = False
+
+        def remember(_event: Any) -> None:
+            if field.checkValidity() and str(field.value):
+                js.localStorage.setItem(TIMEOUT_SETTING + name, str(field.value))
+
+        on(field, "change", remember)
+
+    def _timeouts(self) -> Timeouts:
+        """The user's limits; a field left empty or invalid falls back to the default."""
+        chosen = {}
+        for name, element_id in TIMEOUTS.items():
+            field = by_id(element_id)
+            if field.checkValidity() and str(field.value):
+                chosen[name] = float(field.value)
+        return Timeouts(**chosen)
 
     def _chosen(self) -> list[Provider]:
         return [get(str(box.value)) for box in self._boxes if box.checked]
@@ -180,7 +204,7 @@ class ComposeView:
             return
         try:
             meta.textContent = "Waiting for the first token…"
-            async for event in stream_chat(self._transport, provider, request, key):
+            async for event in stream_chat(self._transport, provider, request, key, timeouts=self._timeouts()):
                 added = progress.feed(event, clock() / 1000)
                 if added:
                     text_node.append(added)
