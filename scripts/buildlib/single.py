@@ -18,7 +18,7 @@ import json
 import re
 from pathlib import Path
 
-from scripts.buildlib import csp
+from scripts.buildlib import csp, pyc
 
 OUTPUT = "switchboard.html"
 # Compressing the wasm takes seconds and its bytes never change between builds: keep each result by hash.
@@ -146,11 +146,22 @@ def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[
     return head + f"<body>\n{body}\n{''.join(blocks)}</body>\n</html>\n"
 
 
+def boot_script(dist: Path) -> str:
+    """single_boot.js with the app wheel it installs, its SRI hash and where it goes, as boot.mjs has them."""
+    entry = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())["packages"]["switchboard"]
+    integrity = "sha256-" + base64.b64encode(bytes.fromhex(entry["sha256"])).decode()
+    values = {"APP_WHEEL": entry["file_name"], "APP_WHEEL_INTEGRITY": integrity, "APP_ZIP": pyc.APP_ZIP}
+    text = BOOT.read_text()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    return text
+
+
 def build(dist: Path) -> Path:
     """Write dist/switchboard.html from the built dist/; returns its path."""
     blocks = [block(path, kind, (dist / path).read_bytes()) for path, kind in runtime_files(dist).items()]
     text = page((dist / "index.html").read_text(), (dist / "styles.css").read_text(),
-                (dist / "icon.svg").read_bytes(), BOOT.read_text(), blocks)
+                (dist / "icon.svg").read_bytes(), boot_script(dist), blocks)
     out = dist / OUTPUT
     out.write_text(text)
     return out

@@ -88,11 +88,15 @@ async function startPython() {
     import(await moduleURL("pyodide/pyodide.asm.mjs")),
   ]);
   const pyodide = await loadPyodide({ indexURL: VIRTUAL + "pyodide/", createPyodideModule: asm.default });
-  const problems = [];
-  await pyodide.loadPackage(["switchboard"], { errorCallback: (m) => problems.push(m), messageCallback: () => {} });
-  if (!pyodide.loadedPackages.switchboard) {
-    throw new Error(`the Switchboard package did not load: ${problems.join("; ") || "unknown reason"}`);
+  // As in pyodide/boot.mjs: the wheel, checked against its hash, imported in place with its bytecode.
+  try {
+    const response = await fetch(VIRTUAL + "pyodide/{{APP_WHEEL}}", { integrity: "{{APP_WHEEL_INTEGRITY}}" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    pyodide.FS.writeFile("{{APP_ZIP}}", new Uint8Array(await response.arrayBuffer()));
+  } catch (e) {
+    throw new Error(`the Switchboard package did not load: ${e.message || e}`);
   }
+  pyodide.runPython(`import sys; sys.path.insert(0, "{{APP_ZIP}}")`);
   return pyodide;
 }
 
