@@ -85,3 +85,28 @@ def test_user_set_idle_limit_ends_a_stalled_stream_keeping_its_text(compose: Any
     finally:
         idle.fill("120")
         idle.dispatch_event("change")
+
+
+def test_a_custom_endpoint_joins_the_providers_and_answers(compose: Any, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    compose.get_by_role("button", name="API keys").click()
+    compose.get_by_label("Endpoint name").fill("local-llm")
+    compose.get_by_label("Base URL").fill(f"{mock.http_url}/v1")
+    compose.get_by_label("Endpoint API key").fill("sk-local-endpoint-4321")
+    compose.locator("#endpoint-session").check()
+    compose.get_by_role("button", name="Save endpoint").click()
+    expect(compose.locator('li[data-endpoint="local-llm"]')).to_contain_text("•••• 4321")
+    compose.keyboard.press("Escape")
+    expect(compose.get_by_role("checkbox", name="local-llm")).to_be_visible()
+    for box in compose.locator('#provider-list input[name="provider"]').all():
+        box.set_checked(box.get_attribute("value") == "endpoint:local-llm")
+    compose.get_by_label("local-llm model").fill("my-local-model")
+    compose.get_by_role("textbox", name="Prompt", exact=True).fill("hello endpoint words-5")
+    compose.get_by_role("button", name="Send").click()
+    card = compose.get_by_role("article", name="local-llm answer").first
+    expect(card.locator(".answer-meta")).to_contain_text("out tokens", timeout=30_000)
+    request = mock.last()
+    assert (request["port"], request["path"]) == ("http", "/v1/chat/completions")
+    assert request["body"]["model"] == "my-local-model"
+    assert request["headers"]["authorization"] == "Bearer sk-local-endpoint-4321"
+    expect(card.locator(".answer-text")).to_have_text(request["reply"]["text"])

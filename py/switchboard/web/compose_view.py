@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import js
@@ -28,10 +29,10 @@ TIMEOUTS = {"connect": "connect-timeout", "idle": "idle-timeout"}  # Timeouts fi
 TIMEOUT_SETTING = "switchboard.timeout."  # + field name
 
 MODEL_ROW = """
-<div class="model-row" data-provider="{id}">
-  <label for="model-{id}">{name} model</label>
-  <input id="model-{id}" list="models-{id}" autocomplete="off" spellcheck="false" placeholder="{default}">
-  <datalist id="models-{id}"></datalist>
+<div class="model-row" data-slot="{slot}">
+  <label for="model-{dom}">{name} model</label>
+  <input id="model-{dom}" list="models-{dom}" autocomplete="off" spellcheck="false" placeholder="{default}">
+  <datalist id="models-{dom}"></datalist>
   <button type="button" class="list-models">List models</button>
   <span class="model-message" aria-live="polite"></span>
 </div>"""
@@ -42,6 +43,28 @@ def _stored(key: str) -> str | None:
     return None if absent(value) else str(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one answer comes from: a built-in provider, or a custom OpenAI-compatible endpoint."""
+
+    slot: str  # "openai" or "endpoint:lm-studio": the checkbox value, DOM ids and remembered settings
+    name: str
+    provider: Provider
+    ref: EntryRef
+
+    @classmethod
+    def of(cls, slot: str) -> Target:
+        if slot.startswith("endpoint:"):
+            ref = EntryRef.parse(slot)
+            return cls(slot, ref.id, get("openai-compatible"), ref)
+        provider = get(slot)
+        return cls(slot, provider.display_name, provider, EntryRef.provider(slot))
+
+    @property
+    def dom(self) -> str:
+        return self.slot.replace(":", "-")
+
+
 class ComposeView:
     """Owns #compose and #answers."""
 
@@ -49,10 +72,9 @@ class ComposeView:
         self._vault = vault
         self._transport = FetchTransport()
         self._running: dict[str, asyncio.Task[None]] = {}
-        self._boxes = list(js.document.querySelectorAll('#provider-list input[name="provider"]'))
-        chosen = set(json.loads(_stored(CHOSEN) or "[]"))
-        for box in self._boxes:
-            box.checked = str(box.value) in chosen
+        self._remembered = set(json.loads(_stored(CHOSEN) or "[]"))
+        for box in self._boxes():
+            box.checked = str(box.value) in self._remembered
             on(box, "change", self._chosen_changed)
         by_id("provider-list").disabled = False
         on(by_id("prompt"), "input", lambda _e: self._update_send())
@@ -60,6 +82,32 @@ class ComposeView:
         on(by_id("prompt"), "keydown", self._shortcut)
         for name in TIMEOUTS:
             self._bind_timeout(name)
+        self._render_models()
+        self._update_send()
+
+    def _boxes(self) -> list[Any]:
+        return list(js.document.querySelectorAll('#provider-list input[name="provider"]'))
+
+    async def show_endpoints(self) -> None:
+        """List the custom endpoints the vault can use now (call after it unlocks, locks or changes)."""
+        try:
+            endpoints = [i.ref for i in await self._vault.entries() if i.ref.kind == "endpoint"]
+        except VaultError:
+            endpoints = []
+        wanted = {str(ref) for ref in endpoints}
+        for box in self._boxes():
+            if str(box.value).startswith("endpoint:") and str(box.value) not in wanted:
+                box.closest("label").remove()
+        shown = {str(box.value) for box in self._boxes()}
+        for ref in endpoints:
+            if str(ref) in shown:
+                continue
+            box = create("input", type="checkbox", name="provider", value=str(ref))
+            box.checked = str(ref) in self._remembered
+            on(box, "change", self._chosen_changed)
+            label = create("label", class_="provider endpoint")
+            label.append(box, f" {ref.id}")
+            by_id("provider-list").append(label)
         self._render_models()
         self._update_send()
 
@@ -83,33 +131,35 @@ class ComposeView:
                 chosen[name] = float(field.value)
         return Timeouts(**chosen)
 
-    def _chosen(self) -> list[Provider]:
-        return [get(str(box.value)) for box in self._boxes if box.checked]
+    def _chosen(self) -> list[Target]:
+        return [Target.of(str(box.value)) for box in self._boxes() if box.checked]
 
     def _chosen_changed(self, _event: Any) -> None:
-        js.localStorage.setItem(CHOSEN, json.dumps([p.id for p in self._chosen()]))
+        # Endpoints absent while the vault is locked keep their tick for when they come back.
+        shown = {str(box.value) for box in self._boxes()}
+        self._remembered = (self._remembered - shown) | {t.slot for t in self._chosen()}
+        js.localStorage.setItem(CHOSEN, json.dumps(sorted(self._remembered)))
         self._render_models()
         self._update_send()
 
     def _render_models(self) -> None:
         area = by_id("model-choices")
-        keep = {str(row.dataset.provider) for row in area.querySelectorAll(".model-row")}
-        chosen = self._chosen()
+        chosen = {t.slot: t for t in self._chosen()}
         for row in list(area.querySelectorAll(".model-row")):
-            if str(row.dataset.provider) not in {p.id for p in chosen}:
+            if str(row.dataset.slot) not in chosen:
                 row.remove()
-        for provider in chosen:
-            if provider.id in keep:
+        present = {str(row.dataset.slot) for row in area.querySelectorAll(".model-row")}
+        for target in chosen.values():
+            if target.slot in present:
                 continue
             area.insertAdjacentHTML("beforeend", MODEL_ROW.format(
-                id=provider.id, name=html.escape(provider.display_name),
-                default=html.escape(DEFAULT_MODELS.get(provider.id, "model id"), quote=True)))
-            field = by_id(f"model-{provider.id}")
-            field.value = _stored(MODEL + provider.id) or ""
-            self._bind_model_row(provider, area.querySelector(f'.model-row[data-provider="{provider.id}"]'))
+                slot=html.escape(target.slot, quote=True), dom=target.dom, name=html.escape(target.name),
+                default=html.escape(DEFAULT_MODELS.get(target.slot, "model id (List models)"), quote=True)))
+            by_id(f"model-{target.dom}").value = _stored(MODEL + target.slot) or ""
+            self._bind_model_row(target, area.lastElementChild)
 
-    def _bind_model_row(self, provider: Provider, row: Any) -> None:
-        on(row.querySelector(".list-models"), "click", lambda _e: self._list_models(provider, row))
+    def _bind_model_row(self, target: Target, row: Any) -> None:
+        on(row.querySelector(".list-models"), "click", lambda _e: self._list_models(target, row))
 
     def _update_send(self) -> None:
         prompt = str(by_id("prompt").value).strip()
@@ -125,32 +175,35 @@ class ComposeView:
         task = asyncio.ensure_future(coroutine)
         self._pending = task  # referenced: the loop keeps only weak references
 
-    def _model(self, provider: Provider) -> str:
-        chosen = str(by_id(f"model-{provider.id}").value).strip()
+    def _model(self, target: Target) -> str:
+        chosen = str(by_id(f"model-{target.dom}").value).strip()
         if chosen:
-            js.localStorage.setItem(MODEL + provider.id, chosen)
-        return chosen or DEFAULT_MODELS.get(provider.id, "")
+            js.localStorage.setItem(MODEL + target.slot, chosen)
+        return chosen or DEFAULT_MODELS.get(target.slot, "")
 
-    async def _key(self, provider: Provider) -> str:
-        """The key to call provider with; raises ProviderError(auth) in words when there is none."""
+    async def _credential(self, target: Target) -> tuple[str, str | None]:
+        """Key and base URL to call target with; raises ProviderError(auth) in words when there is none."""
+        provider = target.provider
         try:
-            return (await self._vault.get_credential(EntryRef.provider(provider.id))).key
+            credential = await self._vault.get_credential(target.ref)
         except UnknownEntry:
             if not provider.needs_key:
-                return ""
-            raise provider.error("auth", lead=f"No {provider.display_name} key yet: add one under API keys.") from None
+                return "", None
+            raise provider.error("auth", lead=f"No {target.name} key yet: add one under API keys.") from None
         except VaultLocked:
             raise provider.error("auth", lead="The vault is locked: unlock it to use your saved keys.") from None
+        return credential.key, credential.base_url
 
-    async def _list_models(self, provider: Provider, row: Any) -> None:
+    async def _list_models(self, target: Target, row: Any) -> None:
         message = row.querySelector(".model-message")
         message.textContent = "Asking…"
         try:
-            models = await list_models(self._transport, provider, await self._key(provider))
+            key, base_url = await self._credential(target)
+            models = await list_models(self._transport, target.provider, key, base_url)
         except ProviderError as exc:
             message.textContent = exc.message
             return
-        options = by_id(f"models-{provider.id}")
+        options = by_id(f"models-{target.dom}")
         options.replaceChildren(*[create("option", value=m.id) for m in models[:500]])
         message.textContent = f"{len(models)} models: pick one in the field."
 
@@ -158,66 +211,65 @@ class ComposeView:
         prompt = str(by_id("prompt").value).strip()
         if not prompt:
             return
-        request_for = {p.id: ChatRequest(model=self._model(p), messages=[Message("user", prompt)])
-                       for p in self._chosen()}
         cards = []
-        for provider in self._chosen():
-            if provider.id in self._running:
-                self._running.pop(provider.id).cancel()
-            card = self._card(provider, request_for[provider.id].model)
+        for target in self._chosen():
+            if target.slot in self._running:
+                self._running.pop(target.slot).cancel()
+            request = ChatRequest(model=self._model(target), messages=[Message("user", prompt)])
+            card = self._card(target, request.model)
             cards.append(card)
-            self._running[provider.id] = asyncio.ensure_future(self._answer(provider, request_for[provider.id], card))
+            self._running[target.slot] = asyncio.ensure_future(self._answer(target, request, card))
         by_id("answers").prepend(*cards)  # newest round on top, in the order the providers are listed
 
-    def _card(self, provider: Provider, model: str) -> Any:
-        card = create("article", class_="answer", aria_label=f"{provider.display_name} answer")
+    def _card(self, target: Target, model: str) -> Any:
+        card = create("article", class_="answer", aria_label=f"{target.name} answer")
         head = create("header", class_="answer-head")
-        head.append(create("strong", provider.display_name), create("span", f" {model}", class_="muted"))
+        head.append(create("strong", target.name), create("span", f" {model}", class_="muted"))
         stop = create("button", "Stop", type="button", class_="answer-stop")
         head.append(stop)
         card.append(head, create("div", class_="answer-text"), create("p", "Sending…", class_="answer-meta"))
-        on(stop, "click", lambda _e: self._stop(provider.id))
+        on(stop, "click", lambda _e: self._stop(target.slot))
         return card
 
-    def _stop(self, provider_id: str) -> None:
-        task = self._running.pop(provider_id, None)
+    def _stop(self, slot: str) -> None:
+        task = self._running.pop(slot, None)
         if task is not None:
             task.cancel()
 
-    def _forget_task(self, provider_id: str) -> None:
-        """Drop this task's entry, unless a newer answer for the same provider already replaced it."""
-        if self._running.get(provider_id) is asyncio.current_task():
-            del self._running[provider_id]
+    def _forget_task(self, slot: str) -> None:
+        """Drop this task's entry, unless a newer answer for the same target already replaced it."""
+        if self._running.get(slot) is asyncio.current_task():
+            del self._running[slot]
 
-    async def _answer(self, provider: Provider, request: ChatRequest, card: Any) -> None:
+    async def _answer(self, target: Target, request: ChatRequest, card: Any) -> None:
         text_node, meta = card.querySelector(".answer-text"), card.querySelector(".answer-meta")
         clock = js.performance.now
         progress = AnswerProgress(started_at=clock() / 1000)
         try:
-            key = await self._key(provider)
+            key, base_url = await self._credential(target)
         except (ProviderError, VaultError) as exc:
             # Nothing was sent, so there is no timing to report.
             card.querySelector(".answer-stop").remove()
             card.classList.add("failed")
             meta.textContent = exc.message if isinstance(exc, ProviderError) else str(exc)
-            self._forget_task(provider.id)
+            self._forget_task(target.slot)
             return
         try:
             meta.textContent = "Waiting for the first token…"
-            async for event in stream_chat(self._transport, provider, request, key, timeouts=self._timeouts()):
+            events = stream_chat(self._transport, target.provider, request, key, base_url=base_url,
+                                 timeouts=self._timeouts())
+            async for event in events:
                 added = progress.feed(event, clock() / 1000)
                 if added:
                     text_node.append(added)
                     meta.textContent = "Streaming…"
-        except ProviderError as exc:
-            progress.error = exc
         except asyncio.CancelledError:
             progress.finish(clock() / 1000)
             meta.textContent = " · ".join(filter(None, ["Stopped", progress.summary()]))
             raise
         finally:
             card.querySelector(".answer-stop").remove()
-            self._forget_task(provider.id)
+            self._forget_task(target.slot)
         progress.finish(clock() / 1000)
         summary = progress.summary()
         if progress.error is not None:

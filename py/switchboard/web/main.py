@@ -26,6 +26,8 @@ class App:
         self.compose = ComposeView(vault)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
+        # Endpoints added or removed in the keys dialog join the provider list when it closes.
+        on(by_id("keys-dialog"), "close", lambda _e: self.compose.show_endpoints())
 
     async def _lock(self, _event: object) -> None:
         await self.panel.lock()
@@ -45,6 +47,7 @@ class App:
             await self.keys.close()  # a locked vault leaves no decrypted state on the page
         elif self.keys.is_open:
             await self.keys.refresh()
+        await self.compose.show_endpoints()
 
 
 def _reload_notice() -> None:
