@@ -33,6 +33,7 @@ window.READY_AT = performance.now();
 </script>"""
 APP_READY = "window.SWITCHBOARD_READY_AT"
 BARE_READY = "window.READY_AT"
+CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 METRICS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const fcp = performance.getEntriesByName("first-contentful-paint")[0];
@@ -88,6 +89,10 @@ def startup(runs: int) -> int:
                 context = browser.new_context()
                 page = context.new_page()
                 results[f"{name}_cold"].append(_measure(page, url, ready, reload=False))
+                if name == "app":
+                    # A returning user's reload: the service worker has finished installing and serves
+                    # the files. Reloading while it still precaches would race its 16 MB download.
+                    page.wait_for_function(CONTROLLED, timeout=120_000)
                 results[f"{name}_warm"].append(_measure(page, url, ready, reload=True))
                 context.close()
         browser.close()
@@ -100,7 +105,8 @@ def startup(runs: int) -> int:
         print(f"  {case:10} ready {med(case, 'ready'):7.0f}   [{runs_ms}]")
     cold = med("app_cold", "ready") / med("bare_cold", "ready")
     warm = med("app_warm", "ready") / med("bare_warm", "ready")
-    print(f"  ratio app/bare: cold {cold:.2f} (target <= 1.30), warm {warm:.2f} (target <= 1.20)")
+    print(f"  ratio app/bare: cold {cold:.2f} (target <= 1.30), warm {warm:.2f} (target <= 1.20)"
+          "  [warm = reload in the same context; the app's once its service worker controls the page]")
     print(f"  app shell painted (first contentful paint): {med('app_cold', 'paint'):.0f} ms (target <= 300)")
     for case in ("app_cold", "app_warm"):
         python, package, script, main, ready = (med(case, k) for k in ("python", "package", "script", "main", "ready"))

@@ -7,7 +7,6 @@ cancels that task, which aborts its fetch. Model output is only ever set as text
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ import js
 from switchboard.answer import DEFAULT_MODELS, AnswerProgress
 from switchboard.chat import ChatRequest, Message
 from switchboard.errors import ProviderError
+from switchboard.escaping import escape
 from switchboard.providers import Provider, get
 from switchboard.service import Timeouts, list_models, stream_chat
 from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultError, VaultLocked
@@ -153,8 +153,8 @@ class ComposeView:
             if target.slot in present:
                 continue
             area.insertAdjacentHTML("beforeend", MODEL_ROW.format(
-                slot=html.escape(target.slot, quote=True), dom=target.dom, name=html.escape(target.name),
-                default=html.escape(DEFAULT_MODELS.get(target.slot, "model id (List models)"), quote=True)))
+                slot=escape(target.slot), dom=target.dom, name=escape(target.name),
+                default=escape(DEFAULT_MODELS.get(target.slot, "model id (List models)"))))
             by_id(f"model-{target.dom}").value = _stored(MODEL + target.slot) or ""
             self._bind_model_row(target, area.lastElementChild)
 

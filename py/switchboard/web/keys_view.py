@@ -6,10 +6,10 @@ masked form (`•••• abcd`). A locked vault empties the dialog, so nothing
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from switchboard.errors import ProviderError
+from switchboard.escaping import escape
 from switchboard.providers import Provider, all_providers
 from switchboard.service import check_key
 from switchboard.vault import EntryRef, KeyInfo, UnknownEntry, Vault, VaultError, VaultLocked
@@ -82,7 +82,7 @@ ROW = """
 def _links(provider: Provider) -> str:
     if not provider.key_page_url:
         return ""
-    url = html.escape(provider.key_page_url, quote=True)
+    url = escape(provider.key_page_url)
     return f'<a href="{url}" target="_blank" rel="noopener noreferrer">Get or revoke a key</a>'
 
 
@@ -132,7 +132,7 @@ class KeysDialog:
         by_id("keys-state").textContent = await self._state_text()
         rows = by_id("keys-rows")
         rows.innerHTML = "".join(
-            ROW.format(id=p.id, name=html.escape(p.display_name), links=_links(p),
+            ROW.format(id=p.id, name=escape(p.display_name), links=_links(p),
                        placeholder="Optional" if not p.needs_key else "Paste a key")
             for p in self._providers)
         for provider in self._providers:
@@ -164,8 +164,8 @@ class KeysDialog:
         endpoints = [i for i in infos.values() if i.ref.kind == "endpoint"]
         listing = by_id("endpoint-list")
         listing.innerHTML = "".join(
-            ENDPOINT.format(id=html.escape(i.ref.id, quote=True), name=html.escape(i.ref.id),
-                            url=html.escape(i.base_url or ""), status=html.escape(_status_text(i)))
+            ENDPOINT.format(id=escape(i.ref.id), name=escape(i.ref.id),
+                            url=escape(i.base_url or ""), status=escape(_status_text(i)))
             for i in endpoints)
         for info in endpoints:
             item = listing.querySelector(f'li[data-endpoint="{info.ref.id}"]')

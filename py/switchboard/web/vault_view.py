@@ -7,13 +7,13 @@ Password fields are cleared as soon as they have been read, so no secret outlive
 from __future__ import annotations
 
 import datetime
-import html
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import js
 from pyodide.ffi import create_once_callable, to_js
 
+from switchboard.escaping import escape
 from switchboard.vault import Vault, VaultError, WeakPassword, WrongPassphrase, WrongPassword, estimate
 from switchboard.web import idb
 from switchboard.web.dom import absent, by_id, on
@@ -224,7 +224,7 @@ class VaultPanel:
     def _render_unlocked(self) -> None:
         current = idle_minutes()
         options = "".join(
-            f'<option value="{m}"{" selected" if m == current else ""}>{html.escape(label)}</option>'
+            f'<option value="{m}"{" selected" if m == current else ""}>{escape(label)}</option>'
             for m, label in IDLE_CHOICES)
         self._body.innerHTML = UNLOCKED.format(idle_options=options)
         by_id("vault-summary").textContent = "Unlocked. Keys are decrypted only to send a request."
