@@ -20,7 +20,7 @@ from switchboard.escaping import escape
 from switchboard.providers import Provider, get
 from switchboard.service import Timeouts, list_models, stream_chat
 from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultError, VaultLocked
-from switchboard.web.dom import absent, by_id, create, on
+from switchboard.web.dom import absent, by_id, create, on, spawn
 from switchboard.web.fetch import FetchTransport
 
 CHOSEN = "switchboard.providers"  # which boxes were ticked last time (not secret)
@@ -169,11 +169,7 @@ class ComposeView:
         if event.key == "Enter" and (event.ctrlKey or event.metaKey):
             event.preventDefault()
             if not by_id("send").disabled:
-                self._spawn(self._send(None))
-
-    def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._pending = task  # referenced: the loop keeps only weak references
+                spawn(self._send(None))
 
     def _model(self, target: Target) -> str:
         chosen = str(by_id(f"model-{target.dom}").value).strip()
@@ -218,7 +214,7 @@ class ComposeView:
             request = ChatRequest(model=self._model(target), messages=[Message("user", prompt)])
             card = self._card(target, request.model)
             cards.append(card)
-            self._running[target.slot] = asyncio.ensure_future(self._answer(target, request, card))
+            self._running[target.slot] = spawn(self._answer(target, request, card))
         by_id("answers").prepend(*cards)  # newest round on top, in the order the providers are listed
 
     def _card(self, target: Target, model: str) -> Any:

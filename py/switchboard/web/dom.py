@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import js
 from pyodide.ffi import create_proxy
 
 _listeners: list[Any] = []  # proxies must outlive the page's listeners, so they are never destroyed
-_tasks: set[asyncio.Future[None]] = set()  # the loop keeps only weak references to running tasks
+_tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to running tasks
 
 
 def absent(value: Any) -> bool:
@@ -25,6 +25,14 @@ def by_id(element_id: str) -> Any:
     return node
 
 
+def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    """Run coroutine as a task that stays referenced until it ends (the loop holds only weak refs)."""
+    task = asyncio.ensure_future(coroutine)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    return task
+
+
 def on(node: Any, event: str, handler: Callable[[Any], Awaitable[None] | None]) -> None:
     """Listen to `event`; a coroutine handler runs as a task so the event loop is never blocked."""
 
@@ -33,9 +41,7 @@ def on(node: Any, event: str, handler: Callable[[Any], Awaitable[None] | None]) 
             evt.preventDefault()  # must happen during dispatch: a coroutine handler runs too late to stop it
         result = handler(evt)
         if asyncio.iscoroutine(result):
-            task = asyncio.ensure_future(result)
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
+            spawn(result)
 
     proxy = create_proxy(dispatch)
     _listeners.append(proxy)

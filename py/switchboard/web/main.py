@@ -34,13 +34,13 @@ class App:
 
     async def _changed_here(self, what: str) -> None:
         self.sync.announce("locked" if what == "locked" else "changed")
-        await self._reflect()
+        await self.reflect()
 
     async def _changed_elsewhere(self, _what: str) -> None:
         await self.panel.render()
-        await self._reflect()
+        await self.reflect()
 
-    async def _reflect(self) -> None:
+    async def reflect(self) -> None:
         unlocked = self.vault.is_unlocked
         self.lock_button.hidden = not unlocked
         if not unlocked:
@@ -67,7 +67,7 @@ async def start() -> None:
         vault = Vault(webcrypto.cipher(), idb.vault_store(db), BrowserClock(), idle_timeout=idle)
         app = App(vault)
         await app.panel.render()
-        await app._reflect()
+        await app.reflect()
         shell.ready()
     except Exception as exc:
         traceback.print_exc()

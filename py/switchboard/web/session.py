@@ -7,15 +7,14 @@ lock stays in its own tab. A tab that hears
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import js
 from pyodide.ffi import create_proxy
 
 from switchboard.vault import Vault
-from switchboard.web.dom import on
+from switchboard.web.dom import on, spawn
 
 CHANNEL = "switchboard-vault"
 CHECK_EVERY_MS = 5_000  # how late an auto-lock may come; the vault also refuses keys past its deadline
@@ -32,7 +31,7 @@ class BrowserClock:
 class TabSync:
     """Auto-lock timer, activity tracking and cross-tab messages for one Vault."""
 
-    def __init__(self, vault: Vault, on_change: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(self, vault: Vault, on_change: Callable[[str], Coroutine[Any, Any, None]]) -> None:
         self._vault = vault
         self._on_change = on_change  # re-renders after a lock or a change made elsewhere
         self._channel = js.BroadcastChannel.new(CHANNEL)
@@ -40,7 +39,6 @@ class TabSync:
         for event in ACTIVITY:
             on(js.document, event, lambda _e: self._vault.touch() if self._vault.is_unlocked else None)
         on(js.document, "visibilitychange", self._visible)
-        self._pending: asyncio.Future[None] | None = None
         self._timer = create_proxy(self._tick)
         js.setInterval(self._timer, CHECK_EVERY_MS)
 
@@ -66,5 +64,4 @@ class TabSync:
     def _tick(self) -> None:
         # An idle lock stays in this tab: the user may be busy in another one, whose own timer decides.
         if self._vault.check_idle():
-            # Kept referenced: the event loop holds only weak references to tasks.
-            self._pending = asyncio.ensure_future(self._on_change("idle"))
+            spawn(self._on_change("idle"))
