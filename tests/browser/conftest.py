@@ -22,7 +22,6 @@ from scripts import chromium
 from scripts.mock_providers import TLS_HOSTS, MockProviders
 
 ROOT = Path(__file__).resolve().parents[2]
-DIST = ROOT / "dist"
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 # Function form: the page's CSP forbids the eval Playwright uses for a bare expression.
 READY = "() => window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
@@ -69,12 +68,6 @@ class RequestGuard:
         if not is_allowed(request.url):
             self.violations.append(request.url)
 
-
-@pytest.fixture(scope="session")
-def dist() -> Path:
-    if not (DIST / "index.html").exists():
-        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
-    return DIST
 
 
 @pytest.fixture(scope="session")

@@ -18,23 +18,13 @@ from scripts.mock_providers import MockProviders
 from scripts.mockprov.proto_openai import Mistral
 
 from . import _spec
-from ._support import auth_headers, chat, request, sse_events
+from ._support import OPENAI_FAMILY, auth_headers, chat, request, sse_events
 
 switchboard = pytest.importorskip(
     "switchboard.providers", reason="switchboard.providers is not importable yet"
 )
 from switchboard import ChatRequest, Message  # noqa: E402
 
-OPENAI_FAMILY = (
-    "openai",
-    "mistral",
-    "groq",
-    "openrouter",
-    "deepseek",
-    "xai",
-    "together",
-    "openai-compatible",
-)
 BASE = {"openai-compatible": "http://127.0.0.1:1/v1"}  # the one adapter without a default base URL
 
 VARIANTS = [

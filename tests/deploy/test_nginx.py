@@ -23,7 +23,7 @@ import pytest
 from scripts import nginx_serve
 from scripts.buildlib import csp
 
-from tests.deploy.server import DIST, ROOT, NginxServer, listening
+from tests.deploy.server import ROOT, NginxServer, listening
 
 NGINX_CONF = ROOT / "nginx.conf"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -45,12 +45,6 @@ def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     except urllib.error.HTTPError as exc:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
 
-
-@pytest.fixture(scope="module")
-def dist() -> Path:
-    if not (DIST / "index.html").exists():
-        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
-    return DIST
 
 
 @pytest.fixture(scope="module")

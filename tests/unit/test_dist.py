@@ -9,17 +9,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
-
-DIST = Path(__file__).resolve().parents[2] / "dist"
-
-
-@pytest.fixture(scope="module")
-def dist() -> Path:
-    if not (DIST / "index.html").exists():
-        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
-    return DIST
-
 
 def test_index_uses_only_relative_urls(dist: Path) -> None:
     html = (dist / "index.html").read_text()

@@ -11,15 +11,8 @@ import pytest
 from scripts.buildlib import precache
 
 ROOT = Path(__file__).resolve().parents[2]
-DIST = ROOT / "dist"
 TEMPLATE = ROOT / "public" / "sw.js"
 
-
-@pytest.fixture(scope="module")
-def dist() -> Path:
-    if not (DIST / "index.html").exists():
-        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
-    return DIST
 
 
 def listed(sw_source: str) -> tuple[str, dict[str, str]]:

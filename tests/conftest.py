@@ -1,0 +1,17 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DIST = Path(__file__).resolve().parents[1] / "dist"
+
+
+@pytest.fixture(scope="session")
+def dist() -> Path:
+    """The built site; scripts/test builds it before any test runs."""
+    if not (DIST / "index.html").exists():
+        pytest.fail("dist/ is not built: run scripts/test (or python3 scripts/build.py)")
+    return DIST
