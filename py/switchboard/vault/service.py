@@ -103,6 +103,11 @@ class Vault:
         return self._unlocked is not None and not self._idle.expired()
 
     @property
+    def locks(self) -> int:
+        """How many times this vault has locked, whatever the cause: a view compares it to redraw."""
+        return self._epoch
+
+    @property
     def lock_reason(self) -> str:
         """Why the vault is locked, in words (e.g. it locked itself after the idle time)."""
         return self._lock_reason
@@ -290,7 +295,8 @@ class Vault:
                     infos.append(KeyInfo(ref, mask(cred_or_error.key), cred_or_error.base_url))
                 else:
                     infos.append(KeyInfo(ref, "", damaged=True))
-        self._idle.touch()
+        # No touch: views list entries on their own (a dialog closing, another tab's change), and
+        # that must not postpone the idle lock the way the user's own actions do.
         return sorted(infos, key=lambda i: (i.ref, i.session))
 
     async def get_credential(self, ref: EntryRef) -> Credential:

@@ -13,16 +13,18 @@ from typing import Any
 import js
 from pyodide.ffi import create_once_callable, to_js
 
-from switchboard.escaping import escape
+from switchboard.escaping import Markup
+from switchboard.settings import AUTO_LOCK_CHOICES, AUTO_LOCK_MINUTES, Settings
 from switchboard.vault import Vault, VaultError, WeakPassword, WrongPassphrase, WrongPassword, estimate
 from switchboard.web import idb
-from switchboard.web.dom import absent, by_id, on
+from switchboard.web.dom import Listeners, by_id, set_html
 
-IDLE_CHOICES = ((5, "5 minutes"), (15, "15 minutes"), (30, "30 minutes"), (60, "1 hour"), (240, "4 hours"),
-                (0, "Never"))
-IDLE_SETTING = "switchboard.autoLockMinutes"  # not a secret: localStorage is fine
+IDLE_LABELS = {5: "5 minutes", 15: "15 minutes", 30: "30 minutes", 60: "1 hour", 240: "4 hours", 0: "Never"}
+IDLE_CHOICES = tuple((minutes, IDLE_LABELS[minutes]) for minutes in AUTO_LOCK_CHOICES)
+OPTION = Markup('<option value="{value}"{selected}>{label}</option>')
+SELECTED = Markup(" selected")
 
-CREATE = """
+CREATE = Markup("""
 <form id="vault-create" class="vault-form" novalidate>
   <p>Create a vault: your API keys are encrypted with this password before anything is stored in this
   browser.</p>
@@ -36,9 +38,9 @@ CREATE = """
   to add your keys again.</p>
   <p id="vault-message" class="error" aria-live="assertive"></p>
   <button type="submit" class="primary">Create vault</button>
-</form>"""
+</form>""")
 
-UNLOCK = """
+UNLOCK = Markup("""
 <form id="vault-unlock" class="vault-form" novalidate>
   <p id="vault-locked-why">Your keys are locked.</p>
   <div class="field"><label for="vault-password">Master password</label>
@@ -51,9 +53,9 @@ UNLOCK = """
   and start again.</p>
   <div id="vault-forget-area">
     <button type="button" id="vault-forget" class="danger">Forget vault…</button></div>
-</details>"""
+</details>""")
 
-UNLOCKED = """
+UNLOCKED = Markup("""
 <p id="vault-summary" class="ok"></p>
 <div class="field"><label for="vault-idle">Lock automatically after</label>
   <select id="vault-idle">{idle_options}</select></div>
@@ -64,9 +66,9 @@ UNLOCKED = """
   <button type="button" id="vault-import">Import keys</button>
   <button type="button" id="vault-forget" class="danger">Forget vault…</button>
 </div>
-<div id="vault-extra"></div>"""
+<div id="vault-extra"></div>""")
 
-CHANGE = """
+CHANGE = Markup("""
 <form id="vault-change-form" class="vault-form" novalidate>
   <div class="field"><label for="vault-old">Current master password</label>
     <input id="vault-old" type="password" autocomplete="current-password"></div>
@@ -75,9 +77,9 @@ CHANGE = """
   <div class="field"><label for="vault-new2">Confirm new master password</label>
     <input id="vault-new2" type="password" autocomplete="new-password"></div>
   <button type="submit">Change password</button> <button type="button" id="vault-cancel">Cancel</button>
-</form>"""
+</form>""")
 
-EXPORT = """
+EXPORT = Markup("""
 <form id="vault-export-form" class="vault-form" novalidate>
   <p>The file is encrypted with a passphrase of its own. Keep the passphrase somewhere else than the file.</p>
   <div class="field"><label for="vault-pass">Export passphrase</label>
@@ -86,23 +88,23 @@ EXPORT = """
     <input id="vault-pass2" type="password" autocomplete="new-password"></div>
   <button type="submit">Download encrypted keys</button>
   <button type="button" id="vault-cancel">Cancel</button>
-</form>"""
+</form>""")
 
-IMPORT = """
+IMPORT = Markup("""
 <form id="vault-import-form" class="vault-form" novalidate>
   <div class="field"><label for="vault-file">Keys file</label>
     <input id="vault-file" type="file" accept=".json,application/json"></div>
   <div class="field"><label for="vault-pass">Import passphrase</label>
     <input id="vault-pass" type="password" autocomplete="off"></div>
   <button type="submit">Import</button> <button type="button" id="vault-cancel">Cancel</button>
-</form>"""
+</form>""")
 
-FORGET = """
+FORGET = Markup("""
 <div class="confirm" role="group" aria-label="Confirm forgetting the vault">
   <p class="error">This deletes the vault and every key in it from this browser. It cannot be undone.</p>
   <button type="button" id="vault-forget-yes" class="danger">Yes, forget the vault</button>
   <button type="button" id="vault-forget-no">Cancel</button>
-</div>"""
+</div>""")
 
 
 def _take(element_id: str) -> str:
@@ -124,36 +126,40 @@ def _busy(selector: str, busy: bool) -> None:
         button.disabled = busy
 
 
-def idle_minutes() -> int:
-    stored = js.localStorage.getItem(IDLE_SETTING)
-    if absent(stored) or not str(stored).isdigit():
-        return 15
-    return int(stored)
-
-
 class VaultPanel:
     """Renders the vault panel for the vault's current state and reacts to it."""
 
-    def __init__(self, vault: Vault, changed: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(self, vault: Vault, settings: Settings, changed: Callable[[str], Awaitable[None]]) -> None:
         self._vault = vault
         # Called with "unlocked", "locked" or "changed" after this tab changes the vault.
         self._changed = changed
+        self._settings = settings
         self._body = by_id("vault-body")
+        self._bound = Listeners()  # the panel's current form
+        self._extra = Listeners()  # the form or confirmation shown below it
+        self._shown = ""  # which form the panel shows: "create", "locked" or "unlocked"
+
+    def _render(self, state: str, markup: Markup) -> None:
+        self._shown = state
+        self._extra.dispose()
+        self._bound.dispose()
+        set_html(self._body, markup)
 
     async def render(self) -> None:
-        if self._vault.is_unlocked:
-            self._render_unlocked()
-        elif await self._vault.exists():
-            self._render_locked()
-        else:
-            self._render_create()
+        """Show the form for the vault's state; a form already shown stays, with what the user typed."""
+        state = "unlocked" if self._vault.is_unlocked else "locked" if await self._vault.exists() else "create"
+        if state == self._shown:
+            if state == "locked":
+                self._say_why_locked()
+            return
+        {"unlocked": self._render_unlocked, "locked": self._render_locked, "create": self._render_create}[state]()
 
     # --- create ---------------------------------------------------------------------------------
 
     def _render_create(self) -> None:
-        self._body.innerHTML = CREATE
-        on(by_id("vault-password"), "input", self._show_strength)
-        on(by_id("vault-create"), "submit", self._create)
+        self._render("create", CREATE)
+        self._bound.on(by_id("vault-password"), "input", self._show_strength)
+        self._bound.on(by_id("vault-create"), "submit", self._create)
 
     def _show_strength(self, _event: Any) -> None:
         password = str(by_id("vault-password").value)
@@ -191,11 +197,14 @@ class VaultPanel:
     # --- unlock / lock ----------------------------------------------------------------------------
 
     def _render_locked(self) -> None:
-        self._body.innerHTML = UNLOCK
+        self._render("locked", UNLOCK)
+        self._say_why_locked()
+        self._bound.on(by_id("vault-unlock"), "submit", self._unlock)
+        self._bound.on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-forget-area"))
+
+    def _say_why_locked(self) -> None:
         reason = self._vault.lock_reason  # says so when it locked itself, so that is not taken for a fault
         by_id("vault-locked-why").textContent = reason[0].upper() + reason[1:] + "."
-        on(by_id("vault-unlock"), "submit", self._unlock)
-        on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-forget-area"))
 
     async def _unlock(self, event: Any) -> None:
         _busy("#vault-unlock button", True)
@@ -222,33 +231,35 @@ class VaultPanel:
     # --- unlocked -------------------------------------------------------------------------------
 
     def _render_unlocked(self) -> None:
-        current = idle_minutes()
-        options = "".join(
-            f'<option value="{m}"{" selected" if m == current else ""}>{escape(label)}</option>'
+        current = self._settings.get(AUTO_LOCK_MINUTES)
+        options = Markup.concat(
+            OPTION.fill(value=str(m), selected=SELECTED if m == current else Markup(""), label=label)
             for m, label in IDLE_CHOICES)
-        self._body.innerHTML = UNLOCKED.format(idle_options=options)
+        self._render("unlocked", UNLOCKED.fill(idle_options=options))
         by_id("vault-summary").textContent = "Unlocked. Keys are decrypted only to send a request."
-        on(by_id("vault-idle"), "change", self._set_idle)
-        on(by_id("vault-change"), "click", lambda _e: self._show(CHANGE, "vault-change-form", self._change))
-        on(by_id("vault-export"), "click", lambda _e: self._show(EXPORT, "vault-export-form", self._export))
-        on(by_id("vault-import"), "click", lambda _e: self._show(IMPORT, "vault-import-form", self._import))
-        on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-extra"))
+        self._bound.on(by_id("vault-idle"), "change", self._set_idle)
+        self._bound.on(by_id("vault-change"), "click", lambda _e: self._show(CHANGE, "vault-change-form", self._change))
+        self._bound.on(by_id("vault-export"), "click", lambda _e: self._show(EXPORT, "vault-export-form", self._export))
+        self._bound.on(by_id("vault-import"), "click", lambda _e: self._show(IMPORT, "vault-import-form", self._import))
+        self._bound.on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-extra"))
 
     def _set_idle(self, _event: Any) -> None:
         minutes = int(by_id("vault-idle").value)
-        js.localStorage.setItem(IDLE_SETTING, str(minutes))
+        self._settings.set(AUTO_LOCK_MINUTES, minutes)
         self._vault.idle_timeout = minutes * 60 if minutes else None
         _say("Auto-lock never: lock by hand when you leave." if not minutes
              else f"Locks after {minutes} minutes without activity.")
 
-    def _show(self, template: str, form_id: str, submit: Callable[[Any], Awaitable[None]]) -> None:
-        by_id("vault-extra").innerHTML = template
-        on(by_id(form_id), "submit", submit)
-        on(by_id("vault-cancel"), "click", lambda _e: self._clear_extra())
+    def _show(self, template: Markup, form_id: str, submit: Callable[[Any], Awaitable[None]]) -> None:
+        self._extra.dispose()
+        set_html(by_id("vault-extra"), template)
+        self._extra.on(by_id(form_id), "submit", submit)
+        self._extra.on(by_id("vault-cancel"), "click", lambda _e: self._clear_extra())
         js.document.querySelector(f"#{form_id} input").focus()
 
     def _clear_extra(self) -> None:
-        by_id("vault-extra").innerHTML = ""
+        self._extra.dispose()
+        set_html(by_id("vault-extra"), Markup(""))
 
     async def _change(self, event: Any) -> None:
         old, new, again = _take("vault-old"), _take("vault-new"), _take("vault-new2")
@@ -308,9 +319,10 @@ class VaultPanel:
     # --- forget ---------------------------------------------------------------------------------
 
     def _confirm_forget(self, area_id: str) -> None:
-        by_id(area_id).innerHTML = FORGET
-        on(by_id("vault-forget-yes"), "click", self._forget)
-        on(by_id("vault-forget-no"), "click", lambda _e: self._body_refresh())
+        self._extra.dispose()
+        set_html(by_id(area_id), FORGET)
+        self._extra.on(by_id("vault-forget-yes"), "click", self._forget)
+        self._extra.on(by_id("vault-forget-no"), "click", lambda _e: self._body_refresh())
 
     def _body_refresh(self) -> None:
         if self._vault.is_unlocked:
