@@ -34,6 +34,7 @@ from tests.browser.vault_helpers import (
     lock,
     message,
     open_keys,
+    password_field,
     random_key,
     row,
     row_message,
@@ -51,6 +52,7 @@ MASTER = "violet harbour 93 quietly"
 PASSPHRASE = "export lantern 58 orbit"
 WRONG_PASSWORD = "That password does not open this vault. Nothing was changed; try again."
 NO_KEY = "No key"
+WHAT_PASSES = "Four or more random words pass, or 12 or more random letters, digits and symbols."
 
 
 def masked(key: str) -> str:
@@ -147,6 +149,18 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     bad_key = "sk-bad-" + random_key("", 40)  # the mock refuses keys containing "bad"
     session_keys = {"groq": random_key("gsk_"), "groq again": random_key("gsk_")}
     all_secrets = {**keys, "refused key": bad_key, **session_keys}
+
+    # Hardening 1: what the meter rates weak is refused, saying why and what would pass; nothing stored.
+    weak = "Password123!"
+    password_field(page).fill(weak)
+    expect(page.locator("#vault-strength-text")).to_have_text(
+        f"Strength: very weak. It contains a common password. Too weak to use. {WHAT_PASSES}")
+    page.get_by_label("Confirm master password", exact=True).fill(weak)
+    button(page, "Create vault").click()
+    expect(message(page)).to_have_text(
+        f"The master password rates very weak: it contains a common password. {WHAT_PASSES}", timeout=UI_TIMEOUT)
+    expect(button(page, "Lock")).to_be_hidden()
+    assert vault_records(page) == {}
 
     create_vault(page, MASTER)
     open_keys(page)

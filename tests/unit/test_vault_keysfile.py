@@ -23,7 +23,7 @@ from switchboard.vault.errors import (
 from switchboard.vault.service import Vault
 from tests.fakes import FAST_ITERATIONS, CryptographyCipher, MemoryStore, async_test, make_vault, run
 
-PW, PASSPHRASE = "master password one", "export passphrase two"
+PW, PASSPHRASE = "master password one tulip", "export passphrase two walnut"
 OPENAI, LOCAL = EntryRef.provider("openai"), EntryRef.endpoint("local-llm")
 
 
@@ -42,7 +42,7 @@ FILE = run(exported())
 async def target() -> tuple[MemoryStore, Vault]:
     store = MemoryStore()
     vault = make_vault(store)
-    await vault.create("another master password")
+    await vault.create("another master password cobalt")
     await vault.set_provider_key("openai", "sk-proj-existing-0000000000")
     await vault.set_provider_key("mistral", "mistral-existing-00000000000")
     return store, vault

@@ -10,7 +10,7 @@ from switchboard.vault.errors import VaultChanged, VaultLocked, WrongPassword
 from switchboard.vault.service import Vault
 from tests.fakes import FakeClock, MemoryStore, async_test, make_vault
 
-PW, NEW = "shared master password", "a newer master password"
+PW, NEW = "shared master password bramble", "a newer master password"
 OPENAI, ANTHROPIC, GROQ = (
     EntryRef.provider("openai"),
     EntryRef.provider("anthropic"),

@@ -52,7 +52,7 @@ async def test_create_refuses_existing_vault_and_weak_passwords() -> None:
     assert not await vault.exists()
     await vault.create(PW)
     with pytest.raises(VaultExists):
-        await make_vault(vault._store).create("another long password")
+        await make_vault(vault._store).create("another long password meadow")
 
 
 @async_test

@@ -7,13 +7,11 @@ here (derived key, session-only keys) lives in memory only and is dropped by loc
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from switchboard.vault import layout
 from switchboard.vault.aad import key_record_aad, verifier_aad
-from switchboard.vault.common_passwords import COMMON_PASSWORDS
 from switchboard.vault.entries import (
     Credential,
     EntryRef,
@@ -33,17 +31,16 @@ from switchboard.vault.errors import (
     VaultCorrupt,
     VaultExists,
     VaultLocked,
-    WeakPassword,
     WrongPassword,
 )
 from switchboard.vault.idle import DEFAULT_IDLE_SECONDS, IdleTimer
 from switchboard.vault.keysfile import read_keys_file, write_keys_file
 from switchboard.vault.layout import META_KEY, VERIFIER_PLAINTEXT, Meta
 from switchboard.vault.masking import mask
+from switchboard.vault.policy import check_new_password
 from switchboard.vault.ports import Cipher, Clock, KeyHandle, Store
 from switchboard.vault.sealing import derive, new_salt, open_with_key, random_bytes, seal
 
-MIN_PASSWORD_LENGTH = 8
 LOCKED = "the vault is locked"
 # Commits retry when another tab wrote in between; more than a handful means something is looping.
 MAX_COMMIT_ATTEMPTS = 8
@@ -58,17 +55,6 @@ class _Unlocked:
     key: KeyHandle
     meta: Meta
     meta_text: str
-
-
-def check_new_password(password: str, what: str = "password") -> None:
-    """Refuse passwords below the hard floor: shorter than 8 characters or on the common list."""
-    if not isinstance(password, str):
-        raise WeakPassword(f"the {what} must be text")
-    normalized = unicodedata.normalize("NFC", password)
-    if len(normalized) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"the {what} must have at least {MIN_PASSWORD_LENGTH} characters")
-    if normalized.lower() in COMMON_PASSWORDS:
-        raise WeakPassword(f"that {what} is one of the most common passwords; choose another")
 
 
 class Vault:
@@ -172,7 +158,7 @@ class Vault:
 
     async def create(self, password: str) -> None:
         """Create a vault protected by password and leave it unlocked."""
-        check_new_password(password)
+        check_new_password(password, "master password")
         if await self._store.get(META_KEY) is not None:
             raise VaultExists("a vault already exists in this browser")
         epoch = self._epoch
@@ -216,7 +202,7 @@ class Vault:
 
     async def change_password(self, old_password: str, new_password: str) -> None:
         """Re-encrypt everything under new_password; an interruption leaves the old password working."""
-        check_new_password(new_password, "new password")
+        check_new_password(new_password, "new master password")
         text = await self._store.get(META_KEY)
         if text is None:
             raise NoVault("there is no vault in this browser yet")
@@ -318,7 +304,7 @@ class Vault:
 
     async def export_keys(self, passphrase: str) -> bytes:
         """All stored keys (not session-only ones) as a file encrypted under its own passphrase."""
-        check_new_password(passphrase, "passphrase")
+        check_new_password(passphrase, "export passphrase")
         creds: list[Credential] = []
         for ref, cred in await self._stored_credentials():
             if not isinstance(cred, Credential):

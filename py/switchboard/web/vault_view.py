@@ -15,6 +15,7 @@ from pyodide.ffi import create_once_callable, to_js
 
 from switchboard.escaping import escape
 from switchboard.vault import Vault, VaultError, WeakPassword, WrongPassphrase, WrongPassword, estimate
+from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
 from switchboard.web.dom import absent, by_id, on
 
@@ -113,6 +114,10 @@ def _take(element_id: str) -> str:
     return value
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _say(text: str, error: bool = False) -> None:
     node = by_id("vault-message")
     node.textContent = text
@@ -159,9 +164,11 @@ class VaultPanel:
         password = str(by_id("vault-password").value)
         strength = estimate(password)
         by_id("vault-strength-meter").value = strength.score if password else 0
-        words = f"Strength: {strength.label}" if password else ""
+        words = f"Strength: {strength.label}." if password else ""
         if password and strength.warning:
-            words += f". {strength.warning}"
+            words += f" {strength.warning}"
+        if password and strength.score < MIN_SCORE:
+            words += f" Too weak to use. {ADVICE}"  # the vault refuses it: say so before the user submits
         by_id("vault-strength-text").textContent = words
 
     async def _create(self, event: Any) -> None:
@@ -173,7 +180,7 @@ class VaultPanel:
         try:
             await self._vault.create(password)
         except WeakPassword as exc:
-            _say(f"Choose a stronger password: {exc}.", error=True)
+            _say(_sentence(str(exc)), error=True)  # the vault's words say why, and what would pass
             return
         except VaultError as exc:
             _say(str(exc), error=True)
