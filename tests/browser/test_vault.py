@@ -30,6 +30,7 @@ from tests.browser.vault_helpers import (
     dom_text,
     expect_locked,
     export_keys,
+    fill_export,
     leaks,
     lock,
     message,
@@ -182,8 +183,17 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     unlocked_dom = dom_text(page)  # unlocked, dialog open: only masked keys on the page
     close_keys(page)
 
+    # Hardening 2: exporting asks for the master password again; a wrong one exports nothing.
+    downloads: list[object] = []
+    page.on("download", downloaded := downloads.append)
+    fill_export(page, f"{MASTER}x", PASSPHRASE)
+    button(page, "Download encrypted keys").click()
+    expect(message(page)).to_have_text("The master password is wrong. Nothing was exported.", timeout=UI_TIMEOUT)
+    assert downloads == []
+    page.remove_listener("download", downloaded)
+
     # The export holds the stored keys (never the session one) and opens on CPython.
-    exported = export_keys(page, PASSPHRASE)
+    exported = export_keys(page, MASTER, PASSPHRASE)
     assert read_file(exported, PASSPHRASE) == {f"provider:{p}": k for p, k in keys.items()}
 
     # 1. With a session key alive in memory, storage holds no key in any encoding.
@@ -374,7 +384,7 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
     assert set(records) == {"meta"} | {f"g/{generation}/key/provider:{p}" for p in keys}, sorted(records)
 
     # 5. Export (from the tab that did not change the password); the file opens on CPython.
-    exported = export_keys(tab2, PASSPHRASE)
+    exported = export_keys(tab2, NEW_MASTER, PASSPHRASE)
     assert read_file(exported, PASSPHRASE) == {f"provider:{p}": k for p, k in keys.items()}
     assert leaks({"exported file": [exported]}, keys) == storage_leaks(tab1, keys) == []
 

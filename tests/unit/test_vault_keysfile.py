@@ -19,6 +19,7 @@ from switchboard.vault.errors import (
     VaultLocked,
     WeakPassword,
     WrongPassphrase,
+    WrongPassword,
 )
 from switchboard.vault.service import Vault
 from tests.fakes import FAST_ITERATIONS, CryptographyCipher, MemoryStore, async_test, make_vault, run
@@ -33,7 +34,7 @@ async def exported() -> bytes:
     await vault.set_provider_key("openai", "sk-proj-exported-00000000001")
     await vault.set_endpoint_key("local-llm", "http://localhost:8080/v1", "endpoint-key-00000000000002")
     await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
-    return await vault.export_keys(PASSPHRASE)
+    return await vault.export_keys(PW, PASSPHRASE)
 
 
 FILE = run(exported())
@@ -68,14 +69,35 @@ async def test_round_trip_into_another_vault_replaces_same_entries_only() -> Non
 
 
 @async_test
+async def test_export_asks_for_the_master_password_again() -> None:
+    cipher = CryptographyCipher()
+    store = MemoryStore()
+    vault = make_vault(store, cipher=cipher)
+    await vault.create(PW)
+    await vault.set_provider_key("openai", "sk-proj-exported-00000000001")
+    before = dict(store.data)
+    # Someone at an unlocked machine does not know the password: no file, whatever passphrase they pick.
+    for wrong in ("", "not the master password at all", PASSPHRASE):
+        with pytest.raises(WrongPassword):
+            await vault.export_keys(wrong, PASSPHRASE)
+    assert store.data == before and vault.is_unlocked
+    derivations = cipher.derivations
+    data = await vault.export_keys(PW, PASSPHRASE)
+    assert cipher.derivations - derivations == 2  # one to check the password, one for the file's key
+    assert [c.key for c in await keysfile.read_keys_file(cipher, data, PASSPHRASE)] == [
+        "sk-proj-exported-00000000001"
+    ]
+
+
+@async_test
 async def test_export_needs_unlock_and_a_real_passphrase() -> None:
     vault = make_vault()
     await vault.create(PW)
     with pytest.raises(WeakPassword):
-        await vault.export_keys("short")
+        await vault.export_keys(PW, "short")
     vault.lock()
     with pytest.raises(VaultLocked):
-        await vault.export_keys(PASSPHRASE)
+        await vault.export_keys(PW, PASSPHRASE)
     with pytest.raises(VaultLocked):
         await vault.import_keys(FILE, PASSPHRASE)
 

@@ -75,4 +75,4 @@ async def test_export_refuses_a_weak_passphrase(passphrase: str) -> None:
     await vault.create(PW)
     await vault.set_provider_key("openai", "sk-proj-AAAABBBBCCCCDDDDabcd")
     with pytest.raises(WeakPassword, match="export passphrase rates"):
-        await vault.export_keys(passphrase)
+        await vault.export_keys(PW, passphrase)

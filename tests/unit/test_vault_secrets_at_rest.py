@@ -44,7 +44,7 @@ async def test_store_and_export_hold_no_plaintext() -> None:
     for ref, key in SECRETS.items():
         await vault.set_key(ref, key, base_url="http://localhost:9/v1" if ref.kind == "endpoint" else None)
     await vault.set_provider_key("groq", SESSION_ONLY, session=True)
-    exported = await vault.export_keys(PASSPHRASE)
+    exported = await vault.export_keys(PW, PASSPHRASE)
     await vault.change_password(PW, "second master password thistle")
     after_change = "\n".join(f"{k}={v}" for k, v in store.data.items()).encode()
 

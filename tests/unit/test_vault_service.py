@@ -167,7 +167,7 @@ async def test_operations_need_unlock() -> None:
         vault.entries(),
         vault.set_provider_key("openai", OPENAI_KEY),
         vault.remove_key(OPENAI),
-        vault.export_keys("export passphrase 1"),
+        vault.export_keys(PW, "export passphrase 1"),
     ):
         with pytest.raises(VaultLocked):
             await op

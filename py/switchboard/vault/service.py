@@ -302,9 +302,11 @@ class Vault:
 
     # --- export / import --------------------------------------------------------------------------
 
-    async def export_keys(self, passphrase: str) -> bytes:
+    async def export_keys(self, master_password: str, passphrase: str) -> bytes:
         """All stored keys (not session-only ones) as a file encrypted under its own passphrase."""
         check_new_password(passphrase, "export passphrase")
+        # Asked again: an unlocked tab left alone must not hand every key to whoever sits down at it.
+        await self._open_verifier(master_password, (await self._current()).meta)
         creds: list[Credential] = []
         for ref, cred in await self._stored_credentials():
             if not isinstance(cred, Credential):

@@ -81,6 +81,8 @@ CHANGE = """
 EXPORT = """
 <form id="vault-export-form" class="vault-form" novalidate>
   <p>The file is encrypted with a passphrase of its own. Keep the passphrase somewhere else than the file.</p>
+  <div class="field"><label for="vault-export-master">Master password</label>
+    <input id="vault-export-master" type="password" autocomplete="current-password"></div>
   <div class="field"><label for="vault-pass">Export passphrase</label>
     <input id="vault-pass" type="password" autocomplete="new-password"></div>
   <div class="field"><label for="vault-pass2">Confirm export passphrase</label>
@@ -279,15 +281,22 @@ class VaultPanel:
         await self._changed("changed")
 
     async def _export(self, event: Any) -> None:
-        passphrase, again = _take("vault-pass"), _take("vault-pass2")
+        master, passphrase, again = _take("vault-export-master"), _take("vault-pass"), _take("vault-pass2")
         if passphrase != again:
             _say("The passphrases differ. Type the same passphrase twice.", error=True)
             return
+        _say("Checking the master password…")
+        _busy("#vault-export-form button", True)
         try:
-            data = await self._vault.export_keys(passphrase)
+            data = await self._vault.export_keys(master, passphrase)
+        except WrongPassword:
+            _say("The master password is wrong. Nothing was exported.", error=True)
+            return
         except VaultError as exc:
             _say(f"Nothing was exported: {exc}", error=True)
             return
+        finally:
+            _busy("#vault-export-form button", False)
         day = datetime.date.today().isoformat()
         _download(data, f"switchboard-keys-{day}.json")
         self._clear_extra()
