@@ -53,6 +53,7 @@ MASTER = "violet harbour 93 quietly"
 PASSPHRASE = "export lantern 58 orbit"
 WRONG_PASSWORD = "That password does not open this vault. Nothing was changed; try again."
 NO_KEY = "No key"
+TOO_MANY = re.compile(r"Too many wrong passwords: try again in (\d+) seconds\.")
 WHAT_PASSES = "Four or more random words pass, or 12 or more random letters, digits and symbols."
 
 
@@ -138,6 +139,7 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     page.on("pageerror", lambda e: console.append(str(e)))
+    page.clock.install()  # time flows as usual until fast_forward (the waits after wrong passwords)
     page.goto(app_url)
     wait_ready(page)
     prove_the_scan_finds_things(page, console)
@@ -185,7 +187,11 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
 
     # Hardening 2: exporting asks for the master password again; a wrong one exports nothing.
     downloads: list[object] = []
-    page.on("download", downloaded := downloads.append)
+
+    def downloaded(download: object) -> None:
+        downloads.append(download)
+
+    page.on("download", downloaded)
     fill_export(page, f"{MASTER}x", PASSPHRASE)
     button(page, "Download encrypted keys").click()
     expect(message(page)).to_have_text("The master password is wrong. Nothing was exported.", timeout=UI_TIMEOUT)
@@ -220,11 +226,27 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     assert vault_records(page) == records
 
     # 2. Twenty wrong passwords: the same clear message each time, not one byte of storage changed.
+    # Hardening 5: after 5 in a row, each further attempt is refused until a wait, longer each time,
+    # has passed (the page's clock jumps over it).
+    waits = []
     for i in range(20):
         try_unlock(page, f"{MASTER} {i}")
+        if i >= 5:
+            expect(message(page)).to_have_text(TOO_MANY)
+            said = TOO_MANY.fullmatch(message(page).inner_text())
+            assert said, message(page).inner_text()
+            waits.append(int(said[1]))
+            page.clock.fast_forward(waits[-1] * 1000)
+            try_unlock(page, f"{MASTER} {i}")
         expect(message(page)).to_have_text(WRONG_PASSWORD, timeout=UI_TIMEOUT)
         expect_locked(page)
+    # 30 s, doubling up to an hour; rounded up from what was left when the refusal came.
+    full = [min(30 * 2**n, 3600) for n in range(15)]
+    assert all(f - 2 <= w <= f for w, f in zip(waits, full, strict=True)), waits
     assert vault_records(page) == records
+    try_unlock(page, MASTER)  # even the right password waits
+    expect(message(page)).to_have_text(TOO_MANY)
+    page.clock.fast_forward("01:00:00")
 
     unlock(page, MASTER)
     dialog = open_keys(page)

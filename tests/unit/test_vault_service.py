@@ -12,6 +12,7 @@ from switchboard.vault.envelope import DEFAULT_ITERATIONS, Envelope
 from switchboard.vault.errors import (
     InvalidEntry,
     NoVault,
+    TooManyAttempts,
     UnknownEntry,
     VaultCorrupt,
     VaultExists,
@@ -19,7 +20,7 @@ from switchboard.vault.errors import (
     WeakPassword,
     WrongPassword,
 )
-from tests.fakes import FAST_ITERATIONS, CryptographyCipher, MemoryStore, async_test, make_vault
+from tests.fakes import FAST_ITERATIONS, CryptographyCipher, FakeClock, MemoryStore, async_test, make_vault
 
 PW = "correct horse battery staple"
 OPENAI = EntryRef.provider("openai")
@@ -63,17 +64,22 @@ async def test_unlock_without_vault() -> None:
 
 @async_test
 async def test_twenty_wrong_passwords_leave_the_vault_intact() -> None:
-    store = MemoryStore()
-    vault = make_vault(store)
+    store, clock = MemoryStore(), FakeClock()
+    vault = make_vault(store, clock)
     await vault.create(PW)
     await vault.set_provider_key("openai", OPENAI_KEY)
     vault.lock()
     snapshot, commits = dict(store.data), store.commits
     for i in range(20):
+        if i >= 5:  # after five, each attempt first waits out the backoff (test_vault_backoff.py)
+            with pytest.raises(TooManyAttempts) as wait:
+                await vault.unlock(f"{PW} {i}")
+            clock.advance(wait.value.seconds)
         with pytest.raises(WrongPassword, match="wrong master password"):
             await vault.unlock(f"{PW} {i}")
         assert not vault.is_unlocked
     assert store.data == snapshot and store.commits == commits
+    clock.advance(3600)
     await vault.unlock(PW)
     assert await vault.get_key(OPENAI) == OPENAI_KEY
 

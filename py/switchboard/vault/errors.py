@@ -53,6 +53,15 @@ class WrongPassword(VaultError):
     """The master password does not open this vault (or its verifier record was modified)."""
 
 
+class TooManyAttempts(VaultError):
+    """Too many wrong master passwords in a row: the next attempt must wait `seconds`; nothing was tried."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        unit = "second" if seconds == 1 else "seconds"
+        super().__init__(f"too many wrong passwords: try again in {seconds} {unit}")
+
+
 class WeakPassword(VaultError, ValueError):
     """The new password or passphrase is below the hard minimum."""
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from switchboard.vault import layout
 from switchboard.vault.aad import key_record_aad, verifier_aad
+from switchboard.vault.backoff import Backoff
 from switchboard.vault.entries import (
     Credential,
     EntryRef,
@@ -75,6 +76,7 @@ class Vault:
         self._store = store
         self._iterations = iterations
         self._idle = IdleTimer(clock, idle_timeout)
+        self._backoff = Backoff(clock)  # wrong master passwords in a row, in this tab's memory only
         self._unlocked: _Unlocked | None = None
         self._session_keys: dict[EntryRef, Credential] = {}
         # Bumped by lock(): an unlock or password change that started before a lock must not undo it.
@@ -175,7 +177,7 @@ class Vault:
             self._idle.touch()
 
     async def unlock(self, password: str) -> None:
-        """Unlock with the master password; raises WrongPassword and changes nothing if it is wrong."""
+        """Unlock with the master password; WrongPassword (or TooManyAttempts) changes nothing."""
         epoch = self._epoch
         text = await self._store.get(META_KEY)
         if text is None:
@@ -345,16 +347,22 @@ class Vault:
         return Meta(generation, revision, verifier)
 
     async def _open_verifier(self, password: str, meta: Meta) -> KeyHandle:
-        """Derive the key from password and prove it on the verifier, before touching any record."""
+        """Derive the key from password and prove it on the verifier, before touching any record.
+
+        Every master-password check (unlock, change, export) passes here, so the backoff counts them all.
+        """
+        self._backoff.check()  # before the KDF: a refused attempt tries nothing
         if not isinstance(password, str) or not password:
-            raise WrongPassword("enter the master password")
+            raise WrongPassword("enter the master password")  # not a guess; not counted
         key = await derive(self._cipher, password, meta.verifier.salt, meta.verifier.iterations)
         try:
             plain = await open_with_key(self._cipher, key, meta.verifier, verifier_aad(meta.generation))
         except AuthenticationFailed:
+            self._backoff.failed()
             raise WrongPassword("wrong master password") from None
         if plain != VERIFIER_PLAINTEXT:
             raise VaultCorrupt("the vault's verifier holds an unexpected value")
+        self._backoff.succeeded()
         return key
 
     def _require(self) -> _Unlocked:

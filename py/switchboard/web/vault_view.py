@@ -14,7 +14,15 @@ import js
 from pyodide.ffi import create_once_callable, to_js
 
 from switchboard.escaping import escape
-from switchboard.vault import Vault, VaultError, WeakPassword, WrongPassphrase, WrongPassword, estimate
+from switchboard.vault import (
+    TooManyAttempts,
+    Vault,
+    VaultError,
+    WeakPassword,
+    WrongPassphrase,
+    WrongPassword,
+    estimate,
+)
 from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
 from switchboard.web.dom import absent, by_id, on
@@ -213,6 +221,10 @@ class VaultPanel:
             await self._vault.unlock(_take("vault-password"))
         except WrongPassword:
             _say("That password does not open this vault. Nothing was changed; try again.", error=True)
+            by_id("vault-password").focus()
+            return
+        except TooManyAttempts as exc:
+            _say(f"{_sentence(str(exc))}.", error=True)  # "Too many wrong passwords: try again in N seconds."
             by_id("vault-password").focus()
             return
         except VaultError as exc:
