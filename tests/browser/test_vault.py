@@ -386,6 +386,20 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
     expect(tab2.get_by_role("dialog", name="API keys")).to_be_hidden()
     expect(tab2.locator("#keys-body")).to_be_empty()
 
+    # Hardening 3: with the vault locked, a session-only key still shows "Lock"; a lock in one tab
+    # drops the session keys of every tab, locked vault or not.
+    for tab in (tab1, tab2):
+        open_keys(tab)
+        save_key(tab, "groq", "Groq", random_key("gsk_"), session=True)
+        close_keys(tab)
+        expect(button(tab, "Lock")).to_be_visible()
+        expect(button(tab, "Unlock")).to_be_visible()
+    lock(tab1)
+    expect_locked(tab2)
+    open_keys(tab2)
+    expect(status(tab2, "groq")).to_have_text(NO_KEY)
+    close_keys(tab2)
+
     # 5 and 6. A password change in one tab makes the other unlock again, with the new password only.
     unlock(tab1, MASTER)
     unlock(tab2, MASTER)

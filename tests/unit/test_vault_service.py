@@ -334,3 +334,41 @@ def test_iteration_bounds_are_checked() -> None:
     for bad in (999, 10_000_001, 600_000.0):
         with pytest.raises(ValueError):
             make_vault(iterations=bad)
+
+
+@async_test
+async def test_holds_keys_covers_session_keys_without_an_unlocked_vault() -> None:
+    clock = FakeClock()
+    vault = make_vault(clock=clock)
+    await vault.create(PW)
+    vault.lock()
+    assert not vault.holds_keys
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    # A locked vault with a session key: still something to lock (the app shows "Lock").
+    assert vault.holds_keys and not vault.is_unlocked
+    vault.lock()
+    assert not vault.holds_keys
+    with pytest.raises(VaultLocked):  # the session key is gone: only the (locked) vault is asked
+        await vault.get_key(EntryRef.provider("groq"))
+    await vault.unlock(PW)
+    assert vault.holds_keys and await vault.entries() == []
+    clock.advance(901)  # past the idle time: nothing usable is held any more
+    assert not vault.holds_keys
+
+
+@async_test
+async def test_subscribers_hear_every_change_of_what_is_held() -> None:
+    vault = make_vault()
+    heard: list[bool] = []
+    unsubscribe = vault.subscribe(lambda: heard.append(vault.holds_keys))
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    await vault.remove_key(EntryRef.provider("groq"))
+    await vault.create(PW)
+    vault.lock()
+    await vault.unlock(PW)
+    await vault.change_password(PW, "granite willow 64 softly")
+    vault.lock()
+    assert heard == [True, False, True, False, True, True, False]
+    unsubscribe()
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    assert len(heard) == 7

@@ -82,6 +82,7 @@ class Vault:
         # Bumped by lock(): an unlock or password change that started before a lock must not undo it.
         self._epoch = 0
         self._lock_reason = LOCKED
+        self._listeners: list[Callable[[], None]] = []
 
     # --- state ------------------------------------------------------------------------------------
 
@@ -89,6 +90,23 @@ class Vault:
     def is_unlocked(self) -> bool:
         """True while this tab holds the key and the idle time has not run out."""
         return self._unlocked is not None and not self._idle.expired()
+
+    @property
+    def holds_keys(self) -> bool:
+        """True while this tab holds any usable key: the vault unlocked, or a session-only key."""
+        return (self._unlocked is not None or bool(self._session_keys)) and not self._idle.expired()
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener (synchronously) after anything that may change is_unlocked or holds_keys.
+
+        Returns the function that unsubscribes it. Views use this to show "Lock" whenever a key is held.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     @property
     def lock_reason(self) -> str:
@@ -175,6 +193,7 @@ class Vault:
         if epoch == self._epoch:
             self._unlocked = _Unlocked(key, meta, text)
             self._idle.touch()
+            self._notify()
 
     async def unlock(self, password: str) -> None:
         """Unlock with the master password; WrongPassword (or TooManyAttempts) changes nothing."""
@@ -188,6 +207,7 @@ class Vault:
             raise VaultLocked("the vault was locked while unlocking; unlock again")
         self._unlocked = state = _Unlocked(key, meta, text)
         self._idle.touch()
+        self._notify()
         # Housekeeping below is best-effort: unlocking already succeeded, and every commit is atomic,
         # so a failure here leaves the vault exactly as it was (it is simply retried next time).
         with contextlib.suppress(Exception):
@@ -201,6 +221,7 @@ class Vault:
         self._session_keys.clear()
         self._epoch += 1
         self._lock_reason = LOCKED
+        self._notify()
 
     async def change_password(self, old_password: str, new_password: str) -> None:
         """Re-encrypt everything under new_password; an interruption leaves the old password working."""
@@ -233,6 +254,7 @@ class Vault:
         if session:
             self._session_keys[ref] = cred
             self._idle.touch()
+            self._notify()
             return KeyInfo(ref, mask(cred.key), cred.base_url, session=True)
         if self._unlocked is None and not await self.exists():
             raise NoVault("create a vault to store keys, or keep this key for this session only")
@@ -259,14 +281,16 @@ class Vault:
         """Remove an entry's stored key and any session override; needs the vault unlocked if one exists."""
         self.check_idle()
         if self._unlocked is None and not await self.exists():
-            self._session_keys.pop(ref, None)
+            if self._session_keys.pop(ref, None) is not None:
+                self._notify()
             return
 
         async def build(state: _Unlocked) -> tuple[Records, list[str]]:
             return {}, [layout.key_record(state.meta.generation, ref)]
 
         await self._commit_records(build)
-        self._session_keys.pop(ref, None)
+        if self._session_keys.pop(ref, None) is not None:
+            self._notify()
 
     async def entries(self) -> list[KeyInfo]:
         """Masked listing of stored and session keys, sorted; a session key overrides a stored one."""
@@ -494,6 +518,7 @@ class Vault:
         if epoch == self._epoch:
             self._unlocked = target
             self._idle.touch()
+            self._notify()
         # The new password is in force. Removing the old generation is cleanup: if it fails, the
         # next unlock removes it (records there only open with the old password).
         with contextlib.suppress(Exception):

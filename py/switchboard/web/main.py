@@ -26,6 +26,8 @@ class App:
         self.compose = ComposeView(vault)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
+        # "Lock" shows whenever any key is held, session-only keys included, however they came or went.
+        vault.subscribe(self._show_lock)
         # Endpoints added or removed in the keys dialog join the provider list when it closes.
         on(by_id("keys-dialog"), "close", lambda _e: self.compose.show_endpoints())
 
@@ -40,9 +42,12 @@ class App:
         await self.panel.render()
         await self.reflect()
 
+    def _show_lock(self) -> None:
+        self.lock_button.hidden = not self.vault.holds_keys
+
     async def reflect(self) -> None:
         unlocked = self.vault.is_unlocked
-        self.lock_button.hidden = not unlocked
+        self._show_lock()
         if not unlocked:
             await self.keys.close()  # a locked vault leaves no decrypted state on the page
         elif self.keys.is_open:
