@@ -324,8 +324,8 @@ TAMPERED = "Nothing was imported: the keys in this file were modified or damaged
 TRUNCATED = "Nothing was imported: the keys file is cut off; export it again"
 
 
-def import_file(page: Page, data: bytes, passphrase: str, expected: str) -> None:
-    """Import through the vault panel's form and wait for its message."""
+def submit_import(page: Page, data: bytes, passphrase: str) -> None:
+    """Fill in the vault panel's import form and submit it."""
     form = page.locator("#vault-import-form")
     if not form.is_visible():
         button(page, "Import keys").click()
@@ -333,6 +333,11 @@ def import_file(page: Page, data: bytes, passphrase: str, expected: str) -> None
         files=FilePayload(name="switchboard-keys.json", mimeType="application/json", buffer=data))
     page.get_by_label("Import passphrase", exact=True).fill(passphrase)
     button(form, "Import").click()
+
+
+def import_file(page: Page, data: bytes, passphrase: str, expected: str) -> None:
+    """Import through the vault panel's form and wait for its message."""
+    submit_import(page, data, passphrase)
     expect(message(page)).to_have_text(expected, timeout=UI_TIMEOUT)
 
 
@@ -445,7 +450,19 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         import_file(other, tampered(exported), PASSPHRASE, TAMPERED)
         import_file(other, exported[: len(exported) // 2], PASSPHRASE, TRUNCATED)
         assert vault_records(other) == before
-        import_file(other, exported, PASSPHRASE, f"Imported {len(keys)} keys.")
+        # Hardening 4: this vault has an OpenAI key too: the import lists it and asks first. Cancel
+        # changes nothing; confirming replaces it and keeps the rest.
+        confirm_replace = other.get_by_role("group", name="Confirm replacing keys")
+        submit_import(other, exported, PASSPHRASE)
+        expect(confirm_replace.get_by_role("listitem")).to_have_text(["OpenAI key"], timeout=UI_TIMEOUT)
+        expect(message(other)).to_have_text("Nothing is imported until you confirm.")
+        button(confirm_replace, "Cancel").click()
+        expect(message(other)).to_have_text("Nothing was imported.")
+        expect(confirm_replace).to_be_hidden()
+        assert vault_records(other) == before
+        submit_import(other, exported, PASSPHRASE)
+        button(confirm_replace, "Replace and import").click()
+        expect(message(other)).to_have_text(f"Imported {len(keys)} keys (1 replaced).", timeout=UI_TIMEOUT)
         open_keys(other)
         for provider_id, key in {**keys, "cohere": own["cohere"]}.items():
             expect(status(other, provider_id)).to_have_text(masked(key))

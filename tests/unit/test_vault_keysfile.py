@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from switchboard.vault import keysfile
 from switchboard.vault.entries import EntryRef
 from switchboard.vault.errors import (
+    ImportWouldReplace,
     KeysFileError,
     NotAKeysFile,
+    StaleImport,
     TamperedKeysFile,
     TruncatedKeysFile,
     UnsupportedKeysFile,
@@ -60,7 +62,8 @@ def test_file_layout() -> None:
 @async_test
 async def test_round_trip_into_another_vault_replaces_same_entries_only() -> None:
     _, vault = await target()
-    refs = await vault.import_keys(FILE, PASSPHRASE)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    refs = await vault.import_keys(plan, replace=True)
     assert sorted(refs) == [LOCAL, OPENAI]  # the session-only groq key was not exported
     assert await vault.get_key(OPENAI) == "sk-proj-exported-00000000001"
     assert (await vault.get_credential(LOCAL)).base_url == "http://localhost:8080/v1"
@@ -99,7 +102,84 @@ async def test_export_needs_unlock_and_a_real_passphrase() -> None:
     with pytest.raises(VaultLocked):
         await vault.export_keys(PW, PASSPHRASE)
     with pytest.raises(VaultLocked):
-        await vault.import_keys(FILE, PASSPHRASE)
+        await vault.read_import(FILE, PASSPHRASE)
+
+
+@async_test
+async def test_import_lists_what_it_would_replace_and_asks_first() -> None:
+    store, vault = await target()
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    snapshot, commits = dict(store.data), store.commits
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    # Read and checked, nothing written: the file's entries, and which of them the vault holds already.
+    assert plan.entries == (LOCAL, OPENAI) and plan.replaces == (OPENAI,)
+    assert store.data == snapshot and store.commits == commits
+    assert "sk-proj-exported" not in repr(plan)
+    with pytest.raises(ImportWouldReplace, match=r"provider:openai") as asked:
+        await vault.import_keys(plan)  # not confirmed: nothing changes
+    assert asked.value.plan.replaces == (OPENAI,)
+    assert store.data == snapshot and await vault.get_key(OPENAI) == "sk-proj-existing-0000000000"
+    assert await vault.import_keys(plan, replace=True) == [LOCAL, OPENAI]
+    assert await vault.get_key(OPENAI) == "sk-proj-exported-00000000001"
+    assert await vault.get_key(EntryRef.provider("groq")) == "gsk-session-only-0000000003"
+    with pytest.raises(StaleImport):  # a plan is imported once
+        await vault.import_keys(plan, replace=True)
+
+
+@async_test
+async def test_cancel_or_lock_drops_the_read_file_and_changes_nothing() -> None:
+    store, vault = await target()
+    snapshot = dict(store.data)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    vault.discard_import()  # the user cancelled
+    with pytest.raises(StaleImport):
+        await vault.import_keys(plan, replace=True)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    vault.lock()  # lock drops every decrypted key, the file's included
+    await vault.unlock("another master password cobalt")
+    with pytest.raises(StaleImport):
+        await vault.import_keys(plan, replace=True)
+    assert store.data == snapshot
+
+
+@async_test
+async def test_session_keys_of_the_same_name_count_as_replaced() -> None:
+    vault = make_vault()
+    await vault.create(PW)
+    await vault.set_endpoint_key("local-llm", "http://localhost:1/v1", "session-endpoint-key-000", session=True)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    assert plan.replaces == (LOCAL,)
+    with pytest.raises(ImportWouldReplace):
+        await vault.import_keys(plan)
+    await vault.import_keys(plan, replace=True)
+    assert (await vault.get_credential(LOCAL)).base_url == "http://localhost:8080/v1"
+
+
+@async_test
+async def test_no_same_names_imports_without_asking() -> None:
+    vault = make_vault()
+    await vault.create(PW)
+    await vault.set_provider_key("mistral", "mistral-existing-00000000000")
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    assert plan.replaces == ()
+    assert await vault.import_keys(plan) == [LOCAL, OPENAI]
+
+
+@async_test
+async def test_a_same_name_added_in_another_tab_meanwhile_is_asked_about_again() -> None:
+    store, a = await target()
+    b = make_vault(store)
+    await b.unlock("another master password cobalt")
+    plan = await a.read_import(FILE, PASSPHRASE)
+    assert plan.replaces == (OPENAI,)
+    await b.set_endpoint_key("local-llm", "http://localhost:2/v1", "endpoint-from-tab-b-0000")
+    snapshot = dict(store.data)
+    with pytest.raises(ImportWouldReplace) as asked:
+        await a.import_keys(plan, replace=True)  # confirmed for openai only
+    assert store.data == snapshot
+    assert asked.value.plan.replaces == (LOCAL, OPENAI)
+    await a.import_keys(asked.value.plan, replace=True)
+    assert (await b.get_credential(LOCAL)).base_url == "http://localhost:8080/v1"
 
 
 def replace_in(doc_bytes: bytes, path: tuple[str, ...], value: object) -> bytes:
@@ -152,7 +232,7 @@ async def test_bad_files_give_precise_errors_and_change_nothing(case: str) -> No
     snapshot = dict(store.data)
     passphrase = {"wrong-passphrase": "not the passphrase", "empty-passphrase": ""}.get(case, PASSPHRASE)
     with pytest.raises(error):
-        await vault.import_keys(data, passphrase)
+        await vault.read_import(data, passphrase)
     assert store.data == snapshot
 
 

@@ -5,11 +5,13 @@ from switchboard.vault.envelope import DEFAULT_ITERATIONS, Envelope
 from switchboard.vault.errors import (
     AuthenticationFailed,
     EnvelopeError,
+    ImportWouldReplace,
     InvalidEntry,
     KeysFileError,
     MalformedEnvelope,
     NotAKeysFile,
     NoVault,
+    StaleImport,
     TamperedKeysFile,
     TooManyAttempts,
     TruncatedEnvelope,
@@ -26,6 +28,7 @@ from switchboard.vault.errors import (
     WrongPassphrase,
     WrongPassword,
 )
+from switchboard.vault.importing import ImportPlan
 from switchboard.vault.masking import mask
 from switchboard.vault.ports import Cipher, Clock, KeyHandle, Store
 from switchboard.vault.sealing import open_with_password, seal_with_password
@@ -41,6 +44,8 @@ __all__ = [
     "EntryRef",
     "Envelope",
     "EnvelopeError",
+    "ImportPlan",
+    "ImportWouldReplace",
     "InvalidEntry",
     "KeyHandle",
     "KeyInfo",
@@ -48,6 +53,7 @@ __all__ = [
     "MalformedEnvelope",
     "NoVault",
     "NotAKeysFile",
+    "StaleImport",
     "Store",
     "Strength",
     "TamperedKeysFile",

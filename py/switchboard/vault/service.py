@@ -25,8 +25,10 @@ from switchboard.vault.envelope import DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_I
 from switchboard.vault.errors import (
     AuthenticationFailed,
     EnvelopeError,
+    ImportWouldReplace,
     InvalidEntry,
     NoVault,
+    StaleImport,
     UnknownEntry,
     VaultChanged,
     VaultCorrupt,
@@ -35,6 +37,7 @@ from switchboard.vault.errors import (
     WrongPassword,
 )
 from switchboard.vault.idle import DEFAULT_IDLE_SECONDS, IdleTimer
+from switchboard.vault.importing import ImportPlan, plan_import
 from switchboard.vault.keysfile import read_keys_file, write_keys_file
 from switchboard.vault.layout import META_KEY, VERIFIER_PLAINTEXT, Meta
 from switchboard.vault.masking import mask
@@ -79,6 +82,8 @@ class Vault:
         self._backoff = Backoff(clock)  # wrong master passwords in a row, in this tab's memory only
         self._unlocked: _Unlocked | None = None
         self._session_keys: dict[EntryRef, Credential] = {}
+        # A keys file read by read_import and awaiting the user's word; decrypted, so lock() drops it.
+        self._pending_import: tuple[ImportPlan, list[Credential]] | None = None
         # Bumped by lock(): an unlock or password change that started before a lock must not undo it.
         self._epoch = 0
         self._lock_reason = LOCKED
@@ -219,6 +224,7 @@ class Vault:
         """Forget the derived key and all session-only keys (sync, so it can run from any event)."""
         self._unlocked = None
         self._session_keys.clear()
+        self._pending_import = None
         self._epoch += 1
         self._lock_reason = LOCKED
         self._notify()
@@ -342,19 +348,54 @@ class Vault:
         self._idle.touch()
         return data
 
-    async def import_keys(self, data: bytes, passphrase: str) -> list[EntryRef]:
-        """Add the file's keys, replacing same-named entries; on any error nothing changes."""
+    async def read_import(self, data: bytes, passphrase: str) -> ImportPlan:
+        """Open and check a keys file; list its entries and those held already. Writes nothing.
+
+        The decrypted keys wait inside the vault for import_keys(plan) until the next read, a
+        discard_import() or a lock.
+        """
+        self._pending_import = None
         await self._current()  # fail fast, before the slow key derivation
+        epoch = self._epoch
         creds = await read_keys_file(self._cipher, data, passphrase)
+        held = await self._held_refs(await self._current())
+        if epoch != self._epoch:
+            raise VaultLocked("the vault was locked while the file was read")
+        plan = plan_import((c.ref for c in creds), held)
+        self._pending_import = (plan, creds)
+        return plan
+
+    async def import_keys(self, plan: ImportPlan, *, replace: bool = False) -> list[EntryRef]:
+        """Store the keys of the file read_import returned plan for; on any error nothing changes.
+
+        Entries held already are replaced only with replace=True, and only those the plan listed: if
+        more appeared meanwhile (another tab), ImportWouldReplace carries a new plan to confirm.
+        """
+        pending = self._pending_import
+        if pending is None or pending[0] is not plan:
+            raise StaleImport("the keys file is no longer open (imported, cancelled or locked since); read it again")
+        creds = pending[1]
 
         async def build(state: _Unlocked) -> tuple[Records, list[str]]:
+            now = plan_import(plan.entries, await self._held_refs(state))
+            if now.replaces and not (replace and set(now.replaces) <= set(plan.replaces)):
+                asked = plan if now == plan else now  # the vault changed since: confirm the new list
+                if self._pending_import is pending:  # not if a lock dropped it meanwhile
+                    self._pending_import = (asked, creds)
+                raise ImportWouldReplace(asked)
             gen = state.meta.generation
             return {layout.key_record(gen, c.ref): await self._seal_record(state, c) for c in creds}, []
 
         await self._commit_records(build)
+        if self._pending_import is pending:
+            self._pending_import = None
         for cred in creds:
             self._session_keys.pop(cred.ref, None)
-        return [c.ref for c in creds]
+        return list(plan.entries)
+
+    def discard_import(self) -> None:
+        """Forget a keys file read but not imported (the user cancelled)."""
+        self._pending_import = None
 
     # --- internals --------------------------------------------------------------------------------
 
@@ -465,6 +506,12 @@ class Vault:
         if cred.ref != ref:
             raise VaultCorrupt(f"the stored key for {ref} belongs to {cred.ref}")
         return cred
+
+    async def _held_refs(self, state: _Unlocked) -> set[EntryRef]:
+        """Entries stored in state's generation or held for this session (names only; nothing decrypted)."""
+        gen = state.meta.generation
+        stored = (layout.ref_of_record(gen, name) for name in await self._store.items(layout.key_prefix(gen)))
+        return {ref for ref in stored if ref is not None} | set(self._session_keys)
 
     async def _stored_credentials(self) -> list[tuple[EntryRef, Credential | VaultCorrupt]]:
         """Every stored entry of the current generation, decrypted, or the error that stopped it."""

@@ -14,7 +14,11 @@ import js
 from pyodide.ffi import create_once_callable, to_js
 
 from switchboard.escaping import escape
+from switchboard.providers import get as get_provider
 from switchboard.vault import (
+    EntryRef,
+    ImportPlan,
+    ImportWouldReplace,
     TooManyAttempts,
     Vault,
     VaultError,
@@ -25,7 +29,7 @@ from switchboard.vault import (
 )
 from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
-from switchboard.web.dom import absent, by_id, on
+from switchboard.web.dom import absent, by_id, create, on
 
 IDLE_CHOICES = ((5, "5 minutes"), (15, "15 minutes"), (30, "30 minutes"), (60, "1 hour"), (240, "4 hours"),
                 (0, "Never"))
@@ -108,6 +112,14 @@ IMPORT = """
   <button type="submit">Import</button> <button type="button" id="vault-cancel">Cancel</button>
 </form>"""
 
+REPLACE = """
+<div class="confirm" role="group" aria-label="Confirm replacing keys">
+  <p class="error">This file holds keys for entries you have already. Importing it replaces these:</p>
+  <ul id="vault-replace-list"></ul>
+  <button type="button" id="vault-replace-yes" class="danger">Replace and import</button>
+  <button type="button" id="vault-replace-no">Cancel</button>
+</div>"""
+
 FORGET = """
 <div class="confirm" role="group" aria-label="Confirm forgetting the vault">
   <p class="error">This deletes the vault and every key in it from this browser. It cannot be undone.</p>
@@ -132,6 +144,15 @@ def _say(text: str, error: bool = False) -> None:
     node = by_id("vault-message")
     node.textContent = text
     node.className = "error" if error else "ok"
+
+
+def _entry_name(ref: EntryRef) -> str:
+    if ref.kind == "endpoint":
+        return f"Endpoint {ref.id}"
+    try:
+        return f"{get_provider(ref.id).display_name} key"
+    except KeyError:
+        return f"Key for {ref}"
 
 
 def _busy(selector: str, busy: bool) -> None:
@@ -321,16 +342,51 @@ class VaultPanel:
             _say("Choose a keys file first.", error=True)
             return
         data = bytes((await files.item(0).arrayBuffer()).to_py())
+        _say("Opening the file…")
         try:
-            refs = await self._vault.import_keys(data, passphrase)
+            plan = await self._vault.read_import(data, passphrase)
         except WrongPassphrase:
             _say("That passphrase does not open this file. Nothing was imported.", error=True)
             return
         except VaultError as exc:
             _say(f"Nothing was imported: {exc}", error=True)
             return
+        if plan.replaces:
+            self._ask_replace(plan)
+        else:
+            await self._finish_import(plan, replace=False)
+
+    def _ask_replace(self, plan: ImportPlan) -> None:
+        """List the entries the file would replace and wait for the user's word; nothing is written yet."""
+        by_id("vault-extra").innerHTML = REPLACE
+        listing = by_id("vault-replace-list")
+        for ref in plan.replaces:
+            listing.appendChild(create("li", _entry_name(ref)))
+        _say("Nothing is imported until you confirm.")
+        # The closures hold names only: the file's decrypted keys stay in the vault, which a lock clears.
+        on(by_id("vault-replace-yes"), "click", lambda _e: self._finish_import(plan, replace=True))
+        on(by_id("vault-replace-no"), "click", lambda _e: self._cancel_import())
+
+    def _cancel_import(self) -> None:
+        self._vault.discard_import()
         self._clear_extra()
-        _say(f"Imported {len(refs)} key{'s' if len(refs) != 1 else ''}.")
+        _say("Nothing was imported.")
+
+    async def _finish_import(self, plan: ImportPlan, *, replace: bool) -> None:
+        _busy("#vault-extra button", True)
+        try:
+            refs = await self._vault.import_keys(plan, replace=replace)
+        except ImportWouldReplace as exc:
+            self._ask_replace(exc.plan)  # another tab added a same-named key meanwhile: ask again
+            return
+        except VaultError as exc:
+            _say(f"Nothing was imported: {exc}", error=True)
+            return
+        finally:
+            _busy("#vault-extra button", False)
+        self._clear_extra()
+        replaced = f" ({len(plan.replaces)} replaced)" if replace else ""
+        _say(f"Imported {len(refs)} key{'s' if len(refs) != 1 else ''}{replaced}.")
         await self._changed("changed")
 
     # --- forget ---------------------------------------------------------------------------------
