@@ -125,3 +125,13 @@ async def test_lock_count_sees_a_lock_whoever_noticed_the_deadline() -> None:
     await vault.unlock(PW)
     vault.lock()
     assert vault.locks == seen + 2
+
+
+@async_test
+async def test_a_locked_vault_still_lists_its_session_keys() -> None:
+    vault = make_vault()
+    await vault.create(PW)
+    await vault.set_provider_key("openai", "sk-stored-000000000000")
+    vault.lock()
+    await vault.set_provider_key("groq", "gsk-session-0000000000", session=True)
+    assert [(i.ref, i.session) for i in await vault.entries()] == [(EntryRef.provider("groq"), True)]

@@ -29,6 +29,8 @@ class App:
         self.compose = ComposeView(vault, settings, transport)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
+        # "Lock" shows whenever any key is held, session-only keys included, however they came or went.
+        vault.subscribe(self._show_lock)
         # Endpoints added or removed in the keys dialog join the provider list when it closes.
         on(by_id("keys-dialog"), "close", lambda _e: self.compose.show_endpoints())
 
@@ -43,8 +45,11 @@ class App:
         await self.panel.render()
         await self.reflect()
 
+    def _show_lock(self) -> None:
+        self.lock_button.hidden = not self.vault.holds_keys
+
     async def reflect(self) -> None:
-        self.lock_button.hidden = not self.vault.is_unlocked
+        self._show_lock()
         await self.keys.refresh()  # statuses only: a locked vault's masked keys leave the page
         await self.compose.show_endpoints()
 

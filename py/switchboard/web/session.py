@@ -49,8 +49,7 @@ class TabSync:
 
     async def _heard(self, event: Any) -> None:
         if event.data == "locked":
-            if self._vault.is_unlocked:
-                self._vault.lock()
+            self._vault.lock()  # always: a tab whose vault is locked may still hold session-only keys
         elif event.data == "changed":
             await self._vault.refresh()
         await self._on_change("remote")

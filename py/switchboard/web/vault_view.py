@@ -14,10 +14,23 @@ import js
 from pyodide.ffi import create_once_callable, to_js
 
 from switchboard.escaping import Markup
+from switchboard.providers import get as get_provider
 from switchboard.settings import AUTO_LOCK_CHOICES, AUTO_LOCK_MINUTES, Settings
-from switchboard.vault import Vault, VaultError, WeakPassword, WrongPassphrase, WrongPassword, estimate
+from switchboard.vault import (
+    EntryRef,
+    ImportPlan,
+    ImportWouldReplace,
+    TooManyAttempts,
+    Vault,
+    VaultError,
+    WeakPassword,
+    WrongPassphrase,
+    WrongPassword,
+    estimate,
+)
+from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
-from switchboard.web.dom import Listeners, by_id, set_html
+from switchboard.web.dom import Listeners, by_id, create, set_html
 
 IDLE_LABELS = {5: "5 minutes", 15: "15 minutes", 30: "30 minutes", 60: "1 hour", 240: "4 hours", 0: "Never"}
 IDLE_CHOICES = tuple((minutes, IDLE_LABELS[minutes]) for minutes in AUTO_LOCK_CHOICES)
@@ -82,6 +95,8 @@ CHANGE = Markup("""
 EXPORT = Markup("""
 <form id="vault-export-form" class="vault-form" novalidate>
   <p>The file is encrypted with a passphrase of its own. Keep the passphrase somewhere else than the file.</p>
+  <div class="field"><label for="vault-export-master">Master password</label>
+    <input id="vault-export-master" type="password" autocomplete="current-password"></div>
   <div class="field"><label for="vault-pass">Export passphrase</label>
     <input id="vault-pass" type="password" autocomplete="new-password"></div>
   <div class="field"><label for="vault-pass2">Confirm export passphrase</label>
@@ -99,6 +114,14 @@ IMPORT = Markup("""
   <button type="submit">Import</button> <button type="button" id="vault-cancel">Cancel</button>
 </form>""")
 
+REPLACE = Markup("""
+<div class="confirm" role="group" aria-label="Confirm replacing keys">
+  <p class="error">This file holds keys for entries you have already. Importing it replaces these:</p>
+  <ul id="vault-replace-list"></ul>
+  <button type="button" id="vault-replace-yes" class="danger">Replace and import</button>
+  <button type="button" id="vault-replace-no">Cancel</button>
+</div>""")
+
 FORGET = Markup("""
 <div class="confirm" role="group" aria-label="Confirm forgetting the vault">
   <p class="error">This deletes the vault and every key in it from this browser. It cannot be undone.</p>
@@ -115,10 +138,23 @@ def _take(element_id: str) -> str:
     return value
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _say(text: str, error: bool = False) -> None:
     node = by_id("vault-message")
     node.textContent = text
     node.className = "error" if error else "ok"
+
+
+def _entry_name(ref: EntryRef) -> str:
+    if ref.kind == "endpoint":
+        return f"Endpoint {ref.id}"
+    try:
+        return f"{get_provider(ref.id).display_name} key"
+    except KeyError:
+        return f"Key for {ref}"
 
 
 def _busy(selector: str, busy: bool) -> None:
@@ -165,9 +201,11 @@ class VaultPanel:
         password = str(by_id("vault-password").value)
         strength = estimate(password)
         by_id("vault-strength-meter").value = strength.score if password else 0
-        words = f"Strength: {strength.label}" if password else ""
+        words = f"Strength: {strength.label}." if password else ""
         if password and strength.warning:
-            words += f". {strength.warning}"
+            words += f" {strength.warning}"
+        if password and strength.score < MIN_SCORE:
+            words += f" Too weak to use. {ADVICE}"  # the vault refuses it: say so before the user submits
         by_id("vault-strength-text").textContent = words
 
     async def _create(self, event: Any) -> None:
@@ -179,7 +217,7 @@ class VaultPanel:
         try:
             await self._vault.create(password)
         except WeakPassword as exc:
-            _say(f"Choose a stronger password: {exc}.", error=True)
+            _say(_sentence(str(exc)), error=True)  # the vault's words say why, and what would pass
             return
         except VaultError as exc:
             _say(str(exc), error=True)
@@ -213,6 +251,10 @@ class VaultPanel:
             await self._vault.unlock(_take("vault-password"))
         except WrongPassword:
             _say("That password does not open this vault. Nothing was changed; try again.", error=True)
+            by_id("vault-password").focus()
+            return
+        except TooManyAttempts as exc:
+            _say(f"{_sentence(str(exc))}.", error=True)  # "Too many wrong passwords: try again in N seconds."
             by_id("vault-password").focus()
             return
         except VaultError as exc:
@@ -283,15 +325,22 @@ class VaultPanel:
         await self._changed("changed")
 
     async def _export(self, event: Any) -> None:
-        passphrase, again = _take("vault-pass"), _take("vault-pass2")
+        master, passphrase, again = _take("vault-export-master"), _take("vault-pass"), _take("vault-pass2")
         if passphrase != again:
             _say("The passphrases differ. Type the same passphrase twice.", error=True)
             return
+        _say("Checking the master password…")
+        _busy("#vault-export-form button", True)
         try:
-            data = await self._vault.export_keys(passphrase)
+            data = await self._vault.export_keys(master, passphrase)
+        except WrongPassword:
+            _say("The master password is wrong. Nothing was exported.", error=True)
+            return
         except VaultError as exc:
             _say(f"Nothing was exported: {exc}", error=True)
             return
+        finally:
+            _busy("#vault-export-form button", False)
         day = datetime.date.today().isoformat()
         _download(data, f"switchboard-keys-{day}.json")
         self._clear_extra()
@@ -304,16 +353,52 @@ class VaultPanel:
             _say("Choose a keys file first.", error=True)
             return
         data = bytes((await files.item(0).arrayBuffer()).to_py())
+        _say("Opening the file…")
         try:
-            refs = await self._vault.import_keys(data, passphrase)
+            plan = await self._vault.read_import(data, passphrase)
         except WrongPassphrase:
             _say("That passphrase does not open this file. Nothing was imported.", error=True)
             return
         except VaultError as exc:
             _say(f"Nothing was imported: {exc}", error=True)
             return
+        if plan.replaces:
+            self._ask_replace(plan)
+        else:
+            await self._finish_import(plan, replace=False)
+
+    def _ask_replace(self, plan: ImportPlan) -> None:
+        """List the entries the file would replace and wait for the user's word; nothing is written yet."""
+        self._extra.dispose()
+        set_html(by_id("vault-extra"), REPLACE)
+        listing = by_id("vault-replace-list")
+        for ref in plan.replaces:
+            listing.appendChild(create("li", _entry_name(ref)))
+        _say("Nothing is imported until you confirm.")
+        # The closures hold names only: the file's decrypted keys stay in the vault, which a lock clears.
+        self._extra.on(by_id("vault-replace-yes"), "click", lambda _e: self._finish_import(plan, replace=True))
+        self._extra.on(by_id("vault-replace-no"), "click", lambda _e: self._cancel_import())
+
+    def _cancel_import(self) -> None:
+        self._vault.discard_import()
         self._clear_extra()
-        _say(f"Imported {len(refs)} key{'s' if len(refs) != 1 else ''}.")
+        _say("Nothing was imported.")
+
+    async def _finish_import(self, plan: ImportPlan, *, replace: bool) -> None:
+        _busy("#vault-extra button", True)
+        try:
+            refs = await self._vault.import_keys(plan, replace=replace)
+        except ImportWouldReplace as exc:
+            self._ask_replace(exc.plan)  # another tab added a same-named key meanwhile: ask again
+            return
+        except VaultError as exc:
+            _say(f"Nothing was imported: {exc}", error=True)
+            return
+        finally:
+            _busy("#vault-extra button", False)
+        self._clear_extra()
+        replaced = f" ({len(plan.replaces)} replaced)" if replace else ""
+        _say(f"Imported {len(refs)} key{'s' if len(refs) != 1 else ''}{replaced}.")
         await self._changed("changed")
 
     # --- forget ---------------------------------------------------------------------------------
