@@ -37,6 +37,12 @@ EXTRA_CONNECT_SRC: tuple[str, ...] = ()
 # so public/boot.js clears those hooks first (the app runs no PyScript worker).
 # tests/browser/test_deploy_nginx.py proves it; docs/deploy.md ("Content-Security-Policy") explains.
 SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'")
+# Trusted Types: every HTML string and script URL the page hands to the DOM must come from a named
+# policy, and only these may exist (no "default" policy, which would pass everything through).
+# Pyodide and PyScript start with none (tests/browser/test_deploy_nginx.py; docs/security.md).
+HTML_POLICY = "switchboard-html"  # web/dom.py's set_html: the one audited way HTML from Python reaches the page
+SW_POLICY = "switchboard-sw"  # public/sw-register.js: makes only ./sw.js, for navigator.serviceWorker.register
+TRUSTED_TYPES = (HTML_POLICY, SW_POLICY)
 # Powerful features the app never uses, off for the page and anything it might embed.
 PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
                       "hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), "
@@ -83,6 +89,8 @@ def directives(header: bool) -> list[tuple[str, list[str]]]:
         ("object-src", ["'none'"]),
         ("base-uri", ["'none'"]),
         ("form-action", ["'none'"]),
+        ("require-trusted-types-for", ["'script'"]),
+        ("trusted-types", list(TRUSTED_TYPES)),
     ]
     if header:
         rules.append(("frame-ancestors", ["'none'"]))  # ignored by browsers in a <meta> policy

@@ -95,6 +95,9 @@ def policy(script: str, style: str) -> str:
         ("object-src", ["'none'"]),
         ("base-uri", ["'none'"]),
         ("form-action", ["'none'"]),
+        # As the site's (csp.py), minus the service worker's policy: a file:// page registers none.
+        ("require-trusted-types-for", ["'script'"]),
+        ("trusted-types", [csp.HTML_POLICY]),
     ]
     return "; ".join(f"{name} {' '.join(values)}" for name, values in rules)
 

@@ -111,6 +111,11 @@ def test_saved_copy_keeps_a_vault_and_a_key_across_a_reload(saved_copy: Path, sa
     assert hosts == {"api.openai.com"}, seen.urls[before:]
     assert page.evaluate("() => window.__violations") == []
 
+    # Trusted Types: HTML from a plain string is refused; the app's own went through "switchboard-html".
+    refused = page.evaluate("""() => { try { document.body.insertAdjacentHTML("beforeend", "<b>x</b>");
+                                        return "allowed"; } catch (e) { return e.name; } }""")
+    assert refused == "TypeError"
+
 
 def test_saved_copy_shows_why_it_could_not_start(saved_copy: Path, saved_context: Any, tmp_path: Path) -> None:
     # A copy whose embedded app wheel no longer matches its sha256 in the embedded pyodide-lock.json.

@@ -45,6 +45,13 @@ def test_script_src_is_self_wasm_and_what_pyscript_was_shown_to_need() -> None:
     assert directive(policy, "base-uri") == ["'none'"]
 
 
+def test_trusted_types_are_required_and_only_our_two_policies_may_exist() -> None:
+    for policy in (csp.header_policy(), csp.meta_policy()):
+        assert directive(policy, "require-trusted-types-for") == ["'script'"]
+        # No "default" (a pass-through default policy would undo it) and no 'allow-duplicates'.
+        assert directive(policy, "trusted-types") == ["switchboard-html", "switchboard-sw"]
+
+
 def test_meta_policy_is_the_header_policy_without_frame_ancestors() -> None:
     header, meta = csp.header_policy(), csp.meta_policy()
     assert directive(header, "frame-ancestors") == ["'none'"]

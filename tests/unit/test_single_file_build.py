@@ -69,6 +69,8 @@ def test_csp_allows_only_its_own_inline_code_and_the_providers(saved: str) -> No
     assert rules["style-src"] == [single.sha256_source(style)]
     assert set(csp.provider_origins()) <= set(rules["connect-src"])
     assert "'self'" not in rules["connect-src"]
+    assert rules["require-trusted-types-for"] == ["'script'"]
+    assert rules["trusted-types"] == ["switchboard-html"]  # no service worker on file://, so no switchboard-sw
     flat = " ".join(" ".join(values) for values in rules.values())
     assert "unsafe-inline" not in flat and "'unsafe-eval'" not in flat
 
