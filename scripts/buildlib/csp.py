@@ -40,7 +40,7 @@ SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'")
 # Trusted Types: every HTML string and script URL the page hands to the DOM must come from a named
 # policy, and only these may exist (no "default" policy, which would pass everything through).
 # Pyodide and PyScript start with none (tests/browser/test_deploy_nginx.py; docs/security.md).
-HTML_POLICY = "switchboard-html"  # web/dom.py's set_html: the one audited way HTML from Python reaches the page
+HTML_POLICY = "switchboard-html"  # web/dom.py, behind set_html / append_html: the one audited way the app writes HTML
 SW_POLICY = "switchboard-sw"  # public/sw-register.js: makes only ./sw.js, for navigator.serviceWorker.register
 TRUSTED_TYPES = (HTML_POLICY, SW_POLICY)
 # Powerful features the app never uses, off for the page and anything it might embed.
