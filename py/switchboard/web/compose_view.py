@@ -7,7 +7,7 @@ cancels that task, which aborts its fetch. Model output is only ever set as text
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,31 +16,25 @@ import js
 from switchboard.answer import DEFAULT_MODELS, AnswerProgress
 from switchboard.chat import ChatRequest, Message
 from switchboard.errors import ProviderError
-from switchboard.escaping import escape
+from switchboard.escaping import Markup
+from switchboard.http import Transport
 from switchboard.providers import Provider, get
 from switchboard.service import Timeouts, list_models, stream_chat
+from switchboard.settings import CHOSEN_PROVIDERS, CONNECT_TIMEOUT, IDLE_TIMEOUT, Setting, Settings, last_model
 from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultError, VaultLocked
-from switchboard.web.dom import absent, by_id, create, on, spawn
-from switchboard.web.fetch import FetchTransport
+from switchboard.web.dom import absent, append_html, by_id, create, on, spawn
 
-CHOSEN = "switchboard.providers"  # which boxes were ticked last time (not secret)
-MODEL = "switchboard.model."  # + provider id: the model last used with it
-TIMEOUTS = {"connect": "connect-timeout", "idle": "idle-timeout"}  # Timeouts field -> input id
-TIMEOUT_SETTING = "switchboard.timeout."  # + field name
+# Timeouts field -> the input that sets it and the setting that remembers it
+TIMEOUTS = {"connect": ("connect-timeout", CONNECT_TIMEOUT), "idle": ("idle-timeout", IDLE_TIMEOUT)}
 
-MODEL_ROW = """
+MODEL_ROW = Markup("""
 <div class="model-row" data-slot="{slot}">
   <label for="model-{dom}">{name} model</label>
   <input id="model-{dom}" list="models-{dom}" autocomplete="off" spellcheck="false" placeholder="{default}">
   <datalist id="models-{dom}"></datalist>
   <button type="button" class="list-models">List models</button>
   <span class="model-message" aria-live="polite"></span>
-</div>"""
-
-
-def _stored(key: str) -> str | None:
-    value = js.localStorage.getItem(key)
-    return None if absent(value) else str(value)
+</div>""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +62,25 @@ class Target:
 class ComposeView:
     """Owns #compose and #answers."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, settings: Settings, transport: Transport) -> None:
         self._vault = vault
-        self._transport = FetchTransport()
+        self._settings = settings
+        self._transport = transport
         self._running: dict[str, asyncio.Task[None]] = {}
-        self._remembered = set(json.loads(_stored(CHOSEN) or "[]"))
+        chosen: list[str] = settings.get(CHOSEN_PROVIDERS)
+        self._remembered = set(chosen)
         for box in self._boxes():
             box.checked = str(box.value) in self._remembered
-            on(box, "change", self._chosen_changed)
+        # Delegated listeners: boxes, model rows and answer cards come and go without a proxy each.
+        on(by_id("provider-list"), "change", self._chosen_changed)
+        on(by_id("model-choices"), "click", self._model_clicked)
+        on(by_id("answers"), "click", self._answer_clicked)
         by_id("provider-list").disabled = False
         on(by_id("prompt"), "input", lambda _e: self._update_send())
         on(by_id("send"), "click", self._send)
         on(by_id("prompt"), "keydown", self._shortcut)
-        for name in TIMEOUTS:
-            self._bind_timeout(name)
+        for element_id, setting in TIMEOUTS.values():
+            self._bind_timeout(element_id, setting)
         self._render_models()
         self._update_send()
 
@@ -104,28 +103,27 @@ class ComposeView:
                 continue
             box = create("input", type="checkbox", name="provider", value=str(ref))
             box.checked = str(ref) in self._remembered
-            on(box, "change", self._chosen_changed)
             label = create("label", class_="provider endpoint")
             label.append(box, f" {ref.id}")
             by_id("provider-list").append(label)
         self._render_models()
         self._update_send()
 
-    def _bind_timeout(self, name: str) -> None:
-        field = by_id(TIMEOUTS[name])
-        field.value = _stored(TIMEOUT_SETTING + name) or field.value
+    def _bind_timeout(self, element_id: str, setting: Setting[float]) -> None:
+        field = by_id(element_id)
+        field.value = f"{self._settings.get(setting):g}"
         field.disabled = False
 
         def remember(_event: Any) -> None:
             if field.checkValidity() and str(field.value):
-                js.localStorage.setItem(TIMEOUT_SETTING + name, str(field.value))
+                self._settings.set(setting, float(field.value))
 
         on(field, "change", remember)
 
     def _timeouts(self) -> Timeouts:
         """The user's limits; a field left empty or invalid falls back to the default."""
         chosen = {}
-        for name, element_id in TIMEOUTS.items():
+        for name, (element_id, _setting) in TIMEOUTS.items():
             field = by_id(element_id)
             if field.checkValidity() and str(field.value):
                 chosen[name] = float(field.value)
@@ -138,7 +136,7 @@ class ComposeView:
         # Endpoints absent while the vault is locked keep their tick for when they come back.
         shown = {str(box.value) for box in self._boxes()}
         self._remembered = (self._remembered - shown) | {t.slot for t in self._chosen()}
-        js.localStorage.setItem(CHOSEN, json.dumps(sorted(self._remembered)))
+        self._settings.set(CHOSEN_PROVIDERS, sorted(self._remembered))
         self._render_models()
         self._update_send()
 
@@ -152,14 +150,16 @@ class ComposeView:
         for target in chosen.values():
             if target.slot in present:
                 continue
-            area.insertAdjacentHTML("beforeend", MODEL_ROW.format(
-                slot=escape(target.slot), dom=target.dom, name=escape(target.name),
-                default=escape(DEFAULT_MODELS.get(target.slot, "model id (List models)"))))
-            by_id(f"model-{target.dom}").value = _stored(MODEL + target.slot) or ""
-            self._bind_model_row(target, area.lastElementChild)
+            append_html(area, MODEL_ROW.fill(
+                slot=target.slot, dom=target.dom, name=target.name,
+                default=DEFAULT_MODELS.get(target.slot, "model id (List models)")))
+            by_id(f"model-{target.dom}").value = self._settings.get(last_model(target.slot))
 
-    def _bind_model_row(self, target: Target, row: Any) -> None:
-        on(row.querySelector(".list-models"), "click", lambda _e: self._list_models(target, row))
+    async def _model_clicked(self, event: Any) -> None:
+        button = event.target.closest(".list-models")
+        if not absent(button):
+            row = button.closest(".model-row")
+            await self._list_models(Target.of(str(row.dataset.slot)), row)
 
     def _update_send(self) -> None:
         prompt = str(by_id("prompt").value).strip()
@@ -174,7 +174,8 @@ class ComposeView:
     def _model(self, target: Target) -> str:
         chosen = str(by_id(f"model-{target.dom}").value).strip()
         if chosen:
-            js.localStorage.setItem(MODEL + target.slot, chosen)
+            with contextlib.suppress(ValueError):  # an id we could not read back is used, not remembered
+                self._settings.set(last_model(target.slot), chosen)
         return chosen or DEFAULT_MODELS.get(target.slot, "")
 
     async def _credential(self, target: Target) -> tuple[str, str | None]:
@@ -218,14 +219,18 @@ class ComposeView:
         by_id("answers").prepend(*cards)  # newest round on top, in the order the providers are listed
 
     def _card(self, target: Target, model: str) -> Any:
-        card = create("article", class_="answer", aria_label=f"{target.name} answer")
+        card = create("article", class_="answer", aria_label=f"{target.name} answer", data_slot=target.slot)
         head = create("header", class_="answer-head")
         head.append(create("strong", target.name), create("span", f" {model}", class_="muted"))
         stop = create("button", "Stop", type="button", class_="answer-stop")
         head.append(stop)
         card.append(head, create("div", class_="answer-text"), create("p", "Sending…", class_="answer-meta"))
-        on(stop, "click", lambda _e: self._stop(target.slot))
         return card
+
+    def _answer_clicked(self, event: Any) -> None:
+        stop = event.target.closest(".answer-stop")
+        if not absent(stop):
+            self._stop(str(stop.closest("article").dataset.slot))
 
     def _stop(self, slot: str) -> None:
         task = self._running.pop(slot, None)
