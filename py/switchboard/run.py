@@ -255,10 +255,10 @@ class Run:
 
     async def _answer(self, answer: Answer, driver: Driver) -> None:
         clock = driver.clock
-        answer.sent_at = clock.now()
         self._changed(answer)
         try:
             key, base_url = await driver.credentials(answer.target)
+            answer.sent_at = clock.now()  # after the key: an answer that never left has no timing
             events = stream_chat(driver.transport, answer.target.provider_id, self.request(answer), key,
                                  base_url=base_url, timeouts=driver.timeouts)
             async for event in events:

@@ -147,7 +147,7 @@ def test_one_failing_target_leaves_the_others_intact() -> None:
     assert mini.status == "failed" and mini.error is not None and mini.error.kind == "auth"
     assert gpt.status == "failed" and gpt.text == "part"  # broken mid-answer: the text so far is kept
     assert claude.status == "done" and claude.text == "fine"
-    assert mistral.status == "failed" and mistral.sent_at is not None and mistral.error is not None
+    assert mistral.status == "failed" and mistral.sent_at is None and mistral.error is not None
     assert "No Mistral key" in mistral.error.message
 
 
