@@ -174,9 +174,9 @@ def last_model(slot: str) -> Setting[str]:
     return Setting(f"switchboard.model.{slot}", "", model_id, _identity)
 
 
-def chosen_models(slot: str) -> Setting[list[str]]:
-    """The models picked for a provider or endpoint, in the order they were added."""
-    return Setting(f"switchboard.models.{slot}", [], model_ids)
+def chosen_models(slot: str) -> Setting[list[str] | None]:
+    """The models picked for a provider or endpoint, in the order they were added (None: never picked)."""
+    return Setting(f"switchboard.models.{slot}", None, model_ids)  # type: ignore[arg-type]
 
 
 def cached_models(slot: str) -> Setting[ModelList | None]:

@@ -97,6 +97,7 @@ class Handler(BaseHTTPRequestHandler):
         entry = mock.log_request(
             self.server.kind, self.command, url.path, url.query, headers, raw, body, provider.name
         )
+        self.entry = entry
         if self.command == "OPTIONS":
             return self.preflight(provider, headers, entry)
         if moved := REDIRECT.match(url.path):
@@ -179,6 +180,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_stream(resp, provider, call, name, slow)
         except (OSError, ssl.SSLError):
             self.close_connection = True  # the client went away: nothing left to do
+            self._outcome("client went away")
+        else:
+            self._outcome("cut" if name in ("drop", "stall") else "sent")
+
+    def _outcome(self, what: str) -> None:
+        """Log how the answer ended, so tests can see an aborted fetch from the server's side."""
+        entry = getattr(self, "entry", None)
+        if entry is not None:
+            entry["outcome"] = what
 
     def send_body(
         self, resp: Response, provider: registry.Provider | None, call: Call | None, name: str, slow: float

@@ -31,7 +31,7 @@ from switchboard.settings import (
     last_model,
 )
 from switchboard.vault import EntryRef, Vault, VaultError
-from switchboard.web.dom import absent, append_html, by_id, create, on, set_html
+from switchboard.web.dom import absent, append_html, by_id, create, on, set_html, spawn
 
 ROW = Markup("""
 <div class="model-row" data-slot="{slot}" role="group" aria-label="Models for {name}">
@@ -125,8 +125,8 @@ class ModelPicker:
     # --- models per provider ----------------------------------------------------------------------
 
     def _models(self, slot: str) -> list[str]:
-        models: list[str] = self._settings.get(chosen_models(slot))
-        if models:
+        models = self._settings.get(chosen_models(slot))
+        if models is not None:  # the user's picks, even none at all
             return models
         first = self._settings.get(last_model(slot)) or DEFAULT_MODELS.get(slot, "")
         return [first] if first else []
@@ -188,7 +188,8 @@ class ModelPicker:
         field.value = ""
         return True
 
-    async def _clicked(self, event: Any) -> None:
+    def _clicked(self, event: Any) -> None:
+        # Synchronous on purpose: an add must read the field before the next keystroke can change it.
         button = event.target.closest("button")
         row = event.target.closest(".model-row")
         if absent(button) or absent(row):
@@ -201,7 +202,7 @@ class ModelPicker:
             model = str(button.closest("li").dataset.model)
             self._set_models(slot, [m for m in self._models(slot) if m != model])
         elif kind == "list-models":
-            await self._list_models(slot, row)
+            spawn(self._list_models(slot, row))
 
     def _key(self, event: Any) -> None:
         if event.key == "Enter" and not (event.ctrlKey or event.metaKey) and not absent(
