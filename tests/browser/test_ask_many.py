@@ -16,6 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from scripts.mock_providers import MockProviders
 
+from tests.browser.conftest import wait_ready
+from tests.browser.vault_helpers import create_vault
+
 KEYED = {"openai": "OpenAI", "anthropic": "Anthropic", "mistral": "Mistral", "groq": "Groq"}
 TIMEOUT = 30_000
 
@@ -203,3 +206,63 @@ def test_merge_answers_streams_into_the_merged_answer(app: Page, mock: MockProvi
     sent = request[0]["body"]["messages"][-1]["content"]
     assert sent.startswith("Merge these into one answer, briefly.")
     assert "what is a switchboard words-5" in sent and all(text in sent for text in answers)
+
+
+def test_model_sets_are_saved_used_and_deleted(app: Page) -> None:
+    pick(app, {"openai": ["gpt-4o", "gpt-4o-mini"], "anthropic": ["claude-haiku-4-5"]})
+    app.get_by_label("New set name").fill("my trio")
+    app.get_by_role("button", name="Save set").click()
+    expect(app.locator("#model-set-message")).to_have_text("Saved the set “my trio” (3 models).")
+    pick(app, {"mistral": ["mistral-small-latest"]})
+    app.get_by_label("Model set", exact=True).select_option(label="my trio")
+    app.get_by_role("button", name="Use set").click()
+    expect(app.get_by_role("checkbox", name="OpenAI", exact=True)).to_be_checked()
+    expect(app.get_by_role("checkbox", name="Mistral", exact=True)).not_to_be_checked()
+    expect(app.locator('.model-row[data-slot="openai"] .model-chips li')).to_have_text(["gpt-4o×", "gpt-4o-mini×"])
+    expect(app.locator('.model-row[data-slot="anthropic"] .model-chips li')).to_have_text(["claude-haiku-4-5×"])
+    app.get_by_role("button", name="Delete set").click()
+    expect(app.locator("#model-set-message")).to_have_text("Deleted the set “my trio”.")
+    expect(app.get_by_label("Model set", exact=True).locator("option")).to_have_count(1)
+
+
+def test_retry_asks_again_and_copy_gives_the_markdown_source(app: Page, mock: MockProviders) -> None:
+    app.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    pick(app, {"openai": ["gpt-4o-mini"], "anthropic": ["claude-haiku-4-5"]})
+    mock.configure(pace=0.0, scenario="error-500")
+    try:
+        ask(app, "try again words-3")
+        failed = pane(app, "gpt-4o-mini (OpenAI)")
+        expect(failed.locator(".answer-status")).to_have_text("Failed", timeout=TIMEOUT)
+    finally:
+        mock.configure(scenario="ok")
+    failed.get_by_role("button", name="Retry").click()
+    expect(failed.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    expect(failed.locator(".answer-text")).to_have_text(mock.last("openai")["reply"]["text"])
+    failed.get_by_role("button", name="Copy").click()
+    expect(failed.locator(".answer-status")).to_have_text("Copied the Markdown")
+    assert app.evaluate("() => navigator.clipboard.readText()") == mock.last("openai")["reply"]["text"]
+
+
+OVERFLOW = """() => ({page: document.documentElement.scrollWidth, header: document.querySelector('.topbar').scrollWidth,
+                 headerBox: document.querySelector('.topbar').clientWidth})"""
+
+
+def test_unlocked_vault_is_a_compact_bar_and_nothing_overflows_at_360_px(browser: Any, app_url: str) -> None:
+    context = browser.new_context(service_workers="block", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        wait_ready(page)
+        panel, prompt = page.locator("#vault-panel"), page.get_by_role("textbox", name="Prompt", exact=True)
+        assert panel.bounding_box()["width"] < 0.5 * 1280  # locked: a side panel
+        create_vault(page, "violet harbour 93 quietly")
+        expect(panel).to_have_class(re.compile(r"\bcompact\b"))
+        # Unlocked: a bar above the prompt, and the prompt takes the page's width.
+        assert prompt.bounding_box()["width"] > 0.8 * min(1280, 90 * 15)
+        assert panel.bounding_box()["y"] < prompt.bounding_box()["y"]
+        assert panel.bounding_box()["height"] < 200
+        page.set_viewport_size({"width": 360, "height": 740})
+        sizes = page.evaluate(OVERFLOW)
+        assert sizes["page"] <= 360 and sizes["header"] <= sizes["headerBox"], sizes
+    finally:
+        context.close()

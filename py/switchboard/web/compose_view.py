@@ -17,7 +17,7 @@ import js
 from switchboard.errors import ProviderError
 from switchboard.http import Transport
 from switchboard.providers import get
-from switchboard.run import MERGE_INSTRUCTIONS, Answer, Params, Run, Target, merge_prompt
+from switchboard.run import MERGE_INSTRUCTIONS, Answer, Clock, Params, Run, Target, merge_prompt
 from switchboard.service import Timeouts
 from switchboard.settings import CONNECT_TIMEOUT, IDLE_TIMEOUT, Setting, Settings
 from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultLocked
@@ -29,21 +29,14 @@ from switchboard.web.model_picker import ModelPicker
 TIMEOUTS = {"connect": ("connect-timeout", CONNECT_TIMEOUT), "idle": ("idle-timeout", IDLE_TIMEOUT)}
 
 
-class MonotonicClock:
-    """Seconds on the page's monotonic clock, for answer timings."""
-
-    def now(self) -> float:
-        return float(js.performance.now()) / 1000.0
-
-
 class ComposeView:
     """Owns #compose: the prompt, the picker, options, Send / Stop all / Merge and the conversation."""
 
-    def __init__(self, vault: Vault, settings: Settings, transport: Transport) -> None:
+    def __init__(self, vault: Vault, settings: Settings, transport: Transport, clock: Clock) -> None:
         self._vault = vault
         self._settings = settings
         self._transport = transport
-        self._clock = MonotonicClock()
+        self._clock = clock
         self._answers = AnswersView()
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._running: list[Run] = []
