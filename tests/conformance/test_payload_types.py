@@ -176,12 +176,18 @@ def test_gemini_json_array_stream_and_response(mock: MockProviders) -> None:
         {"contents": [{"parts": [{"text": "hi there"}]}]},
         auth_headers("gemini"),
     )
+    assert r.status == 200, r.body
     array = json.loads(r.body)  # without alt=sse: one JSON array
-    for item in array:
-        gt.GenerateContentResponse.model_validate(item, strict=False)
-        gt.GenerateContentResponse.model_validate_json(json.dumps(item), strict=True)
+    assert isinstance(array, list)
+    chunks = [gt.GenerateContentResponse.model_validate_json(json.dumps(item), strict=True) for item in array]
+    sent = mock.last("gemini")["reply"]
+    # One element per streamed word; an empty (or short) array cannot rebuild the reply.
+    assert len(chunks) == sent["output_tokens"] == len(sent["text"].split()) > 0
+    assert "".join(c.text or "" for c in chunks) == sent["text"] == "Mock gemini reply to: hi there"
+    assert chunks[-1].candidates[0].finish_reason == gt.FinishReason.STOP  # type: ignore[index]
     r = post(mock, "gemini", "hello", stream=False)
-    gt.GenerateContentResponse.model_validate_json(r.body, strict=True)
+    response = gt.GenerateContentResponse.model_validate_json(r.body, strict=True)
+    assert response.text == mock.last("gemini")["reply"]["text"] == "Mock gemini reply to: hello"
 
 
 def test_gemini_error_shape(mock: MockProviders) -> None:
