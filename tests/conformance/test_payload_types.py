@@ -97,8 +97,10 @@ def test_openai_error_objects(mock: MockProviders, provider: str, scenario: str)
 
 def test_openai_models_list(mock: MockProviders) -> None:
     r = request(mock, "GET", "/openai/v1/models", headers=auth_headers("openai"))
-    for m in r.json()["data"]:
-        assert not extras(OpenAIModel.model_validate(m, strict=True))
+    models = [OpenAIModel.model_validate(m, strict=True) for m in r.json()["data"]]
+    assert [m.id for m in models] == ["gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini"]  # an empty list checks nothing
+    for m in models:
+        assert not extras(m)
 
 
 # ---- Anthropic -----------------------------------------------------------------------------------------
@@ -133,8 +135,10 @@ def test_anthropic_message_and_models(mock: MockProviders) -> None:
     msg = at.Message.model_validate_json(r.body, strict=True)
     assert not extras(msg)
     models = request(mock, "GET", "/anthropic/v1/models", headers=auth_headers("anthropic")).json()
-    for m in models["data"]:
-        assert not extras(at.ModelInfo.model_validate_json(json.dumps(m), strict=True))
+    infos = [at.ModelInfo.model_validate_json(json.dumps(m), strict=True) for m in models["data"]]
+    assert [m.id for m in infos] == ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5"]
+    for info in infos:
+        assert not extras(info)
     assert set(models) == {"data", "has_more", "first_id", "last_id"}
 
 
