@@ -118,6 +118,7 @@ def test_connect_src_admits_every_provider_and_local_models(app: tuple[Any, Any]
     page, _ = app
     urls = [get(pid).default_base_url for pid in ids()]
     urls = [url for url in urls if url and "localhost" not in url]
+    assert "https://api.openai.com/v1" in urls and len(urls) >= 10, urls  # the remote providers, not none
     urls += [f"http://localhost:{mock.http_port}/api/tags", f"http://127.0.0.1:{mock.http_port}/api/tags"]
     outcomes = page.evaluate("""async (urls) => Promise.all(urls.map((url) =>
       fetch(url, {mode: "no-cors", credentials: "omit"}).then(() => "answered", (e) => "failed: " + e)))""", urls)

@@ -51,6 +51,7 @@ def test_certificate_names_every_provider_host(mock: MockProviders) -> None:
     assert mock.cert_path
     ctx = ssl.create_default_context(cafile=mock.cert_path)
     ctx.set_alpn_protocols(["h2", "http/1.1"])
+    assert {"api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com"} <= set(TLS_HOSTS)
     for host in TLS_HOSTS:
         with (
             socket.create_connection(("127.0.0.1", mock.https_port)) as raw,

@@ -37,6 +37,7 @@ def test_built_worker_lists_this_build_and_the_hash_of_every_file(dist: Path) ->
     assert "{{" not in source
     assert build == json.loads((dist / "build.json").read_text())["build"]
     assert files == dict(precache.manifest(dist))
+    assert {"index.html", "pyodide/pyodide.asm.wasm"} <= files.keys()  # an empty list would match an empty manifest
     assert headers(source) == csp.security_headers()  # what nginx.conf sends, for hosts that send none
     for path, sha256 in files.items():
         assert hashlib.sha256((dist / path).read_bytes()).hexdigest() == sha256, path

@@ -286,6 +286,7 @@ def test_list_models_and_check_key() -> None:
     with pytest.raises(ProviderError) as info:
         go(check_key(transport, "openrouter", "sk-k-0123456789"))
     assert info.value.kind == "auth" and "789" not in info.value.message
+    assert len(transport.responses) == 3  # type: ignore[attr-defined]  # one per call: none left unchecked
     assert all(r.closed for r in transport.responses)  # type: ignore[attr-defined]
 
 
