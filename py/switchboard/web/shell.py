@@ -8,7 +8,7 @@ import js
 import pyodide
 
 from switchboard import __version__
-from switchboard.web.dom import by_id
+from switchboard.web.dom import by_id, create
 
 # Controls painted disabled by index.html that become usable once Python runs.
 _START_ENABLED = ("prompt", "open-keys")
@@ -36,3 +36,15 @@ def fail(reason: str) -> None:
     by_id("boot-error-reason").textContent = reason
     by_id("boot-error").hidden = False
     by_id("boot").hidden = True
+
+
+def notice(lines: tuple[str, ...]) -> None:
+    """Say what this browser cannot do, above the app, without stopping it (nothing shown for no lines)."""
+    if not lines:
+        return
+    box = create("div", id="browser-notice", class_="notice", role="status")
+    box.appendChild(create("strong", "This browser lacks some features Switchboard uses:"))
+    for line in lines:
+        box.appendChild(create("p", line))
+    main = js.document.querySelector("main")
+    main.parentNode.insertBefore(box, main)
