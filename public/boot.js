@@ -15,10 +15,16 @@ window.addEventListener("error", (e) => fail(e.message || e.error || "a script f
 window.addEventListener("unhandledrejection", (e) => fail(e.reason?.message || e.reason || "start-up failed"));
 addEventListener("py:ready", () => { text.textContent = "Starting Switchboard…"; });
 
-// The one feature checked here: without it Python never starts (web/capabilities.py checks the rest).
-if (typeof WebAssembly !== "object") {
-  fail("Switchboard cannot run in this browser. This browser cannot run WebAssembly, which Switchboard's "
-    + "Python runtime needs. Use a current Firefox, Chrome, Edge or Safari.");
+// Without these Python never starts, so they are checked here; web/capabilities.py checks the rest once
+// it runs. The words are switchboard/capabilities.py's (tests/unit/test_capabilities.py compares them).
+const NEEDED = {
+  WebAssembly: "This browser cannot run WebAssembly, which Switchboard's Python runtime needs.",
+  BroadcastChannel: "This browser has no BroadcastChannel, which PyScript needs to start Switchboard's Python.",
+};
+const lacking = Object.keys(NEEDED).filter((name) => typeof window[name] === "undefined");
+if (lacking.length) {
+  const advice = "Use a current Firefox, Chrome, Edge or Safari.";
+  fail(["Switchboard cannot run in this browser.", ...lacking.map((name) => NEEDED[name]), advice].join(" "));
 } else {
   // Boot Pyodide and load PyScript in parallel; PyScript picks up the same interpreter (pyodide/boot.mjs).
   import("./pyodide/boot.mjs")

@@ -1,8 +1,10 @@
 """What Switchboard needs from a browser, and what to tell the user when the browser lacks it.
 
 Pure: `web/capabilities.py` probes the page and hands the names of the missing features here. An
-essential feature missing means the app cannot keep keys safely, so it does not start and says why;
-anything else gets a notice saying what will not work and what to do instead.
+essential feature missing means the app cannot start or cannot keep keys safely, so it does not start
+and says why; anything else gets a notice saying what will not work and what to do instead. Python
+cannot run without WebAssembly, nor PyScript without BroadcastChannel, so `public/boot.js` checks
+those two before loading either, with the same words (tests/unit/test_capabilities.py keeps them equal).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class Feature:
 FEATURES: tuple[Feature, ...] = (
     Feature("WebAssembly", True,
             "This browser cannot run WebAssembly, which Switchboard's Python runtime needs."),
+    Feature("BroadcastChannel", True,
+            "This browser has no BroadcastChannel, which PyScript needs to start Switchboard's Python."),
     Feature("crypto.subtle", True,
             "This browser offers no Web Crypto (crypto.subtle), which the vault needs to encrypt your keys; "
             "browsers offer it only to https:// pages and to localhost."),
@@ -32,9 +36,6 @@ FEATURES: tuple[Feature, ...] = (
     Feature("AbortController", False,
             "This browser cannot cancel a request (no AbortController), so sending prompts, Stop and the "
             "time limits will not work here."),
-    Feature("BroadcastChannel", False,
-            "Other Switchboard tabs will not hear when you lock or change the vault in this one "
-            "(no BroadcastChannel): lock each tab by hand."),
     Feature("navigator.storage.persist", False,
             "This browser cannot be asked to keep the vault when disk space runs low "
             "(no navigator.storage.persist): export your keys as a backup."),

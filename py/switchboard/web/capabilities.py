@@ -1,8 +1,9 @@
 """Probe the browser for what the app relies on; say in words what is missing (switchboard.capabilities).
 
-Runs first in `main.start()`. WebAssembly is listed for completeness: without it Python never runs, so
-`boot.js` checks it before anything loads. Invoker commands (`<button commandfor command>`, used by the
-About button) are missing in WebKitGTK 2.50; for them the page gets a small fallback instead of words.
+Runs first in `main.start()`. WebAssembly and BroadcastChannel are probed for completeness: without
+them Python never runs, so `boot.js` checks them before anything loads. Invoker commands (`<button
+commandfor command>`, used by the About button) are missing in WebKitGTK 2.50; for them the page gets
+a small fallback instead of words.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ def _has_property(constructor: str, name: str) -> bool:
 
 PROBES: dict[str, Callable[[], bool]] = {
     "WebAssembly": lambda: _nested("WebAssembly") is not None,
+    "BroadcastChannel": lambda: _nested("BroadcastChannel") is not None,
     "crypto.subtle": lambda: _nested("crypto.subtle") is not None,
     "indexedDB": lambda: _nested("indexedDB") is not None,
     "Response.body": lambda: _nested("ReadableStream") is not None and _has_property("Response", "body"),
     "AbortController": lambda: _nested("AbortController") is not None,
-    "BroadcastChannel": lambda: _nested("BroadcastChannel") is not None,
     "navigator.storage.persist": lambda: _nested("navigator.storage.persist") is not None,
 }
 assert PROBES.keys() == {feature.name for feature in FEATURES}, "one probe per feature"

@@ -34,10 +34,8 @@ class TabSync:
     def __init__(self, vault: Vault, on_change: Callable[[str], Coroutine[Any, Any, None]]) -> None:
         self._vault = vault
         self._on_change = on_change  # re-renders after a lock or a change made elsewhere
-        # Without BroadcastChannel (shell's notice says so) each tab only hears itself.
-        self._channel = js.BroadcastChannel.new(CHANNEL) if hasattr(js, "BroadcastChannel") else None
-        if self._channel is not None:
-            on(self._channel, "message", self._heard)
+        self._channel = js.BroadcastChannel.new(CHANNEL)
+        on(self._channel, "message", self._heard)
         for event in ACTIVITY:
             on(js.document, event, lambda _e: self._vault.touch() if self._vault.is_unlocked else None)
         on(js.document, "visibilitychange", self._visible)
@@ -46,8 +44,7 @@ class TabSync:
 
     def announce(self, what: str) -> None:
         """Tell the other tabs that this one "locked" or "changed" the vault."""
-        if self._channel is not None:
-            self._channel.postMessage(what)
+        self._channel.postMessage(what)
 
     async def _heard(self, event: Any) -> None:
         if event.data == "locked":
