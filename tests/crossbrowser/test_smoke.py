@@ -97,5 +97,9 @@ def test_start_create_save_ask_reload_unlock(engine: str, request: pytest.Fixtur
     page.button("Lock")
     again = ask(page, mock, "and again after the reload words-4")
     assert again["headers"]["authorization"] == f"Bearer {KEY}"  # type: ignore[index]
+
+    # The guards saw the traffic they guard (the fixtures fail the test on anything else).
+    assert "https://api.openai.com/v1/chat/completions" in page.collect()
+    assert "CONNECT api.openai.com:443 HTTP/1.1" in request.getfixturevalue("network_guard").seen
     print(f"\n{engine}: browser up {launched - began:.1f} s, app ready {first_start:.1f} s, "
           f"after reload {second_start:.1f} s, whole flow {time.monotonic() - began:.1f} s")
