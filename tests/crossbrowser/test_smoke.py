@@ -50,6 +50,7 @@ def test_start_create_save_ask_reload_unlock(engine: str, request: pytest.Fixtur
     page: Page = request.getfixturevalue(engine)
     launched = time.monotonic()
     first_start = page.open(app_url)
+    assert page.js("return !('serviceWorker' in navigator)"), "service workers should be off (engines.py)"
 
     # What this engine lacks, in the words the app shows (and nothing shown when it lacks nothing).
     assert page.missing() == MISSING[engine]
