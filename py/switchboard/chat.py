@@ -169,48 +169,76 @@ class Completion:
     native_finish_reason: str | None = None
 
 
-def collect(events: Iterable[Event]) -> Completion:
-    """Fold events into a Completion; text received before an error is kept."""
-    text: list[str] = []
-    reasoning: list[str] = []
-    calls: dict[int, list[str | None]] = {}
-    usage = Usage()
-    finish: FinishReason | None = None
-    native: str | None = None
-    error: ProviderError | None = None
-    model: str | None = None
-    response_id: str | None = None
-    for event in events:
+class Fold:
+    """Folds events into a Completion one at a time: the one fold behind collect() and live answers.
+
+    Text received before an error is kept; `text` can be read at any point while events arrive.
+    """
+
+    def __init__(self) -> None:
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: dict[int, list[str | None]] = {}
+        self.usage = Usage()
+        self.finish: FinishReason | None = None
+        self.native: str | None = None
+        self.error: ProviderError | None = None
+        self.model: str | None = None
+        self.response_id: str | None = None
+
+    def feed(self, event: Event) -> None:
         if isinstance(event, TextDelta):
-            text.append(event.text)
+            self._text.append(event.text)
         elif isinstance(event, ReasoningDelta):
-            reasoning.append(event.text)
+            self._reasoning.append(event.text)
         elif isinstance(event, UsageUpdate):
-            usage = usage.merge(event.usage)
+            self.usage = self.usage.merge(event.usage)
         elif isinstance(event, Finish):
-            finish, native = event.reason, event.native
+            self.finish, self.native = event.reason, event.native
         elif isinstance(event, ToolCallDelta):
-            call = calls.setdefault(event.index, [None, None, ""])
+            call = self._calls.setdefault(event.index, [None, None, ""])
             call[0] = call[0] or event.id
             call[1] = call[1] or event.name
             call[2] = (call[2] or "") + event.arguments
         elif isinstance(event, StreamError):
-            error = event.error
+            self.error = event.error
         elif isinstance(event, Started):
-            model = event.model or model
-            response_id = event.response_id or response_id
-    tool_calls = tuple(ToolCall(c[0], c[1], c[2] or "") for _, c in sorted(calls.items()))
-    return Completion(
-        text="".join(text),
-        reasoning_text="".join(reasoning),
-        finish_reason="error" if error is not None else finish,
-        usage=usage,
-        error=error,
-        model=model,
-        response_id=response_id,
-        tool_calls=tool_calls,
-        native_finish_reason=native,
-    )
+            self.model = event.model or self.model
+            self.response_id = event.response_id or self.response_id
+
+    @property
+    def text(self) -> str:
+        if len(self._text) > 1:  # join once per read, not once per delta
+            self._text = ["".join(self._text)]
+        return self._text[0] if self._text else ""
+
+    @property
+    def reasoning(self) -> str:
+        if len(self._reasoning) > 1:
+            self._reasoning = ["".join(self._reasoning)]
+        return self._reasoning[0] if self._reasoning else ""
+
+    def completion(self) -> Completion:
+        tool_calls = tuple(ToolCall(c[0], c[1], c[2] or "") for _, c in sorted(self._calls.items()))
+        return Completion(
+            text=self.text,
+            reasoning_text=self.reasoning,
+            finish_reason="error" if self.error is not None else self.finish,
+            usage=self.usage,
+            error=self.error,
+            model=self.model,
+            response_id=self.response_id,
+            tool_calls=tool_calls,
+            native_finish_reason=self.native,
+        )
+
+
+def collect(events: Iterable[Event]) -> Completion:
+    """Fold events into a Completion; text received before an error is kept."""
+    fold = Fold()
+    for event in events:
+        fold.feed(event)
+    return fold.completion()
 
 
 def completion_events(completion: Completion) -> list[Event]:

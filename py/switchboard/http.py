@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+from switchboard.vault.masking import mask
+
+# Header and query-parameter names that carry a credential. Matched by part of the name, so a new
+# provider's "x-whatever-api-key" is masked without anyone remembering to list it.
+_SECRET_NAME = re.compile(r"(?i)auth|key|token|secret|cookie|password")
+_QUERY_PARAM = re.compile(r"([?&])([^=&#]*)=([^&#]*)")
+
+
+def _masked_header(name: str, value: str) -> str:
+    if not _SECRET_NAME.search(name):
+        return value
+    scheme, sep, credential = value.partition(" ")
+    # "Bearer <key>": the scheme helps debugging and is no secret.
+    return f"{scheme} {mask(credential)}" if sep and scheme.isalpha() else mask(value)
+
+
+def masked_url(url: str) -> str:
+    """url with the value of every credential-like query parameter (Gemini's ?key=) masked."""
+    return _QUERY_PARAM.sub(
+        lambda m: f"{m[1]}{m[2]}={mask(m[3])}" if _SECRET_NAME.search(m[2]) else m[0], url
+    )
 
 
 class Headers(Mapping[str, str]):
@@ -37,12 +60,13 @@ class Headers(Mapping[str, str]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        # Reprs reach logs, tracebacks and bug reports: credentials show masked, as Credential does.
+        return f"Headers({ {k: _masked_header(k, v) for k, v in self._items.items()}!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class HttpRequest:
-    """One HTTP request as a value: what to send, nothing about how."""
+    """One HTTP request as a value: what to send, nothing about how. repr() masks credentials."""
 
     method: str
     url: str
@@ -56,6 +80,9 @@ class HttpRequest:
     def json(self) -> Any:
         """The body parsed as JSON (tests and debugging)."""
         return json.loads(self.body) if self.body else None
+
+    def __repr__(self) -> str:
+        return f"HttpRequest({self.method!r}, {masked_url(self.url)!r}, {self.headers!r}, {self.body!r})"
 
 
 @runtime_checkable

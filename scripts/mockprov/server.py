@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import ssl
 import threading
@@ -28,6 +29,12 @@ MAX_LOGGED_BODY = 64 * 1024  # a log entry keeps at most this much of a non-JSON
 IDLE_TIMEOUT = 30.0  # seconds an idle keep-alive connection is kept
 KEEPALIVE_EVERY = 1.0  # seconds between keep-alive comments while a slow first token is awaited
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# `/mock-redirect[-NNN]/<path>`, on any host: every request but a preflight gets NNN (default 307) to
+# https://<another provider host>/mock-redirected/<path>, with the provider's CORS headers, as a provider
+# that moved, behind a CORS-aware proxy, would answer. A browser that follows it re-sends the request
+# (and a key header) to that other host, which then shows up in the log.
+REDIRECT = re.compile(r"/mock-redirect(?:-(30[12378]))?(/.*)\Z")
+REDIRECT_HOSTS = ("api.anthropic.com", "api.openai.com")  # the first that is not the request's own host
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -92,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
         )
         if self.command == "OPTIONS":
             return self.preflight(provider, headers, entry)
+        if moved := REDIRECT.match(url.path):
+            return self.redirect(provider, headers, entry, int(moved.group(1) or 307), moved.group(2))
         origin = headers.get("origin")
         if not provider.cors.origin_allowed(origin, mock.ollama_origins):
             entry["status"] = 403  # gin-contrib/cors: a disallowed origin is refused outright
@@ -117,6 +126,19 @@ class Handler(BaseHTTPRequestHandler):
         entry.update(preflight=True, status=status, refused_headers=refused)
         self.send_response(status)
         for k, v in cors_headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def redirect(
+        self, provider: registry.Provider, headers: dict[str, str], entry: dict[str, Any], status: int, rest: str
+    ) -> None:
+        here = headers.get("host", "").split(":")[0]
+        target = next(host for host in REDIRECT_HOSTS if host != here)
+        location = f"https://{target}/mock-redirected{rest}"
+        entry.update(status=status, redirect=location)
+        self.send_response(status)
+        for k, v in {**provider.cors.response_headers(headers.get("origin")), "Location": location}.items():
             self.send_header(k, v)
         self.send_header("Content-Length", "0")
         self.end_headers()

@@ -149,6 +149,32 @@ def test_remote_custom_endpoint_blocked_by_csp_says_so_and_how_to_fix(
     page.evaluate("window.__csp.length = 0")
 
 
+# What an HTML-injection bug would do, and a script trying to make itself a pass-through policy.
+INJECT = """() => {
+  const outcome = (write) => { try { write(); return "allowed"; } catch (e) { return e.name; } };
+  return {
+    html: outcome(() => { document.body.insertAdjacentHTML("beforeend", '<script type="py">print(1)</script>'); }),
+    script_url: outcome(() => { document.createElement("script").src = "./boot.js"; }),
+    default_policy: outcome(() => trustedTypes.createPolicy("default", {createHTML: (s) => s})),
+    unnamed_policy: outcome(() => trustedTypes.createPolicy("mine", {createHTML: (s) => s})),
+  };
+}"""
+
+
+def test_trusted_types_refuse_html_from_strings_and_unknown_policies(app: tuple[Any, Any]) -> None:
+    """require-trusted-types-for 'script' under the header and meta policies (needs web/dom.py's set_html:
+    the app itself must write HTML through the "switchboard-html" policy to get this far)."""
+    page, response = app
+    for policy in (response.headers["content-security-policy"], csp.meta_policy()):
+        assert "require-trusted-types-for 'script'; trusted-types switchboard-html switchboard-sw" in policy
+    assert page.evaluate(INJECT) == {
+        "html": "TypeError", "script_url": "TypeError", "default_policy": "TypeError", "unnamed_policy": "TypeError"
+    }
+    reported = {v["directive"] for v in violations(page)}
+    assert reported == {"require-trusted-types-for", "trusted-types"}, violations(page)
+    page.evaluate("window.__csp.length = 0")
+
+
 def test_pages_like_host_without_headers_under_a_sub_path(
     browser: Any, serve_dist: Callable[..., str]
 ) -> None:

@@ -30,10 +30,12 @@ from tests.browser.vault_helpers import (
     dom_text,
     expect_locked,
     export_keys,
+    fill_export,
     leaks,
     lock,
     message,
     open_keys,
+    password_field,
     random_key,
     row,
     row_message,
@@ -51,6 +53,8 @@ MASTER = "violet harbour 93 quietly"
 PASSPHRASE = "export lantern 58 orbit"
 WRONG_PASSWORD = "That password does not open this vault. Nothing was changed; try again."
 NO_KEY = "No key"
+TOO_MANY = re.compile(r"Too many wrong passwords: try again in (\d+) seconds\.")
+WHAT_PASSES = "Four or more random words pass, or 12 or more random letters, digits and symbols."
 
 
 def masked(key: str) -> str:
@@ -135,6 +139,7 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     page.on("pageerror", lambda e: console.append(str(e)))
+    page.clock.install()  # time flows as usual until fast_forward (the waits after wrong passwords)
     page.goto(app_url)
     wait_ready(page)
     prove_the_scan_finds_things(page, console)
@@ -147,6 +152,18 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     bad_key = "sk-bad-" + random_key("", 40)  # the mock refuses keys containing "bad"
     session_keys = {"groq": random_key("gsk_"), "groq again": random_key("gsk_")}
     all_secrets = {**keys, "refused key": bad_key, **session_keys}
+
+    # Hardening 1: what the meter rates weak is refused, saying why and what would pass; nothing stored.
+    weak = "Password123!"
+    password_field(page).fill(weak)
+    expect(page.locator("#vault-strength-text")).to_have_text(
+        f"Strength: very weak. It contains a common password. Too weak to use. {WHAT_PASSES}")
+    page.get_by_label("Confirm master password", exact=True).fill(weak)
+    button(page, "Create vault").click()
+    expect(message(page)).to_have_text(
+        f"The master password rates very weak: it contains a common password. {WHAT_PASSES}", timeout=UI_TIMEOUT)
+    expect(button(page, "Lock")).to_be_hidden()
+    assert vault_records(page) == {}
 
     create_vault(page, MASTER)
     open_keys(page)
@@ -168,8 +185,21 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     unlocked_dom = dom_text(page)  # unlocked, dialog open: only masked keys on the page
     close_keys(page)
 
+    # Hardening 2: exporting asks for the master password again; a wrong one exports nothing.
+    downloads: list[object] = []
+
+    def downloaded(download: object) -> None:
+        downloads.append(download)
+
+    page.on("download", downloaded)
+    fill_export(page, f"{MASTER}x", PASSPHRASE)
+    button(page, "Download encrypted keys").click()
+    expect(message(page)).to_have_text("The master password is wrong. Nothing was exported.", timeout=UI_TIMEOUT)
+    assert downloads == []
+    page.remove_listener("download", downloaded)
+
     # The export holds the stored keys (never the session one) and opens on CPython.
-    exported = export_keys(page, PASSPHRASE)
+    exported = export_keys(page, MASTER, PASSPHRASE)
     assert read_file(exported, PASSPHRASE) == {f"provider:{p}": k for p, k in keys.items()}
 
     # 1. With a session key alive in memory, storage holds no key in any encoding.
@@ -196,11 +226,27 @@ def test_keys_never_in_clear_survive_wrong_passwords_and_reload_session_keys_do_
     assert vault_records(page) == records
 
     # 2. Twenty wrong passwords: the same clear message each time, not one byte of storage changed.
+    # Hardening 5: after 5 in a row, each further attempt is refused until a wait, longer each time,
+    # has passed (the page's clock jumps over it).
+    waits = []
     for i in range(20):
         try_unlock(page, f"{MASTER} {i}")
+        if i >= 5:
+            expect(message(page)).to_have_text(TOO_MANY)
+            said = TOO_MANY.fullmatch(message(page).inner_text())
+            assert said, message(page).inner_text()
+            waits.append(int(said[1]))
+            page.clock.fast_forward(waits[-1] * 1000)
+            try_unlock(page, f"{MASTER} {i}")
         expect(message(page)).to_have_text(WRONG_PASSWORD, timeout=UI_TIMEOUT)
         expect_locked(page)
+    # 30 s, doubling up to an hour; rounded up from what was left when the refusal came.
+    full = [min(30 * 2**n, 3600) for n in range(15)]
+    assert all(f - 2 <= w <= f for w, f in zip(waits, full, strict=True)), waits
     assert vault_records(page) == records
+    try_unlock(page, MASTER)  # even the right password waits
+    expect(message(page)).to_have_text(TOO_MANY)
+    page.clock.fast_forward("01:00:00")
 
     unlock(page, MASTER)
     dialog = open_keys(page)
@@ -278,8 +324,8 @@ TAMPERED = "Nothing was imported: the keys in this file were modified or damaged
 TRUNCATED = "Nothing was imported: the keys file is cut off; export it again"
 
 
-def import_file(page: Page, data: bytes, passphrase: str, expected: str) -> None:
-    """Import through the vault panel's form and wait for its message."""
+def submit_import(page: Page, data: bytes, passphrase: str) -> None:
+    """Fill in the vault panel's import form and submit it."""
     form = page.locator("#vault-import-form")
     if not form.is_visible():
         button(page, "Import keys").click()
@@ -287,6 +333,11 @@ def import_file(page: Page, data: bytes, passphrase: str, expected: str) -> None
         files=FilePayload(name="switchboard-keys.json", mimeType="application/json", buffer=data))
     page.get_by_label("Import passphrase", exact=True).fill(passphrase)
     button(form, "Import").click()
+
+
+def import_file(page: Page, data: bytes, passphrase: str, expected: str) -> None:
+    """Import through the vault panel's form and wait for its message."""
+    submit_import(page, data, passphrase)
     expect(message(page)).to_have_text(expected, timeout=UI_TIMEOUT)
 
 
@@ -333,12 +384,34 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         for provider_id, key in keys.items():
             expect(status(tab, provider_id)).to_have_text(masked(key))
 
-    # 6. Locking one tab locks the other, and closes its keys dialog (nothing decrypted stays).
+    # 6. Locking one tab locks the other; its open keys dialog drops every masked key in place and
+    # keeps what the user was typing.
     close_keys(tab1)
+    half_typed = row(tab2, "groq").get_by_label("Groq API key", exact=True)
+    half_typed.fill("gsk_half_typed")
     lock(tab1)
     expect_locked(tab2)
-    expect(tab2.get_by_role("dialog", name="API keys")).to_be_hidden()
+    expect(tab2.get_by_role("dialog", name="API keys")).to_be_visible()
+    for provider_id in keys:
+        expect(status(tab2, provider_id)).to_have_text("No key")
+    assert not [k for k in keys.values() if masked(k).encode() in b"".join(dom_text(tab2))]
+    expect(half_typed).to_have_value("gsk_half_typed")
+    close_keys(tab2)
     expect(tab2.locator("#keys-body")).to_be_empty()
+
+    # Hardening 3: with the vault locked, a session-only key still shows "Lock"; a lock in one tab
+    # drops the session keys of every tab, locked vault or not.
+    for tab in (tab1, tab2):
+        open_keys(tab)
+        save_key(tab, "groq", "Groq", random_key("gsk_"), session=True)
+        close_keys(tab)
+        expect(button(tab, "Lock")).to_be_visible()
+        expect(button(tab, "Unlock")).to_be_visible()
+    lock(tab1)
+    expect_locked(tab2)
+    open_keys(tab2)
+    expect(status(tab2, "groq")).to_have_text(NO_KEY)
+    close_keys(tab2)
 
     # 5 and 6. A password change in one tab makes the other unlock again, with the new password only.
     unlock(tab1, MASTER)
@@ -360,12 +433,12 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
     assert set(records) == {"meta"} | {f"g/{generation}/key/provider:{p}" for p in keys}, sorted(records)
 
     # 5. Export (from the tab that did not change the password); the file opens on CPython.
-    exported = export_keys(tab2, PASSPHRASE)
+    exported = export_keys(tab2, NEW_MASTER, PASSPHRASE)
     assert read_file(exported, PASSPHRASE) == {f"provider:{p}": k for p, k in keys.items()}
     assert leaks({"exported file": [exported]}, keys) == storage_leaks(tab1, keys) == []
 
     # A fresh browser profile: its own vault, with a key of the same name and one of its own.
-    fresh = browser.new_context()
+    fresh = browser.new_context(service_workers="block")  # its precache would compete for the CPU
     guard.attach(fresh)
     try:
         other = fresh.new_page()
@@ -385,7 +458,19 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         import_file(other, tampered(exported), PASSPHRASE, TAMPERED)
         import_file(other, exported[: len(exported) // 2], PASSPHRASE, TRUNCATED)
         assert vault_records(other) == before
-        import_file(other, exported, PASSPHRASE, f"Imported {len(keys)} keys.")
+        # Hardening 4: this vault has an OpenAI key too: the import lists it and asks first. Cancel
+        # changes nothing; confirming replaces it and keeps the rest.
+        confirm_replace = other.get_by_role("group", name="Confirm replacing keys")
+        submit_import(other, exported, PASSPHRASE)
+        expect(confirm_replace.get_by_role("listitem")).to_have_text(["OpenAI key"], timeout=UI_TIMEOUT)
+        expect(message(other)).to_have_text("Nothing is imported until you confirm.")
+        button(confirm_replace, "Cancel").click()
+        expect(message(other)).to_have_text("Nothing was imported.")
+        expect(confirm_replace).to_be_hidden()
+        assert vault_records(other) == before
+        submit_import(other, exported, PASSPHRASE)
+        button(confirm_replace, "Replace and import").click()
+        expect(message(other)).to_have_text(f"Imported {len(keys)} keys (1 replaced).", timeout=UI_TIMEOUT)
         open_keys(other)
         for provider_id, key in {**keys, "cohere": own["cohere"]}.items():
             expect(status(other, provider_id)).to_have_text(masked(key))

@@ -241,11 +241,18 @@ def save_key(page: Page, provider_id: str, label: str, key: str, *, session: boo
     expect(field).to_have_value("")
 
 
-def export_keys(page: Page, passphrase: str) -> bytes:
-    """Export through the vault panel and return the downloaded file's bytes."""
-    button(page, "Export keys").click()
+def fill_export(page: Page, master: str, passphrase: str) -> None:
+    """Open the export form (if it is not open) and fill it in."""
+    if not page.locator("#vault-export-form").is_visible():
+        button(page, "Export keys").click()
+    page.locator("#vault-export-form").get_by_label("Master password", exact=True).fill(master)
     page.get_by_label("Export passphrase", exact=True).fill(passphrase)
     page.get_by_label("Confirm export passphrase", exact=True).fill(passphrase)
+
+
+def export_keys(page: Page, master: str, passphrase: str) -> bytes:
+    """Export through the vault panel and return the downloaded file's bytes."""
+    fill_export(page, master, passphrase)
     with page.expect_download(timeout=UI_TIMEOUT) as info:
         button(page, "Download encrypted keys").click()
     download = info.value

@@ -220,3 +220,23 @@ def test_command_line_with_standard_library_only() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize(("prefix", "status"), [("/mock-redirect", 307), ("/mock-redirect-302", 302)])
+def test_redirect_paths_answer_every_request_but_a_preflight_with_a_redirect(
+    mock: MockProviders, prefix: str, status: int
+) -> None:
+    origin = {"Origin": "https://switchboard.example"}
+    path, body = chat("openai", "moved", stream=False)
+    real_path = "/" + path.split("/", 2)[2]
+    r = request(mock, "POST", prefix + real_path, body, {**auth_headers("openai"), **origin},
+                host="api.openai.com", tls=True)
+    assert r.status == status and r.body == b""
+    assert r.headers["location"] == f"https://api.anthropic.com/mock-redirected{real_path}"
+    assert r.headers["access-control-allow-origin"] == "*"  # so a browser in cors mode could follow it
+    assert mock.last()["redirect"] == r.headers["location"]
+    asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    pre = request(mock, "OPTIONS", prefix + real_path, None, {**origin, **asked}, host="api.anthropic.com", tls=True)
+    assert pre.status == 204
+    moved = request(mock, "GET", "/mock-redirect/v1/models", None, host="api.anthropic.com", tls=True)
+    assert moved.headers["location"] == "https://api.openai.com/mock-redirected/v1/models"

@@ -95,3 +95,43 @@ def test_clock_set_back_counts_as_expired() -> None:
     assert not timer.expired()  # small NTP nudges are fine
     clock.advance(-10)
     assert timer.expired()
+
+
+@async_test
+async def test_listing_entries_does_not_postpone_the_lock() -> None:
+    # Views list entries on their own (a dialog closing, another tab's change): when such a listing
+    # finished late, it moved the deadline, and an idle lock due now came minutes later.
+    clock = FakeClock()
+    vault = make_vault(clock=clock, idle_timeout=300)
+    await vault.create(PW)
+    await vault.set_provider_key("openai", "sk-idle-0000000000000000")
+    clock.advance(240)
+    assert [i.ref for i in await vault.entries()] == [OPENAI]
+    clock.advance(60)
+    assert not vault.is_unlocked
+
+
+@async_test
+async def test_lock_count_sees_a_lock_whoever_noticed_the_deadline() -> None:
+    clock = FakeClock()
+    vault = make_vault(clock=clock, idle_timeout=60)
+    await vault.create(PW)
+    seen = vault.locks
+    clock.advance(61)
+    with pytest.raises(VaultLocked):
+        await vault.get_key(OPENAI)  # this call noticed the deadline and locked, not the timer
+    assert not vault.check_idle()  # so the timer's own check reports nothing new...
+    assert vault.locks == seen + 1  # ...but the count shows a lock happened since the view last looked
+    await vault.unlock(PW)
+    vault.lock()
+    assert vault.locks == seen + 2
+
+
+@async_test
+async def test_a_locked_vault_still_lists_its_session_keys() -> None:
+    vault = make_vault()
+    await vault.create(PW)
+    await vault.set_provider_key("openai", "sk-stored-000000000000")
+    vault.lock()
+    await vault.set_provider_key("groq", "gsk-session-0000000000", session=True)
+    assert [(i.ref, i.session) for i in await vault.entries()] == [(EntryRef.provider("groq"), True)]

@@ -11,19 +11,22 @@ from hypothesis import strategies as st
 from switchboard.vault import keysfile
 from switchboard.vault.entries import EntryRef
 from switchboard.vault.errors import (
+    ImportWouldReplace,
     KeysFileError,
     NotAKeysFile,
+    StaleImport,
     TamperedKeysFile,
     TruncatedKeysFile,
     UnsupportedKeysFile,
     VaultLocked,
     WeakPassword,
     WrongPassphrase,
+    WrongPassword,
 )
 from switchboard.vault.service import Vault
 from tests.fakes import FAST_ITERATIONS, CryptographyCipher, MemoryStore, async_test, make_vault, run
 
-PW, PASSPHRASE = "master password one", "export passphrase two"
+PW, PASSPHRASE = "master password one tulip", "export passphrase two walnut"
 OPENAI, LOCAL = EntryRef.provider("openai"), EntryRef.endpoint("local-llm")
 
 
@@ -33,7 +36,7 @@ async def exported() -> bytes:
     await vault.set_provider_key("openai", "sk-proj-exported-00000000001")
     await vault.set_endpoint_key("local-llm", "http://localhost:8080/v1", "endpoint-key-00000000000002")
     await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
-    return await vault.export_keys(PASSPHRASE)
+    return await vault.export_keys(PW, PASSPHRASE)
 
 
 FILE = run(exported())
@@ -42,7 +45,7 @@ FILE = run(exported())
 async def target() -> tuple[MemoryStore, Vault]:
     store = MemoryStore()
     vault = make_vault(store)
-    await vault.create("another master password")
+    await vault.create("another master password cobalt")
     await vault.set_provider_key("openai", "sk-proj-existing-0000000000")
     await vault.set_provider_key("mistral", "mistral-existing-00000000000")
     return store, vault
@@ -59,7 +62,8 @@ def test_file_layout() -> None:
 @async_test
 async def test_round_trip_into_another_vault_replaces_same_entries_only() -> None:
     _, vault = await target()
-    refs = await vault.import_keys(FILE, PASSPHRASE)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    refs = await vault.import_keys(plan, replace=True)
     assert sorted(refs) == [LOCAL, OPENAI]  # the session-only groq key was not exported
     assert await vault.get_key(OPENAI) == "sk-proj-exported-00000000001"
     assert (await vault.get_credential(LOCAL)).base_url == "http://localhost:8080/v1"
@@ -68,16 +72,114 @@ async def test_round_trip_into_another_vault_replaces_same_entries_only() -> Non
 
 
 @async_test
+async def test_export_asks_for_the_master_password_again() -> None:
+    cipher = CryptographyCipher()
+    store = MemoryStore()
+    vault = make_vault(store, cipher=cipher)
+    await vault.create(PW)
+    await vault.set_provider_key("openai", "sk-proj-exported-00000000001")
+    before = dict(store.data)
+    # Someone at an unlocked machine does not know the password: no file, whatever passphrase they pick.
+    for wrong in ("", "not the master password at all", PASSPHRASE):
+        with pytest.raises(WrongPassword):
+            await vault.export_keys(wrong, PASSPHRASE)
+    assert store.data == before and vault.is_unlocked
+    derivations = cipher.derivations
+    data = await vault.export_keys(PW, PASSPHRASE)
+    assert cipher.derivations - derivations == 2  # one to check the password, one for the file's key
+    assert [c.key for c in await keysfile.read_keys_file(cipher, data, PASSPHRASE)] == [
+        "sk-proj-exported-00000000001"
+    ]
+
+
+@async_test
 async def test_export_needs_unlock_and_a_real_passphrase() -> None:
     vault = make_vault()
     await vault.create(PW)
     with pytest.raises(WeakPassword):
-        await vault.export_keys("short")
+        await vault.export_keys(PW, "short")
     vault.lock()
     with pytest.raises(VaultLocked):
-        await vault.export_keys(PASSPHRASE)
+        await vault.export_keys(PW, PASSPHRASE)
     with pytest.raises(VaultLocked):
-        await vault.import_keys(FILE, PASSPHRASE)
+        await vault.read_import(FILE, PASSPHRASE)
+
+
+@async_test
+async def test_import_lists_what_it_would_replace_and_asks_first() -> None:
+    store, vault = await target()
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    snapshot, commits = dict(store.data), store.commits
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    # Read and checked, nothing written: the file's entries, and which of them the vault holds already.
+    assert plan.entries == (LOCAL, OPENAI) and plan.replaces == (OPENAI,)
+    assert store.data == snapshot and store.commits == commits
+    assert "sk-proj-exported" not in repr(plan)
+    with pytest.raises(ImportWouldReplace, match=r"provider:openai") as asked:
+        await vault.import_keys(plan)  # not confirmed: nothing changes
+    assert asked.value.plan.replaces == (OPENAI,)
+    assert store.data == snapshot and await vault.get_key(OPENAI) == "sk-proj-existing-0000000000"
+    assert await vault.import_keys(plan, replace=True) == [LOCAL, OPENAI]
+    assert await vault.get_key(OPENAI) == "sk-proj-exported-00000000001"
+    assert await vault.get_key(EntryRef.provider("groq")) == "gsk-session-only-0000000003"
+    with pytest.raises(StaleImport):  # a plan is imported once
+        await vault.import_keys(plan, replace=True)
+
+
+@async_test
+async def test_cancel_or_lock_drops_the_read_file_and_changes_nothing() -> None:
+    store, vault = await target()
+    snapshot = dict(store.data)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    vault.discard_import()  # the user cancelled
+    with pytest.raises(StaleImport):
+        await vault.import_keys(plan, replace=True)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    vault.lock()  # lock drops every decrypted key, the file's included
+    await vault.unlock("another master password cobalt")
+    with pytest.raises(StaleImport):
+        await vault.import_keys(plan, replace=True)
+    assert store.data == snapshot
+
+
+@async_test
+async def test_session_keys_of_the_same_name_count_as_replaced() -> None:
+    vault = make_vault()
+    await vault.create(PW)
+    await vault.set_endpoint_key("local-llm", "http://localhost:1/v1", "session-endpoint-key-000", session=True)
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    assert plan.replaces == (LOCAL,)
+    with pytest.raises(ImportWouldReplace):
+        await vault.import_keys(plan)
+    await vault.import_keys(plan, replace=True)
+    assert (await vault.get_credential(LOCAL)).base_url == "http://localhost:8080/v1"
+
+
+@async_test
+async def test_no_same_names_imports_without_asking() -> None:
+    vault = make_vault()
+    await vault.create(PW)
+    await vault.set_provider_key("mistral", "mistral-existing-00000000000")
+    plan = await vault.read_import(FILE, PASSPHRASE)
+    assert plan.replaces == ()
+    assert await vault.import_keys(plan) == [LOCAL, OPENAI]
+
+
+@async_test
+async def test_a_same_name_added_in_another_tab_meanwhile_is_asked_about_again() -> None:
+    store, a = await target()
+    b = make_vault(store)
+    await b.unlock("another master password cobalt")
+    plan = await a.read_import(FILE, PASSPHRASE)
+    assert plan.replaces == (OPENAI,)
+    await b.set_endpoint_key("local-llm", "http://localhost:2/v1", "endpoint-from-tab-b-0000")
+    snapshot = dict(store.data)
+    with pytest.raises(ImportWouldReplace) as asked:
+        await a.import_keys(plan, replace=True)  # confirmed for openai only
+    assert store.data == snapshot
+    assert asked.value.plan.replaces == (LOCAL, OPENAI)
+    await a.import_keys(asked.value.plan, replace=True)
+    assert (await b.get_credential(LOCAL)).base_url == "http://localhost:8080/v1"
 
 
 def replace_in(doc_bytes: bytes, path: tuple[str, ...], value: object) -> bytes:
@@ -130,7 +232,7 @@ async def test_bad_files_give_precise_errors_and_change_nothing(case: str) -> No
     snapshot = dict(store.data)
     passphrase = {"wrong-passphrase": "not the passphrase", "empty-passphrase": ""}.get(case, PASSPHRASE)
     with pytest.raises(error):
-        await vault.import_keys(data, passphrase)
+        await vault.read_import(data, passphrase)
     assert store.data == snapshot
 
 

@@ -6,11 +6,11 @@ import pytest
 
 from switchboard.vault import layout
 from switchboard.vault.entries import EntryRef
-from switchboard.vault.errors import VaultChanged, VaultLocked, WrongPassword
+from switchboard.vault.errors import VaultChanged, WrongPassword
 from switchboard.vault.service import Vault
 from tests.fakes import FakeClock, MemoryStore, async_test, make_vault
 
-PW, NEW = "shared master password", "a newer master password"
+PW, NEW = "shared master password bramble", "a newer master password"
 OPENAI, ANTHROPIC, GROQ = (
     EntryRef.provider("openai"),
     EntryRef.provider("anthropic"),
@@ -136,5 +136,4 @@ async def test_lock_is_per_tab_and_session_keys_are_private() -> None:
     a.lock()
     assert b.is_unlocked
     assert await b.entries() == []
-    with pytest.raises(VaultLocked):
-        await a.entries()
+    assert await a.entries() == []  # the lock dropped the session key; stored keys need the password

@@ -9,7 +9,7 @@ from switchboard.vault.entries import EntryRef
 from switchboard.vault.errors import VaultCorrupt, WeakPassword, WrongPassword
 from tests.fakes import FlakyStore, MemoryStore, StoreFailure, async_test, make_vault
 
-OLD, NEW = "old master password", "new master password"
+OLD, NEW = "old master password quartz", "new master password fennel"
 KEYS = {
     EntryRef.provider("openai"): "sk-proj-openai-000000000001",
     EntryRef.provider("groq"): "gsk_groq_0000000000000000002",

@@ -44,12 +44,12 @@ async def test_store_and_export_hold_no_plaintext() -> None:
     for ref, key in SECRETS.items():
         await vault.set_key(ref, key, base_url="http://localhost:9/v1" if ref.kind == "endpoint" else None)
     await vault.set_provider_key("groq", SESSION_ONLY, session=True)
-    exported = await vault.export_keys(PASSPHRASE)
-    await vault.change_password(PW, "second master password")
+    exported = await vault.export_keys(PW, PASSPHRASE)
+    await vault.change_password(PW, "second master password thistle")
     after_change = "\n".join(f"{k}={v}" for k, v in store.data.items()).encode()
 
     for blob in (after_change, exported):
-        assert_absent(blob, *SECRETS.values(), SESSION_ONLY, PW, PASSPHRASE, "second master password")
+        assert_absent(blob, *SECRETS.values(), SESSION_ONLY, PW, PASSPHRASE, "second master password thistle")
     # The session-only key is in no record at all, not even encrypted: the store holds exactly the
     # meta record and one record per stored entry.
     assert len(store.data) == 1 + len(SECRETS)

@@ -12,6 +12,7 @@ from switchboard.vault.envelope import DEFAULT_ITERATIONS, Envelope
 from switchboard.vault.errors import (
     InvalidEntry,
     NoVault,
+    TooManyAttempts,
     UnknownEntry,
     VaultCorrupt,
     VaultExists,
@@ -19,7 +20,7 @@ from switchboard.vault.errors import (
     WeakPassword,
     WrongPassword,
 )
-from tests.fakes import FAST_ITERATIONS, CryptographyCipher, MemoryStore, async_test, make_vault
+from tests.fakes import FAST_ITERATIONS, CryptographyCipher, FakeClock, MemoryStore, async_test, make_vault
 
 PW = "correct horse battery staple"
 OPENAI = EntryRef.provider("openai")
@@ -52,7 +53,7 @@ async def test_create_refuses_existing_vault_and_weak_passwords() -> None:
     assert not await vault.exists()
     await vault.create(PW)
     with pytest.raises(VaultExists):
-        await make_vault(vault._store).create("another long password")
+        await make_vault(vault._store).create("another long password meadow")
 
 
 @async_test
@@ -63,17 +64,22 @@ async def test_unlock_without_vault() -> None:
 
 @async_test
 async def test_twenty_wrong_passwords_leave_the_vault_intact() -> None:
-    store = MemoryStore()
-    vault = make_vault(store)
+    store, clock = MemoryStore(), FakeClock()
+    vault = make_vault(store, clock)
     await vault.create(PW)
     await vault.set_provider_key("openai", OPENAI_KEY)
     vault.lock()
     snapshot, commits = dict(store.data), store.commits
     for i in range(20):
+        if i >= 5:  # after five, each attempt first waits out the backoff (test_vault_backoff.py)
+            with pytest.raises(TooManyAttempts) as wait:
+                await vault.unlock(f"{PW} {i}")
+            clock.advance(wait.value.seconds)
         with pytest.raises(WrongPassword, match="wrong master password"):
             await vault.unlock(f"{PW} {i}")
         assert not vault.is_unlocked
     assert store.data == snapshot and store.commits == commits
+    clock.advance(3600)
     await vault.unlock(PW)
     assert await vault.get_key(OPENAI) == OPENAI_KEY
 
@@ -162,12 +168,12 @@ async def test_operations_need_unlock() -> None:
     await vault.create(PW)
     await vault.set_provider_key("openai", OPENAI_KEY)
     vault.lock()
+    assert await vault.entries() == []  # listing works, but shows nothing it would have to decrypt
     for op in (
         vault.get_key(OPENAI),
-        vault.entries(),
         vault.set_provider_key("openai", OPENAI_KEY),
         vault.remove_key(OPENAI),
-        vault.export_keys("export passphrase 1"),
+        vault.export_keys(PW, "export passphrase 1"),
     ):
         with pytest.raises(VaultLocked):
             await op
@@ -328,3 +334,41 @@ def test_iteration_bounds_are_checked() -> None:
     for bad in (999, 10_000_001, 600_000.0):
         with pytest.raises(ValueError):
             make_vault(iterations=bad)
+
+
+@async_test
+async def test_holds_keys_covers_session_keys_without_an_unlocked_vault() -> None:
+    clock = FakeClock()
+    vault = make_vault(clock=clock)
+    await vault.create(PW)
+    vault.lock()
+    assert not vault.holds_keys
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    # A locked vault with a session key: still something to lock (the app shows "Lock").
+    assert vault.holds_keys and not vault.is_unlocked
+    vault.lock()
+    assert not vault.holds_keys
+    with pytest.raises(VaultLocked):  # the session key is gone: only the (locked) vault is asked
+        await vault.get_key(EntryRef.provider("groq"))
+    await vault.unlock(PW)
+    assert vault.holds_keys and await vault.entries() == []
+    clock.advance(901)  # past the idle time: nothing usable is held any more
+    assert not vault.holds_keys
+
+
+@async_test
+async def test_subscribers_hear_every_change_of_what_is_held() -> None:
+    vault = make_vault()
+    heard: list[bool] = []
+    unsubscribe = vault.subscribe(lambda: heard.append(vault.holds_keys))
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    await vault.remove_key(EntryRef.provider("groq"))
+    await vault.create(PW)
+    vault.lock()
+    await vault.unlock(PW)
+    await vault.change_password(PW, "granite willow 64 softly")
+    vault.lock()
+    assert heard == [True, False, True, False, True, True, False]
+    unsubscribe()
+    await vault.set_provider_key("groq", "gsk-session-only-0000000003", session=True)
+    assert len(heard) == 7

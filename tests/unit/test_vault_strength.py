@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from switchboard.vault.strength import LABELS, estimate
+from switchboard.providers import all_providers
+from switchboard.vault.common_passwords import COMMON_PASSWORDS
+from switchboard.vault.strength import APP_WORD, APP_WORDS, LABELS, estimate
 
 
 @pytest.mark.parametrize(
@@ -68,3 +72,23 @@ def test_nfc_and_nfd_spellings_score_alike() -> None:
 def test_any_text_gives_a_score_and_its_label(password: str) -> None:
     result = estimate(password)
     assert 0 <= result.score <= 4 and result.label == LABELS[result.score] and result.bits >= 0
+
+
+# The hardening issue's examples: each was accepted as a master password although the meter rated it
+# very weak, and the app's own name scored "strong".
+ISSUE_EXAMPLES = ["aaaaaaaa", "Summer2024", "Password123!", "12345678a", "Switchboard1!"]
+
+
+@pytest.mark.parametrize("password", ISSUE_EXAMPLES)
+def test_the_issue_examples_rate_weak(password: str) -> None:
+    assert estimate(password).score <= 1
+
+
+def test_the_apps_own_words_are_guessed_first() -> None:
+    assert estimate("Switchboard1!").warning == APP_WORD
+    assert estimate("switchboard").warning == APP_WORD
+    for provider in all_providers():
+        for word in re.split(r"[\s-]+", provider.display_name.lower()):
+            if word not in {"ai", "compatible"}:
+                assert estimate(f"{word.capitalize()}2024!").score <= 1, word
+                assert word in APP_WORDS or word in COMMON_PASSWORDS, word

@@ -5,12 +5,15 @@ from switchboard.vault.envelope import DEFAULT_ITERATIONS, Envelope
 from switchboard.vault.errors import (
     AuthenticationFailed,
     EnvelopeError,
+    ImportWouldReplace,
     InvalidEntry,
     KeysFileError,
     MalformedEnvelope,
     NotAKeysFile,
     NoVault,
+    StaleImport,
     TamperedKeysFile,
+    TooManyAttempts,
     TruncatedEnvelope,
     TruncatedKeysFile,
     UnknownEntry,
@@ -25,6 +28,7 @@ from switchboard.vault.errors import (
     WrongPassphrase,
     WrongPassword,
 )
+from switchboard.vault.importing import ImportPlan
 from switchboard.vault.masking import mask
 from switchboard.vault.ports import Cipher, Clock, KeyHandle, Store
 from switchboard.vault.sealing import open_with_password, seal_with_password
@@ -40,6 +44,8 @@ __all__ = [
     "EntryRef",
     "Envelope",
     "EnvelopeError",
+    "ImportPlan",
+    "ImportWouldReplace",
     "InvalidEntry",
     "KeyHandle",
     "KeyInfo",
@@ -47,9 +53,11 @@ __all__ = [
     "MalformedEnvelope",
     "NoVault",
     "NotAKeysFile",
+    "StaleImport",
     "Store",
     "Strength",
     "TamperedKeysFile",
+    "TooManyAttempts",
     "TruncatedEnvelope",
     "TruncatedKeysFile",
     "UnknownEntry",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from switchboard.vault.importing import ImportPlan
+
 
 class VaultError(Exception):
     """Base class of every vault error."""
@@ -53,6 +58,15 @@ class WrongPassword(VaultError):
     """The master password does not open this vault (or its verifier record was modified)."""
 
 
+class TooManyAttempts(VaultError):
+    """Too many wrong master passwords in a row: the next attempt must wait `seconds`; nothing was tried."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        unit = "second" if seconds == 1 else "seconds"
+        super().__init__(f"too many wrong passwords: try again in {seconds} {unit}")
+
+
 class WeakPassword(VaultError, ValueError):
     """The new password or passphrase is below the hard minimum."""
 
@@ -98,3 +112,16 @@ class TamperedKeysFile(KeysFileError):
 
 class WrongPassphrase(KeysFileError):
     """The passphrase does not open this keys file."""
+
+
+class ImportWouldReplace(KeysFileError):
+    """Importing would replace keys held already and that was not confirmed; `plan` lists them (ask, then retry)."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        names = ", ".join(str(ref) for ref in plan.replaces)
+        super().__init__(f"the file would replace keys you have ({names}); confirm to replace them")
+
+
+class StaleImport(KeysFileError):
+    """The keys file read for this import is no longer held (imported, cancelled or locked since)."""

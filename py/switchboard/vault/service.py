@@ -7,13 +7,12 @@ here (derived key, session-only keys) lives in memory only and is dropped by loc
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from switchboard.vault import layout
 from switchboard.vault.aad import key_record_aad, verifier_aad
-from switchboard.vault.common_passwords import COMMON_PASSWORDS
+from switchboard.vault.backoff import Backoff
 from switchboard.vault.entries import (
     Credential,
     EntryRef,
@@ -26,24 +25,26 @@ from switchboard.vault.envelope import DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_I
 from switchboard.vault.errors import (
     AuthenticationFailed,
     EnvelopeError,
+    ImportWouldReplace,
     InvalidEntry,
     NoVault,
+    StaleImport,
     UnknownEntry,
     VaultChanged,
     VaultCorrupt,
     VaultExists,
     VaultLocked,
-    WeakPassword,
     WrongPassword,
 )
 from switchboard.vault.idle import DEFAULT_IDLE_SECONDS, IdleTimer
+from switchboard.vault.importing import ImportPlan, plan_import
 from switchboard.vault.keysfile import read_keys_file, write_keys_file
 from switchboard.vault.layout import META_KEY, VERIFIER_PLAINTEXT, Meta
 from switchboard.vault.masking import mask
+from switchboard.vault.policy import check_new_password
 from switchboard.vault.ports import Cipher, Clock, KeyHandle, Store
 from switchboard.vault.sealing import derive, new_salt, open_with_key, random_bytes, seal
 
-MIN_PASSWORD_LENGTH = 8
 LOCKED = "the vault is locked"
 # Commits retry when another tab wrote in between; more than a handful means something is looping.
 MAX_COMMIT_ATTEMPTS = 8
@@ -58,17 +59,6 @@ class _Unlocked:
     key: KeyHandle
     meta: Meta
     meta_text: str
-
-
-def check_new_password(password: str, what: str = "password") -> None:
-    """Refuse passwords below the hard floor: shorter than 8 characters or on the common list."""
-    if not isinstance(password, str):
-        raise WeakPassword(f"the {what} must be text")
-    normalized = unicodedata.normalize("NFC", password)
-    if len(normalized) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"the {what} must have at least {MIN_PASSWORD_LENGTH} characters")
-    if normalized.lower() in COMMON_PASSWORDS:
-        raise WeakPassword(f"that {what} is one of the most common passwords; choose another")
 
 
 class Vault:
@@ -89,11 +79,15 @@ class Vault:
         self._store = store
         self._iterations = iterations
         self._idle = IdleTimer(clock, idle_timeout)
+        self._backoff = Backoff(clock)  # wrong master passwords in a row, in this tab's memory only
         self._unlocked: _Unlocked | None = None
         self._session_keys: dict[EntryRef, Credential] = {}
+        # A keys file read by read_import and awaiting the user's word; decrypted, so lock() drops it.
+        self._pending_import: tuple[ImportPlan, list[Credential]] | None = None
         # Bumped by lock(): an unlock or password change that started before a lock must not undo it.
         self._epoch = 0
         self._lock_reason = LOCKED
+        self._listeners: list[Callable[[], None]] = []
 
     # --- state ------------------------------------------------------------------------------------
 
@@ -101,6 +95,28 @@ class Vault:
     def is_unlocked(self) -> bool:
         """True while this tab holds the key and the idle time has not run out."""
         return self._unlocked is not None and not self._idle.expired()
+
+    @property
+    def locks(self) -> int:
+        """How many times this vault has locked, whatever the cause: a view compares it to redraw."""
+        return self._epoch
+
+    @property
+    def holds_keys(self) -> bool:
+        """True while this tab holds any usable key: the vault unlocked, or a session-only key."""
+        return (self._unlocked is not None or bool(self._session_keys)) and not self._idle.expired()
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener (synchronously) after anything that may change is_unlocked or holds_keys.
+
+        Returns the function that unsubscribes it. Views use this to show "Lock" whenever a key is held.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     @property
     def lock_reason(self) -> str:
@@ -172,7 +188,7 @@ class Vault:
 
     async def create(self, password: str) -> None:
         """Create a vault protected by password and leave it unlocked."""
-        check_new_password(password)
+        check_new_password(password, "master password")
         if await self._store.get(META_KEY) is not None:
             raise VaultExists("a vault already exists in this browser")
         epoch = self._epoch
@@ -187,9 +203,10 @@ class Vault:
         if epoch == self._epoch:
             self._unlocked = _Unlocked(key, meta, text)
             self._idle.touch()
+            self._notify()
 
     async def unlock(self, password: str) -> None:
-        """Unlock with the master password; raises WrongPassword and changes nothing if it is wrong."""
+        """Unlock with the master password; WrongPassword (or TooManyAttempts) changes nothing."""
         epoch = self._epoch
         text = await self._store.get(META_KEY)
         if text is None:
@@ -200,6 +217,7 @@ class Vault:
             raise VaultLocked("the vault was locked while unlocking; unlock again")
         self._unlocked = state = _Unlocked(key, meta, text)
         self._idle.touch()
+        self._notify()
         # Housekeeping below is best-effort: unlocking already succeeded, and every commit is atomic,
         # so a failure here leaves the vault exactly as it was (it is simply retried next time).
         with contextlib.suppress(Exception):
@@ -211,12 +229,14 @@ class Vault:
         """Forget the derived key and all session-only keys (sync, so it can run from any event)."""
         self._unlocked = None
         self._session_keys.clear()
+        self._pending_import = None
         self._epoch += 1
         self._lock_reason = LOCKED
+        self._notify()
 
     async def change_password(self, old_password: str, new_password: str) -> None:
         """Re-encrypt everything under new_password; an interruption leaves the old password working."""
-        check_new_password(new_password, "new password")
+        check_new_password(new_password, "new master password")
         text = await self._store.get(META_KEY)
         if text is None:
             raise NoVault("there is no vault in this browser yet")
@@ -245,6 +265,7 @@ class Vault:
         if session:
             self._session_keys[ref] = cred
             self._idle.touch()
+            self._notify()
             return KeyInfo(ref, mask(cred.key), cred.base_url, session=True)
         if self._unlocked is None and not await self.exists():
             raise NoVault("create a vault to store keys, or keep this key for this session only")
@@ -271,26 +292,29 @@ class Vault:
         """Remove an entry's stored key and any session override; needs the vault unlocked if one exists."""
         self.check_idle()
         if self._unlocked is None and not await self.exists():
-            self._session_keys.pop(ref, None)
+            if self._session_keys.pop(ref, None) is not None:
+                self._notify()
             return
 
         async def build(state: _Unlocked) -> tuple[Records, list[str]]:
             return {}, [layout.key_record(state.meta.generation, ref)]
 
         await self._commit_records(build)
-        self._session_keys.pop(ref, None)
+        if self._session_keys.pop(ref, None) is not None:
+            self._notify()
 
     async def entries(self) -> list[KeyInfo]:
-        """Masked listing of stored and session keys, sorted; a session key overrides a stored one."""
+        """Masked listing of session keys and, while unlocked, stored ones; sorted, session key first."""
         self.check_idle()
         infos = [KeyInfo(c.ref, mask(c.key), c.base_url, session=True) for c in self._session_keys.values()]
-        if self._unlocked is not None or await self.exists():
+        if self._unlocked is not None:  # locked: stored keys cannot be read, session keys still count
             for ref, cred_or_error in await self._stored_credentials():
                 if isinstance(cred_or_error, Credential):
                     infos.append(KeyInfo(ref, mask(cred_or_error.key), cred_or_error.base_url))
                 else:
                     infos.append(KeyInfo(ref, "", damaged=True))
-        self._idle.touch()
+        # No touch: views list entries on their own (a dialog closing, another tab's change), and
+        # that must not postpone the idle lock the way the user's own actions do.
         return sorted(infos, key=lambda i: (i.ref, i.session))
 
     async def get_credential(self, ref: EntryRef) -> Credential:
@@ -316,9 +340,11 @@ class Vault:
 
     # --- export / import --------------------------------------------------------------------------
 
-    async def export_keys(self, passphrase: str) -> bytes:
+    async def export_keys(self, master_password: str, passphrase: str) -> bytes:
         """All stored keys (not session-only ones) as a file encrypted under its own passphrase."""
-        check_new_password(passphrase, "passphrase")
+        check_new_password(passphrase, "export passphrase")
+        # Asked again: an unlocked tab left alone must not hand every key to whoever sits down at it.
+        await self._open_verifier(master_password, (await self._current()).meta)
         creds: list[Credential] = []
         for ref, cred in await self._stored_credentials():
             if not isinstance(cred, Credential):
@@ -328,19 +354,54 @@ class Vault:
         self._idle.touch()
         return data
 
-    async def import_keys(self, data: bytes, passphrase: str) -> list[EntryRef]:
-        """Add the file's keys, replacing same-named entries; on any error nothing changes."""
+    async def read_import(self, data: bytes, passphrase: str) -> ImportPlan:
+        """Open and check a keys file; list its entries and those held already. Writes nothing.
+
+        The decrypted keys wait inside the vault for import_keys(plan) until the next read, a
+        discard_import() or a lock.
+        """
+        self._pending_import = None
         await self._current()  # fail fast, before the slow key derivation
+        epoch = self._epoch
         creds = await read_keys_file(self._cipher, data, passphrase)
+        held = await self._held_refs(await self._current())
+        if epoch != self._epoch:
+            raise VaultLocked("the vault was locked while the file was read")
+        plan = plan_import((c.ref for c in creds), held)
+        self._pending_import = (plan, creds)
+        return plan
+
+    async def import_keys(self, plan: ImportPlan, *, replace: bool = False) -> list[EntryRef]:
+        """Store the keys of the file read_import returned plan for; on any error nothing changes.
+
+        Entries held already are replaced only with replace=True, and only those the plan listed: if
+        more appeared meanwhile (another tab), ImportWouldReplace carries a new plan to confirm.
+        """
+        pending = self._pending_import
+        if pending is None or pending[0] is not plan:
+            raise StaleImport("the keys file is no longer open (imported, cancelled or locked since); read it again")
+        creds = pending[1]
 
         async def build(state: _Unlocked) -> tuple[Records, list[str]]:
+            now = plan_import(plan.entries, await self._held_refs(state))
+            if now.replaces and not (replace and set(now.replaces) <= set(plan.replaces)):
+                asked = plan if now == plan else now  # the vault changed since: confirm the new list
+                if self._pending_import is pending:  # not if a lock dropped it meanwhile
+                    self._pending_import = (asked, creds)
+                raise ImportWouldReplace(asked)
             gen = state.meta.generation
             return {layout.key_record(gen, c.ref): await self._seal_record(state, c) for c in creds}, []
 
         await self._commit_records(build)
+        if self._pending_import is pending:
+            self._pending_import = None
         for cred in creds:
             self._session_keys.pop(cred.ref, None)
-        return [c.ref for c in creds]
+        return list(plan.entries)
+
+    def discard_import(self) -> None:
+        """Forget a keys file read but not imported (the user cancelled)."""
+        self._pending_import = None
 
     # --- internals --------------------------------------------------------------------------------
 
@@ -357,16 +418,22 @@ class Vault:
         return Meta(generation, revision, verifier)
 
     async def _open_verifier(self, password: str, meta: Meta) -> KeyHandle:
-        """Derive the key from password and prove it on the verifier, before touching any record."""
+        """Derive the key from password and prove it on the verifier, before touching any record.
+
+        Every master-password check (unlock, change, export) passes here, so the backoff counts them all.
+        """
+        self._backoff.check()  # before the KDF: a refused attempt tries nothing
         if not isinstance(password, str) or not password:
-            raise WrongPassword("enter the master password")
+            raise WrongPassword("enter the master password")  # not a guess; not counted
         key = await derive(self._cipher, password, meta.verifier.salt, meta.verifier.iterations)
         try:
             plain = await open_with_key(self._cipher, key, meta.verifier, verifier_aad(meta.generation))
         except AuthenticationFailed:
+            self._backoff.failed()
             raise WrongPassword("wrong master password") from None
         if plain != VERIFIER_PLAINTEXT:
             raise VaultCorrupt("the vault's verifier holds an unexpected value")
+        self._backoff.succeeded()
         return key
 
     def _require(self) -> _Unlocked:
@@ -446,6 +513,12 @@ class Vault:
             raise VaultCorrupt(f"the stored key for {ref} belongs to {cred.ref}")
         return cred
 
+    async def _held_refs(self, state: _Unlocked) -> set[EntryRef]:
+        """Entries stored in state's generation or held for this session (names only; nothing decrypted)."""
+        gen = state.meta.generation
+        stored = (layout.ref_of_record(gen, name) for name in await self._store.items(layout.key_prefix(gen)))
+        return {ref for ref in stored if ref is not None} | set(self._session_keys)
+
     async def _stored_credentials(self) -> list[tuple[EntryRef, Credential | VaultCorrupt]]:
         """Every stored entry of the current generation, decrypted, or the error that stopped it."""
         state = await self._current()
@@ -498,6 +571,7 @@ class Vault:
         if epoch == self._epoch:
             self._unlocked = target
             self._idle.touch()
+            self._notify()
         # The new password is in force. Removing the old generation is cleanup: if it fails, the
         # next unlock removes it (records there only open with the old password).
         with contextlib.suppress(Exception):

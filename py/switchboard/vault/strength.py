@@ -1,8 +1,9 @@
 """Password strength estimate: simple but honest about what it measures (guessing entropy in bits).
 
 It counts characters by class, gives almost nothing for what guessers try first (common passwords,
-sequences, keyboard runs, repeats, years, a capital first letter with digits or symbols stuck on the
-end), and estimates passphrases by word count. It cannot know whether a phrase is a famous quote.
+this app's own words and its providers' names, sequences, keyboard runs, repeats, years, a capital
+first letter with digits or symbols stuck on the end), and estimates passphrases by word count. It
+cannot know whether a phrase is a famous quote.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ THRESHOLDS = (28.0, 36.0, 48.0, 60.0)
 # Few people pick words uniformly from a large list; 11 bits per word is a generous middle ground.
 BITS_PER_WORD = 11.0
 SEQUENCE_BITS = 1.0  # a character continuing 'abc', '321', 'qwe' or 'aaa'
-COMMON_WORD_BITS = math.log2(len(COMMON_PASSWORDS))
+# What a guesser aiming at this app tries first: its name, its words, and the providers it serves.
+# Matched like common passwords (4+ letters inside a password; shorter ones only as the whole of it).
+_APP_WORDS = """
+    switchboard switch board vault keyvault apikey apikeys api key keys master passphrase secret
+    llm llms prompt prompts chatbot chatgpt openai gpt anthropic claude gemini google mistral groq
+    openrouter router deepseek xai grok together cohere ollama llama
+"""
+APP_WORDS: frozenset[str] = frozenset(_APP_WORDS.split())
+_GUESSED_FIRST = COMMON_PASSWORDS | APP_WORDS
+COMMON_WORD_BITS = math.log2(len(_GUESSED_FIRST))
 YEAR_BITS = 7.0  # ~128 plausible years
 _KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./")
 _LEET = str.maketrans(
@@ -29,12 +39,13 @@ _LEET = str.maketrans(
 )
 COMMON = "This is one of the most common passwords."
 CONTAINS_COMMON = "It contains a common password."
+APP_WORD = "The names of this app and of its providers are tried first."
 REPEAT = "Repeating a pattern adds almost nothing."
 SEQUENCE = "Sequences like 'abc', '123', 'qwerty' or 'aaa' are easy to guess."
 YEAR = "Years are easy to guess."
 DECORATED = "A capital first letter and digits or symbols at the end are tried first."
 FEW_WORDS = "Random words are good; six or more make a strong passphrase."
-_PRIORITY = (COMMON, CONTAINS_COMMON, REPEAT, SEQUENCE, YEAR, DECORATED, FEW_WORDS)
+_PRIORITY = (COMMON, APP_WORD, CONTAINS_COMMON, REPEAT, SEQUENCE, YEAR, DECORATED, FEW_WORDS)
 _YEAR = re.compile(r"(19|20)\d\d")
 _WORD_SEP = re.compile(r"[\s\-_.,+]+")
 
@@ -57,9 +68,9 @@ def estimate(password: str) -> Strength:
         return Strength(0, LABELS[0], 0.0, None, ("Choose a password of at least 12 characters.",))
     warnings: set[str] = set()
     lowered = pw.lower()
-    if lowered in COMMON_PASSWORDS or lowered.translate(_LEET) in COMMON_PASSWORDS:
+    if lowered in _GUESSED_FIRST or lowered.translate(_LEET) in _GUESSED_FIRST:
         bits = COMMON_WORD_BITS / 2
-        warnings.add(COMMON)
+        warnings.add(APP_WORD if _guessed_word_warning(lowered) == APP_WORD else COMMON)
     else:
         bits = _char_bits(pw, warnings)
         phrase = _passphrase_bits(pw)
@@ -106,7 +117,7 @@ def _core_bits(core: str, warnings: set[str]) -> float:
     while i < len(core):
         word = _common_word_at(lowered, i) or _common_word_at(deleet, i)
         if word:
-            warnings.add(CONTAINS_COMMON)
+            warnings.add(_guessed_word_warning(word))
             bits += COMMON_WORD_BITS
             i += len(word)
             continue
@@ -169,8 +180,14 @@ def _continues(prev: str, cur: str) -> bool:
 
 
 def _common_word_at(text: str, i: int) -> str | None:
-    # Longest common password (4+ letters) starting here; shorter ones match too much random text.
+    # Longest guessed-first word (4+ letters) starting here; shorter ones match too much random text.
     for end in range(min(len(text), i + 16), i + 3, -1):
-        if text[i:end] in COMMON_PASSWORDS:
+        if text[i:end] in _GUESSED_FIRST:
             return text[i:end]
     return None
+
+
+def _guessed_word_warning(word: str) -> str:
+    if word in APP_WORDS or word.translate(_LEET) in APP_WORDS:
+        return APP_WORD
+    return CONTAINS_COMMON

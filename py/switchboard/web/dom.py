@@ -1,4 +1,11 @@
-"""Small DOM helpers; event handlers stay referenced so Pyodide never frees a live listener."""
+"""Small DOM helpers: listeners whose proxies are released with the nodes they serve, and the one
+place where the app writes HTML.
+
+Every event handler is a Python function behind a JS proxy; Pyodide frees a proxy only when told
+to. Listeners on nodes that live as long as the page use `on`; a view that re-renders a region binds
+that region's listeners in a `Listeners` scope and disposes of it before the next render, or better,
+listens once on a stable ancestor (event delegation) and creates no proxy per render at all.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,12 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, to_js
 
-_listeners: list[Any] = []  # proxies must outlive the page's listeners, so they are never destroyed
+from switchboard.escaping import Markup
+
 _tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to running tasks
+_live = 0  # listener proxies created and not yet destroyed, for the leak test and diagnostics
 
 
 def absent(value: Any) -> bool:
@@ -33,19 +42,57 @@ def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     return task
 
 
-def on(node: Any, event: str, handler: Callable[[Any], Awaitable[None] | None]) -> None:
-    """Listen to `event`; a coroutine handler runs as a task so the event loop is never blocked."""
+Handler = Callable[[Any], Awaitable[None] | None]
 
-    def dispatch(evt: Any) -> None:
-        if event == "submit":
-            evt.preventDefault()  # must happen during dispatch: a coroutine handler runs too late to stop it
-        result = handler(evt)
-        if asyncio.iscoroutine(result):
-            spawn(result)
 
-    proxy = create_proxy(dispatch)
-    _listeners.append(proxy)
-    node.addEventListener(event, proxy)
+class Listeners:
+    """Listeners bound by one render; dispose() removes them and frees their proxies."""
+
+    def __init__(self) -> None:
+        self._bound: list[tuple[Any, str, Any]] = []
+
+    def on(self, node: Any, event: str, handler: Handler) -> None:
+        """Listen to `event`; a coroutine handler runs as a task so the event loop is never blocked."""
+        global _live
+
+        def dispatch(evt: Any) -> None:
+            if event == "submit":
+                evt.preventDefault()  # must happen during dispatch: a coroutine handler runs too late to stop it
+            result = handler(evt)
+            if asyncio.iscoroutine(result):
+                spawn(result)
+
+        proxy = create_proxy(dispatch)
+        node.addEventListener(event, proxy)
+        self._bound.append((node, event, proxy))
+        _live += 1
+
+    def dispose(self) -> None:
+        global _live
+        bound, self._bound = self._bound, []
+        for node, event, proxy in bound:
+            node.removeEventListener(event, proxy)
+        _live -= len(bound)
+        # A handler may be disposing of its own scope (a Cancel button re-rendering its form): free the
+        # proxies once the current dispatch has returned, not under its feet.
+        asyncio.get_event_loop().call_soon(_destroy, [proxy for _node, _event, proxy in bound])
+
+
+def _destroy(proxies: list[Any]) -> None:
+    for proxy in proxies:
+        proxy.destroy()
+
+
+_page = Listeners()  # listeners on nodes that live as long as the page: never disposed
+
+
+def on(node: Any, event: str, handler: Handler) -> None:
+    """Listen for as long as the page lives (the node must too; re-rendered nodes use a Listeners)."""
+    _page.on(node, event, handler)
+
+
+def live_listeners() -> int:
+    return _live
 
 
 def create(tag: str, text: str | None = None, **attrs: str) -> Any:
@@ -55,3 +102,31 @@ def create(tag: str, text: str | None = None, **attrs: str) -> Any:
     for name, value in attrs.items():
         node.setAttribute(name.rstrip("_").replace("_", "-"), value)
     return node
+
+
+_policy: Any = None
+
+
+def _trusted(markup: Markup) -> Any:
+    """Markup as TrustedHTML where the browser enforces Trusted Types, else the plain string.
+
+    The policy passes markup through unchanged: what makes it safe is that only a Markup reaches it,
+    and a Markup is a template of the app's own with every value escaped in (switchboard.escaping).
+    """
+    global _policy
+    if not hasattr(js.window, "trustedTypes"):
+        return str(markup)
+    if _policy is None:
+        rules = to_js({"createHTML": create_proxy(lambda html: html)}, dict_converter=js.Object.fromEntries)
+        _policy = js.window.trustedTypes.createPolicy("switchboard-html", rules)
+    return _policy.createHTML(str(markup))
+
+
+def set_html(node: Any, markup: Markup) -> None:
+    """Replace node's content with markup: the one place the app writes HTML."""
+    node.innerHTML = _trusted(markup)
+
+
+def append_html(node: Any, markup: Markup) -> None:
+    """Add markup at the end of node's content."""
+    node.insertAdjacentHTML("beforeend", _trusted(markup))

@@ -1,22 +1,26 @@
 """The "API keys" dialog: one row per provider to save, replace, test or remove its key.
 
 Keys typed here go straight into the vault and the field is emptied; the page only ever shows the
-masked form (`•••• abcd`). A locked vault empties the dialog, so nothing decrypted stays in the DOM.
+masked form (`•••• abcd`), and only while the vault can read it. The rows are built when the dialog
+opens and emptied when it closes; in between, a refresh (unlock, lock, another tab's change) only
+rewrites statuses, so nothing the user is typing is lost. Two listeners on the dialog's body serve
+every row (event delegation), so re-rendering creates no listeners.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from switchboard.errors import ProviderError
-from switchboard.escaping import escape
+from switchboard.escaping import Markup
+from switchboard.http import Transport
 from switchboard.providers import Provider, all_providers
 from switchboard.service import check_key
 from switchboard.vault import EntryRef, KeyInfo, UnknownEntry, Vault, VaultError, VaultLocked
-from switchboard.web.dom import by_id, on
-from switchboard.web.fetch import FetchTransport
+from switchboard.web.dom import absent, by_id, on, set_html
 
-ADVICE = """
+ADVICE = Markup("""
 <details class="advice" open><summary>How your keys are kept, and the risks</summary>
 <ul>
   <li>Saved keys are encrypted with your master password (AES-256-GCM, key derived with 600,000 rounds
@@ -52,16 +56,16 @@ ADVICE = """
     <button type="submit">Save endpoint</button>
     <p id="endpoint-message" class="key-message" aria-live="polite"></p>
   </form>
-</section>"""
+</section>""")
 
-ENDPOINT = """
+ENDPOINT = Markup("""
 <li data-endpoint="{id}"><strong>{name}</strong> <span class="muted">{url}</span>
   <span class="key-status">{status}</span>
   <button type="button" class="endpoint-test">Test key</button>
   <button type="button" class="endpoint-remove">Remove</button>
-  <span class="key-message" aria-live="polite"></span></li>"""
+  <span class="key-message" aria-live="polite"></span></li>""")
 
-ROW = """
+ROW = Markup("""
 <form class="key-row" data-provider="{id}" novalidate>
   <div class="key-head"><strong>{name}</strong> <span class="key-status" id="key-status-{id}"></span></div>
   <div class="key-input">
@@ -76,14 +80,15 @@ ROW = """
     {links}
   </div>
   <p class="key-message" id="key-message-{id}" aria-live="polite"></p>
-</form>"""
+</form>""")
 
 
-def _links(provider: Provider) -> str:
+
+def _links(provider: Provider) -> Markup:
     if not provider.key_page_url:
-        return ""
-    url = escape(provider.key_page_url)
-    return f'<a href="{url}" target="_blank" rel="noopener noreferrer">Get or revoke a key</a>'
+        return Markup("")
+    return Markup('<a href="{url}" target="_blank" rel="noopener noreferrer">Get or revoke a key</a>').fill(
+        url=provider.key_page_url)
 
 
 def _status_text(info: KeyInfo | None) -> str:
@@ -100,51 +105,67 @@ def _tell(node: Any, text: str, error: bool = False) -> None:
 
 
 class KeysDialog:
-    """Owns #keys-dialog; rows are rebuilt on open and emptied on lock."""
+    """Owns #keys-dialog: rows built on open, statuses refreshed in place, everything emptied on close."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, transport: Transport, changed: Callable[[], Awaitable[None]]) -> None:
         self._vault = vault
+        self._changed = changed  # tells the other tabs and views that the stored keys changed
+        self._transport = transport
         self._dialog = by_id("keys-dialog")
-        self._providers = [p for p in all_providers() if p.id != "openai-compatible"]
+        self._body = by_id("keys-body")
+        self._providers = {p.id: p for p in all_providers() if p.id != "openai-compatible"}
         on(by_id("open-keys"), "click", self.open)
         on(self._dialog, "close", lambda _e: self.clear())
+        on(self._body, "submit", self._submitted)
+        on(self._body, "click", self._clicked)
+        self._listing = Markup("")
 
     @property
     def is_open(self) -> bool:
         return bool(self._dialog.open)
 
     async def open(self, _event: Any = None) -> None:
-        await self.refresh()
         if not self._dialog.open:
+            self._build()
             self._dialog.showModal()
+        await self.refresh()
 
     def clear(self) -> None:
-        by_id("keys-body").innerHTML = ""
+        set_html(self._body, Markup(""))
+        self._listing = Markup("")
 
     async def close(self) -> None:
         if self._dialog.open:
             self._dialog.close()
         self.clear()
 
-    async def refresh(self) -> None:
-        body = by_id("keys-body")
-        body.innerHTML = ADVICE
-        by_id("keys-state").textContent = await self._state_text()
-        rows = by_id("keys-rows")
-        rows.innerHTML = "".join(
-            ROW.format(id=p.id, name=escape(p.display_name), links=_links(p),
-                       placeholder="Optional" if not p.needs_key else "Paste a key")
-            for p in self._providers)
-        for provider in self._providers:
-            self._bind_row(provider)
-        on(by_id("endpoint-form"), "submit", self._save_endpoint)
-        await self._show_entries()
+    def _build(self) -> None:
+        rows = Markup.concat(
+            ROW.fill(id=p.id, name=p.display_name, links=_links(p),
+                     placeholder="Optional" if not p.needs_key else "Paste a key")
+            for p in self._providers.values())
+        set_html(self._body, ADVICE)
+        set_html(by_id("keys-rows"), rows)
 
-    def _bind_row(self, provider: Provider) -> None:
-        form = self._dialog.querySelector(f'form[data-provider="{provider.id}"]')
-        on(form, "submit", lambda event: self._save(event, provider))
-        on(form.querySelector(".key-test"), "click", lambda _event: self._test(provider))
-        on(form.querySelector(".key-remove"), "click", lambda _event: self._remove(provider))
+    async def refresh(self) -> None:
+        """Rewrite the state line, the statuses and the endpoint list; typed input stays as it is."""
+        if not self.is_open:
+            return
+        by_id("keys-state").textContent = await self._state_text()
+        try:
+            infos = {i.ref: i for i in await self._vault.entries()}
+        except VaultLocked:
+            infos = {}
+        if not self.is_open:  # closed while the vault was read
+            return
+        for provider in self._providers.values():
+            by_id(f"key-status-{provider.id}").textContent = _status_text(infos.get(EntryRef.provider(provider.id)))
+        listing = Markup.concat(
+            ENDPOINT.fill(id=i.ref.id, name=i.ref.id, url=i.base_url or "", status=_status_text(i))
+            for i in infos.values() if i.ref.kind == "endpoint")
+        if listing != self._listing:  # unchanged: keep each item's message (e.g. a test's result)
+            self._listing = listing
+            set_html(by_id("endpoint-list"), listing)
 
     async def _state_text(self) -> str:
         if self._vault.is_unlocked:
@@ -153,30 +174,39 @@ class KeysDialog:
             return "The vault is locked: unlock it to save keys, or use a key for this session only."
         return "No vault yet: create one to save keys, or use a key for this session only."
 
-    async def _show_entries(self) -> None:
-        try:
-            infos = {i.ref: i for i in await self._vault.entries()}
-        except VaultLocked:
-            infos = {}
-        for provider in self._providers:
-            info = infos.get(EntryRef.provider(provider.id))
-            by_id(f"key-status-{provider.id}").textContent = _status_text(info)
-        endpoints = [i for i in infos.values() if i.ref.kind == "endpoint"]
-        listing = by_id("endpoint-list")
-        listing.innerHTML = "".join(
-            ENDPOINT.format(id=escape(i.ref.id), name=escape(i.ref.id),
-                            url=escape(i.base_url or ""), status=escape(_status_text(i)))
-            for i in endpoints)
-        for info in endpoints:
-            item = listing.querySelector(f'li[data-endpoint="{info.ref.id}"]')
-            self._bind_endpoint(item, info.ref)
+    # --- events, delegated from the body ----------------------------------------------------------
 
-    def _bind_endpoint(self, item: Any, ref: EntryRef) -> None:
-        message = item.querySelector(".key-message")
-        on(item.querySelector(".endpoint-test"), "click", lambda _e: self._test_endpoint(ref, message))
-        on(item.querySelector(".endpoint-remove"), "click", lambda _e: self._remove_endpoint(ref, message))
+    async def _submitted(self, event: Any) -> None:
+        form = event.target
+        if str(form.id) == "endpoint-form":
+            await self._save_endpoint()
+        elif str(form.dataset.provider) in self._providers:
+            await self._save(form, self._providers[str(form.dataset.provider)])
 
-    async def _save_endpoint(self, _event: Any) -> None:
+    async def _clicked(self, event: Any) -> None:
+        button = event.target.closest("button")
+        if absent(button):
+            return
+        action = str(button.className)
+        item = button.closest("li[data-endpoint]")
+        if not absent(item):
+            ref = EntryRef.endpoint(str(item.dataset.endpoint))
+            message = item.querySelector(".key-message")
+            if action == "endpoint-test":
+                await self._test_endpoint(ref, message)
+            elif action == "endpoint-remove":
+                await self._remove_endpoint(ref, message)
+            return
+        form = button.closest("form[data-provider]")
+        provider = None if absent(form) else self._providers.get(str(form.dataset.provider))
+        if provider is None:
+            return
+        if action == "key-test":
+            await self._test(provider)
+        elif action == "key-remove":
+            await self._remove(provider)
+
+    async def _save_endpoint(self) -> None:
         message = by_id("endpoint-message")
         name, url, field = by_id("endpoint-name"), by_id("endpoint-url"), by_id("endpoint-key")
         session = bool(by_id("endpoint-session").checked)
@@ -190,7 +220,7 @@ class KeysDialog:
             _tell(message, str(exc), error=True)
             return
         name.value = url.value = field.value = ""
-        await self._show_entries()
+        await self._changed()
         _tell(by_id("endpoint-message"), "Endpoint saved.")
 
     async def _test_endpoint(self, ref: EntryRef, message: Any) -> None:
@@ -201,7 +231,7 @@ class KeysDialog:
             return
         _tell(message, "Testing…")
         try:
-            await check_key(FetchTransport(), "openai-compatible", credential.key, credential.base_url)
+            await check_key(self._transport, "openai-compatible", credential.key, credential.base_url)
         except ProviderError as exc:
             _tell(message, f"It failed: {exc.message}", error=True)
             return
@@ -213,13 +243,12 @@ class KeysDialog:
         except VaultError as exc:
             _tell(message, str(exc), error=True)
             return
-        await self._show_entries()
+        await self._changed()
 
     def _say(self, provider: Provider, text: str, error: bool = False) -> None:
         _tell(by_id(f"key-message-{provider.id}"), text, error)
 
-    async def _save(self, event: Any, provider: Provider) -> None:
-        form = event.target
+    async def _save(self, form: Any, provider: Provider) -> None:
         field = by_id(f"key-{provider.id}")
         key = str(field.value)
         session = bool(form.querySelector(".key-session").checked)
@@ -234,6 +263,7 @@ class KeysDialog:
         field.value = ""
         by_id(f"key-status-{provider.id}").textContent = _status_text(info)
         self._say(provider, "Kept for this session only." if session else "Saved, encrypted.")
+        await self._changed()
 
     async def _test(self, provider: Provider) -> None:
         try:
@@ -246,7 +276,7 @@ class KeysDialog:
             return
         self._say(provider, "Testing…")
         try:
-            await check_key(FetchTransport(), provider, credential.key, credential.base_url)
+            await check_key(self._transport, provider, credential.key, credential.base_url)
         except ProviderError as exc:
             self._say(provider, f"{provider.display_name} refused it: {exc.message}", error=True)
             return
@@ -260,3 +290,4 @@ class KeysDialog:
             return
         by_id(f"key-status-{provider.id}").textContent = _status_text(None)
         self._say(provider, "Removed.")
+        await self._changed()

@@ -6,26 +6,31 @@ import traceback
 
 import js
 
+from switchboard.http import Transport
+from switchboard.settings import AUTO_LOCK_MINUTES, Settings
 from switchboard.vault import Vault
-from switchboard.web import capabilities, idb, shell, webcrypto
+from switchboard.web import capabilities, idb, shell, storage, webcrypto
 from switchboard.web.compose_view import ComposeView
 from switchboard.web.dom import by_id, on
+from switchboard.web.fetch import FetchTransport
 from switchboard.web.keys_view import KeysDialog
 from switchboard.web.session import BrowserClock, TabSync
-from switchboard.web.vault_view import VaultPanel, idle_minutes
+from switchboard.web.vault_view import VaultPanel
 
 
 class App:
     """The running page: one vault, its panel, the keys dialog, and the tab sync between them."""
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, settings: Settings, transport: Transport) -> None:
         self.vault = vault
-        self.panel = VaultPanel(vault, self._changed_here)
-        self.keys = KeysDialog(vault)
+        self.panel = VaultPanel(vault, settings, self._changed_here)
+        self.keys = KeysDialog(vault, transport, lambda: self._changed_here("changed"))
         self.sync = TabSync(vault, self._changed_elsewhere)
-        self.compose = ComposeView(vault)
+        self.compose = ComposeView(vault, settings, transport)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
+        # "Lock" shows whenever any key is held, session-only keys included, however they came or went.
+        vault.subscribe(self._show_lock)
         # Endpoints added or removed in the keys dialog join the provider list when it closes.
         on(by_id("keys-dialog"), "close", lambda _e: self.compose.show_endpoints())
 
@@ -40,13 +45,12 @@ class App:
         await self.panel.render()
         await self.reflect()
 
+    def _show_lock(self) -> None:
+        self.lock_button.hidden = not self.vault.holds_keys
+
     async def reflect(self) -> None:
-        unlocked = self.vault.is_unlocked
-        self.lock_button.hidden = not unlocked
-        if not unlocked:
-            await self.keys.close()  # a locked vault leaves no decrypted state on the page
-        elif self.keys.is_open:
-            await self.keys.refresh()
+        self._show_lock()
+        await self.keys.refresh()  # statuses only: a locked vault's masked keys leave the page
         await self.compose.show_endpoints()
 
 
@@ -68,9 +72,10 @@ async def start() -> None:
             on_blocked=lambda: shell.progress("Close Switchboard's other tabs so it can update its storage…"),
             on_versionchange=_reload_notice,
         )
-        idle = idle_minutes() * 60 or None
+        settings = Settings(storage.LocalStorage(), storage.warn)
+        idle = settings.get(AUTO_LOCK_MINUTES) * 60 or None
         vault = Vault(webcrypto.cipher(), idb.vault_store(db), BrowserClock(), idle_timeout=idle)
-        app = App(vault)
+        app = App(vault, settings, FetchTransport())
         await app.panel.render()
         await app.reflect()
         shell.ready()

@@ -39,6 +39,7 @@ class TabSync:
         for event in ACTIVITY:
             on(js.document, event, lambda _e: self._vault.touch() if self._vault.is_unlocked else None)
         on(js.document, "visibilitychange", self._visible)
+        self._locks_seen = vault.locks
         self._timer = create_proxy(self._tick)
         js.setInterval(self._timer, CHECK_EVERY_MS)
 
@@ -48,8 +49,7 @@ class TabSync:
 
     async def _heard(self, event: Any) -> None:
         if event.data == "locked":
-            if self._vault.is_unlocked:
-                self._vault.lock()
+            self._vault.lock()  # always: a tab whose vault is locked may still hold session-only keys
         elif event.data == "changed":
             await self._vault.refresh()
         await self._on_change("remote")
@@ -63,5 +63,9 @@ class TabSync:
 
     def _tick(self) -> None:
         # An idle lock stays in this tab: the user may be busy in another one, whose own timer decides.
-        if self._vault.check_idle():
+        # Any call may be the one that notices the deadline (check_idle returns True only to that
+        # one), so compare the lock count instead: a lock nobody redrew is redrawn here.
+        self._vault.check_idle()
+        if self._vault.locks != self._locks_seen:
+            self._locks_seen = self._vault.locks
             spawn(self._on_change("idle"))

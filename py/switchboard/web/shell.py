@@ -6,9 +6,10 @@ import sys
 
 import js
 import pyodide
+from pyodide.ffi import create_proxy
 
 from switchboard import __version__
-from switchboard.web.dom import by_id, create
+from switchboard.web.dom import by_id, create, live_listeners
 
 # Controls painted disabled by index.html that become usable once Python runs.
 _START_ENABLED = ("prompt", "open-keys")
@@ -26,6 +27,8 @@ def ready() -> None:
     for element_id in _START_ENABLED:
         by_id(element_id).disabled = False
     by_id("boot").hidden = True
+    # For diagnostics and the leak test: listener proxies alive now (they should not grow with use).
+    js.window.SWITCHBOARD_LIVE_LISTENERS = create_proxy(live_listeners)
     js.window.SWITCHBOARD_READY_AT = js.performance.now()
     js.window.SWITCHBOARD_READY = True
     js.document.body.dataset.ready = "true"

@@ -13,16 +13,31 @@ from typing import Any
 import js
 from pyodide.ffi import create_once_callable, to_js
 
-from switchboard.escaping import escape
-from switchboard.vault import Vault, VaultError, WeakPassword, WrongPassphrase, WrongPassword, estimate
+from switchboard.escaping import Markup
+from switchboard.providers import get as get_provider
+from switchboard.settings import AUTO_LOCK_CHOICES, AUTO_LOCK_MINUTES, Settings
+from switchboard.vault import (
+    EntryRef,
+    ImportPlan,
+    ImportWouldReplace,
+    TooManyAttempts,
+    Vault,
+    VaultError,
+    WeakPassword,
+    WrongPassphrase,
+    WrongPassword,
+    estimate,
+)
+from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
-from switchboard.web.dom import absent, by_id, on, spawn
+from switchboard.web.dom import Listeners, by_id, create, set_html, spawn
 
-IDLE_CHOICES = ((5, "5 minutes"), (15, "15 minutes"), (30, "30 minutes"), (60, "1 hour"), (240, "4 hours"),
-                (0, "Never"))
-IDLE_SETTING = "switchboard.autoLockMinutes"  # not a secret: localStorage is fine
+IDLE_LABELS = {5: "5 minutes", 15: "15 minutes", 30: "30 minutes", 60: "1 hour", 240: "4 hours", 0: "Never"}
+IDLE_CHOICES = tuple((minutes, IDLE_LABELS[minutes]) for minutes in AUTO_LOCK_CHOICES)
+OPTION = Markup('<option value="{value}"{selected}>{label}</option>')
+SELECTED = Markup(" selected")
 
-CREATE = """
+CREATE = Markup("""
 <form id="vault-create" class="vault-form" novalidate>
   <p>Create a vault: your API keys are encrypted with this password before anything is stored in this
   browser.</p>
@@ -36,9 +51,9 @@ CREATE = """
   to add your keys again.</p>
   <p id="vault-message" class="error" aria-live="assertive"></p>
   <button type="submit" class="primary">Create vault</button>
-</form>"""
+</form>""")
 
-UNLOCK = """
+UNLOCK = Markup("""
 <form id="vault-unlock" class="vault-form" novalidate>
   <p id="vault-locked-why">Your keys are locked.</p>
   <div class="field"><label for="vault-password">Master password</label>
@@ -51,9 +66,9 @@ UNLOCK = """
   and start again.</p>
   <div id="vault-forget-area">
     <button type="button" id="vault-forget" class="danger">Forget vault…</button></div>
-</details>"""
+</details>""")
 
-UNLOCKED = """
+UNLOCKED = Markup("""
 <p id="vault-summary" class="ok"></p>
 <div class="field"><label for="vault-idle">Lock automatically after</label>
   <select id="vault-idle">{idle_options}</select></div>
@@ -64,9 +79,9 @@ UNLOCKED = """
   <button type="button" id="vault-import">Import keys</button>
   <button type="button" id="vault-forget" class="danger">Forget vault…</button>
 </div>
-<div id="vault-extra"></div>"""
+<div id="vault-extra"></div>""")
 
-CHANGE = """
+CHANGE = Markup("""
 <form id="vault-change-form" class="vault-form" novalidate>
   <div class="field"><label for="vault-old">Current master password</label>
     <input id="vault-old" type="password" autocomplete="current-password"></div>
@@ -75,34 +90,44 @@ CHANGE = """
   <div class="field"><label for="vault-new2">Confirm new master password</label>
     <input id="vault-new2" type="password" autocomplete="new-password"></div>
   <button type="submit">Change password</button> <button type="button" id="vault-cancel">Cancel</button>
-</form>"""
+</form>""")
 
-EXPORT = """
+EXPORT = Markup("""
 <form id="vault-export-form" class="vault-form" novalidate>
   <p>The file is encrypted with a passphrase of its own. Keep the passphrase somewhere else than the file.</p>
+  <div class="field"><label for="vault-export-master">Master password</label>
+    <input id="vault-export-master" type="password" autocomplete="current-password"></div>
   <div class="field"><label for="vault-pass">Export passphrase</label>
     <input id="vault-pass" type="password" autocomplete="new-password"></div>
   <div class="field"><label for="vault-pass2">Confirm export passphrase</label>
     <input id="vault-pass2" type="password" autocomplete="new-password"></div>
   <button type="submit">Download encrypted keys</button>
   <button type="button" id="vault-cancel">Cancel</button>
-</form>"""
+</form>""")
 
-IMPORT = """
+IMPORT = Markup("""
 <form id="vault-import-form" class="vault-form" novalidate>
   <div class="field"><label for="vault-file">Keys file</label>
     <input id="vault-file" type="file" accept=".json,application/json"></div>
   <div class="field"><label for="vault-pass">Import passphrase</label>
     <input id="vault-pass" type="password" autocomplete="off"></div>
   <button type="submit">Import</button> <button type="button" id="vault-cancel">Cancel</button>
-</form>"""
+</form>""")
 
-FORGET = """
+REPLACE = Markup("""
+<div class="confirm" role="group" aria-label="Confirm replacing keys">
+  <p class="error">This file holds keys for entries you have already. Importing it replaces these:</p>
+  <ul id="vault-replace-list"></ul>
+  <button type="button" id="vault-replace-yes" class="danger">Replace and import</button>
+  <button type="button" id="vault-replace-no">Cancel</button>
+</div>""")
+
+FORGET = Markup("""
 <div class="confirm" role="group" aria-label="Confirm forgetting the vault">
   <p class="error">This deletes the vault and every key in it from this browser. It cannot be undone.</p>
   <button type="button" id="vault-forget-yes" class="danger">Yes, forget the vault</button>
   <button type="button" id="vault-forget-no">Cancel</button>
-</div>"""
+</div>""")
 
 
 def _take(element_id: str) -> str:
@@ -113,10 +138,23 @@ def _take(element_id: str) -> str:
     return value
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _say(text: str, error: bool = False) -> None:
     node = by_id("vault-message")
     node.textContent = text
     node.className = "error" if error else "ok"
+
+
+def _entry_name(ref: EntryRef) -> str:
+    if ref.kind == "endpoint":
+        return f"Endpoint {ref.id}"
+    try:
+        return f"{get_provider(ref.id).display_name} key"
+    except KeyError:
+        return f"Key for {ref}"
 
 
 def _busy(selector: str, busy: bool) -> None:
@@ -124,44 +162,50 @@ def _busy(selector: str, busy: bool) -> None:
         button.disabled = busy
 
 
-def idle_minutes() -> int:
-    stored = js.localStorage.getItem(IDLE_SETTING)
-    if absent(stored) or not str(stored).isdigit():
-        return 15
-    return int(stored)
-
-
 class VaultPanel:
     """Renders the vault panel for the vault's current state and reacts to it."""
 
-    def __init__(self, vault: Vault, changed: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(self, vault: Vault, settings: Settings, changed: Callable[[str], Awaitable[None]]) -> None:
         self._vault = vault
         # Called with "unlocked", "locked" or "changed" after this tab changes the vault.
         self._changed = changed
+        self._settings = settings
         self._body = by_id("vault-body")
+        self._bound = Listeners()  # the panel's current form
+        self._extra = Listeners()  # the form or confirmation shown below it
+        self._shown = ""  # which form the panel shows: "create", "locked" or "unlocked"
+
+    def _render(self, state: str, markup: Markup) -> None:
+        self._shown = state
+        self._extra.dispose()
+        self._bound.dispose()
+        set_html(self._body, markup)
 
     async def render(self) -> None:
-        if self._vault.is_unlocked:
-            self._render_unlocked()
-        elif await self._vault.exists():
-            self._render_locked()
-        else:
-            self._render_create()
+        """Show the form for the vault's state; a form already shown stays, with what the user typed."""
+        state = "unlocked" if self._vault.is_unlocked else "locked" if await self._vault.exists() else "create"
+        if state == self._shown:
+            if state == "locked":
+                self._say_why_locked()
+            return
+        {"unlocked": self._render_unlocked, "locked": self._render_locked, "create": self._render_create}[state]()
 
     # --- create ---------------------------------------------------------------------------------
 
     def _render_create(self) -> None:
-        self._body.innerHTML = CREATE
-        on(by_id("vault-password"), "input", self._show_strength)
-        on(by_id("vault-create"), "submit", self._create)
+        self._render("create", CREATE)
+        self._bound.on(by_id("vault-password"), "input", self._show_strength)
+        self._bound.on(by_id("vault-create"), "submit", self._create)
 
     def _show_strength(self, _event: Any) -> None:
         password = str(by_id("vault-password").value)
         strength = estimate(password)
         by_id("vault-strength-meter").value = strength.score if password else 0
-        words = f"Strength: {strength.label}" if password else ""
+        words = f"Strength: {strength.label}." if password else ""
         if password and strength.warning:
-            words += f". {strength.warning}"
+            words += f" {strength.warning}"
+        if password and strength.score < MIN_SCORE:
+            words += f" Too weak to use. {ADVICE}"  # the vault refuses it: say so before the user submits
         by_id("vault-strength-text").textContent = words
 
     async def _create(self, event: Any) -> None:
@@ -173,7 +217,7 @@ class VaultPanel:
         try:
             await self._vault.create(password)
         except WeakPassword as exc:
-            _say(f"Choose a stronger password: {exc}.", error=True)
+            _say(_sentence(str(exc)), error=True)  # the vault's words say why, and what would pass
             return
         except VaultError as exc:
             _say(str(exc), error=True)
@@ -201,11 +245,14 @@ class VaultPanel:
     # --- unlock / lock ----------------------------------------------------------------------------
 
     def _render_locked(self) -> None:
-        self._body.innerHTML = UNLOCK
+        self._render("locked", UNLOCK)
+        self._say_why_locked()
+        self._bound.on(by_id("vault-unlock"), "submit", self._unlock)
+        self._bound.on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-forget-area"))
+
+    def _say_why_locked(self) -> None:
         reason = self._vault.lock_reason  # says so when it locked itself, so that is not taken for a fault
         by_id("vault-locked-why").textContent = reason[0].upper() + reason[1:] + "."
-        on(by_id("vault-unlock"), "submit", self._unlock)
-        on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-forget-area"))
 
     async def _unlock(self, event: Any) -> None:
         _busy("#vault-unlock button", True)
@@ -214,6 +261,10 @@ class VaultPanel:
             await self._vault.unlock(_take("vault-password"))
         except WrongPassword:
             _say("That password does not open this vault. Nothing was changed; try again.", error=True)
+            by_id("vault-password").focus()
+            return
+        except TooManyAttempts as exc:
+            _say(f"{_sentence(str(exc))}.", error=True)  # "Too many wrong passwords: try again in N seconds."
             by_id("vault-password").focus()
             return
         except VaultError as exc:
@@ -232,33 +283,35 @@ class VaultPanel:
     # --- unlocked -------------------------------------------------------------------------------
 
     def _render_unlocked(self) -> None:
-        current = idle_minutes()
-        options = "".join(
-            f'<option value="{m}"{" selected" if m == current else ""}>{escape(label)}</option>'
+        current = self._settings.get(AUTO_LOCK_MINUTES)
+        options = Markup.concat(
+            OPTION.fill(value=str(m), selected=SELECTED if m == current else Markup(""), label=label)
             for m, label in IDLE_CHOICES)
-        self._body.innerHTML = UNLOCKED.format(idle_options=options)
+        self._render("unlocked", UNLOCKED.fill(idle_options=options))
         by_id("vault-summary").textContent = "Unlocked. Keys are decrypted only to send a request."
-        on(by_id("vault-idle"), "change", self._set_idle)
-        on(by_id("vault-change"), "click", lambda _e: self._show(CHANGE, "vault-change-form", self._change))
-        on(by_id("vault-export"), "click", lambda _e: self._show(EXPORT, "vault-export-form", self._export))
-        on(by_id("vault-import"), "click", lambda _e: self._show(IMPORT, "vault-import-form", self._import))
-        on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-extra"))
+        self._bound.on(by_id("vault-idle"), "change", self._set_idle)
+        self._bound.on(by_id("vault-change"), "click", lambda _e: self._show(CHANGE, "vault-change-form", self._change))
+        self._bound.on(by_id("vault-export"), "click", lambda _e: self._show(EXPORT, "vault-export-form", self._export))
+        self._bound.on(by_id("vault-import"), "click", lambda _e: self._show(IMPORT, "vault-import-form", self._import))
+        self._bound.on(by_id("vault-forget"), "click", lambda _e: self._confirm_forget("vault-extra"))
 
     def _set_idle(self, _event: Any) -> None:
         minutes = int(by_id("vault-idle").value)
-        js.localStorage.setItem(IDLE_SETTING, str(minutes))
+        self._settings.set(AUTO_LOCK_MINUTES, minutes)
         self._vault.idle_timeout = minutes * 60 if minutes else None
         _say("Auto-lock never: lock by hand when you leave." if not minutes
              else f"Locks after {minutes} minutes without activity.")
 
-    def _show(self, template: str, form_id: str, submit: Callable[[Any], Awaitable[None]]) -> None:
-        by_id("vault-extra").innerHTML = template
-        on(by_id(form_id), "submit", submit)
-        on(by_id("vault-cancel"), "click", lambda _e: self._clear_extra())
+    def _show(self, template: Markup, form_id: str, submit: Callable[[Any], Awaitable[None]]) -> None:
+        self._extra.dispose()
+        set_html(by_id("vault-extra"), template)
+        self._extra.on(by_id(form_id), "submit", submit)
+        self._extra.on(by_id("vault-cancel"), "click", lambda _e: self._clear_extra())
         js.document.querySelector(f"#{form_id} input").focus()
 
     def _clear_extra(self) -> None:
-        by_id("vault-extra").innerHTML = ""
+        self._extra.dispose()
+        set_html(by_id("vault-extra"), Markup(""))
 
     async def _change(self, event: Any) -> None:
         old, new, again = _take("vault-old"), _take("vault-new"), _take("vault-new2")
@@ -282,15 +335,22 @@ class VaultPanel:
         await self._changed("changed")
 
     async def _export(self, event: Any) -> None:
-        passphrase, again = _take("vault-pass"), _take("vault-pass2")
+        master, passphrase, again = _take("vault-export-master"), _take("vault-pass"), _take("vault-pass2")
         if passphrase != again:
             _say("The passphrases differ. Type the same passphrase twice.", error=True)
             return
+        _say("Checking the master password…")
+        _busy("#vault-export-form button", True)
         try:
-            data = await self._vault.export_keys(passphrase)
+            data = await self._vault.export_keys(master, passphrase)
+        except WrongPassword:
+            _say("The master password is wrong. Nothing was exported.", error=True)
+            return
         except VaultError as exc:
             _say(f"Nothing was exported: {exc}", error=True)
             return
+        finally:
+            _busy("#vault-export-form button", False)
         day = datetime.date.today().isoformat()
         _download(data, f"switchboard-keys-{day}.json")
         self._clear_extra()
@@ -303,24 +363,61 @@ class VaultPanel:
             _say("Choose a keys file first.", error=True)
             return
         data = bytes((await files.item(0).arrayBuffer()).to_py())
+        _say("Opening the file…")
         try:
-            refs = await self._vault.import_keys(data, passphrase)
+            plan = await self._vault.read_import(data, passphrase)
         except WrongPassphrase:
             _say("That passphrase does not open this file. Nothing was imported.", error=True)
             return
         except VaultError as exc:
             _say(f"Nothing was imported: {exc}", error=True)
             return
+        if plan.replaces:
+            self._ask_replace(plan)
+        else:
+            await self._finish_import(plan, replace=False)
+
+    def _ask_replace(self, plan: ImportPlan) -> None:
+        """List the entries the file would replace and wait for the user's word; nothing is written yet."""
+        self._extra.dispose()
+        set_html(by_id("vault-extra"), REPLACE)
+        listing = by_id("vault-replace-list")
+        for ref in plan.replaces:
+            listing.appendChild(create("li", _entry_name(ref)))
+        _say("Nothing is imported until you confirm.")
+        # The closures hold names only: the file's decrypted keys stay in the vault, which a lock clears.
+        self._extra.on(by_id("vault-replace-yes"), "click", lambda _e: self._finish_import(plan, replace=True))
+        self._extra.on(by_id("vault-replace-no"), "click", lambda _e: self._cancel_import())
+
+    def _cancel_import(self) -> None:
+        self._vault.discard_import()
         self._clear_extra()
-        _say(f"Imported {len(refs)} key{'s' if len(refs) != 1 else ''}.")
+        _say("Nothing was imported.")
+
+    async def _finish_import(self, plan: ImportPlan, *, replace: bool) -> None:
+        _busy("#vault-extra button", True)
+        try:
+            refs = await self._vault.import_keys(plan, replace=replace)
+        except ImportWouldReplace as exc:
+            self._ask_replace(exc.plan)  # another tab added a same-named key meanwhile: ask again
+            return
+        except VaultError as exc:
+            _say(f"Nothing was imported: {exc}", error=True)
+            return
+        finally:
+            _busy("#vault-extra button", False)
+        self._clear_extra()
+        replaced = f" ({len(plan.replaces)} replaced)" if replace else ""
+        _say(f"Imported {len(refs)} key{'s' if len(refs) != 1 else ''}{replaced}.")
         await self._changed("changed")
 
     # --- forget ---------------------------------------------------------------------------------
 
     def _confirm_forget(self, area_id: str) -> None:
-        by_id(area_id).innerHTML = FORGET
-        on(by_id("vault-forget-yes"), "click", self._forget)
-        on(by_id("vault-forget-no"), "click", lambda _e: self._body_refresh())
+        self._extra.dispose()
+        set_html(by_id(area_id), FORGET)
+        self._extra.on(by_id("vault-forget-yes"), "click", self._forget)
+        self._extra.on(by_id("vault-forget-no"), "click", lambda _e: self._body_refresh())
 
     def _body_refresh(self) -> None:
         if self._vault.is_unlocked:

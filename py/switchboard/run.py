@@ -1,0 +1,295 @@
+"""One prompt's fan-out: its targets, each answer as a record views subscribe to, stop, follow-ups.
+
+A Run is one round: the same prompt sent to each target, each with its own conversation so far.
+Every answer runs as its own task over the one service (`stream_chat`), so a round takes as long as
+its slowest answer and a failing or stopped target leaves the others alone. Answers fold their events
+with `chat.Fold`, the fold `collect` uses. `follow_up` builds the next round from a finished one.
+
+    Run ──execute()──> one task per Answer ──stream_chat──> Transport
+     │                      │ feed(event) → Answer.status/text/usage…
+     └─ subscribe(listener) ◄┘ listener(answer) after every change
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeAlias
+
+from .chat import ChatRequest, Fold, Message, ReasoningDelta, StreamError, TextDelta, Usage
+from .errors import ProviderError
+from .http import Transport
+from .providers import get
+from .service import Timeouts, stream_chat
+
+Status: TypeAlias = Literal["waiting", "streaming", "done", "stopped", "failed"]
+ENDPOINT = "endpoint:"
+DEFAULT_TIMEOUTS = Timeouts()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one answer comes from: a provider (or custom endpoint, "endpoint:<name>") and a model id."""
+
+    slot: str
+    model: str
+
+    @property
+    def provider_id(self) -> str:
+        return "openai-compatible" if self.slot.startswith(ENDPOINT) else self.slot
+
+    @property
+    def source(self) -> str:
+        """The provider's display name, or the endpoint's own name."""
+        return self.slot.removeprefix(ENDPOINT) if self.slot.startswith(ENDPOINT) else get(self.slot).display_name
+
+    @property
+    def label(self) -> str:
+        """E.g. "gpt-4o-mini (OpenAI)": the answer region's accessible name."""
+        return f"{self.model} ({self.source})"
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """What the user set for the whole round; None leaves it to the provider."""
+
+    system: str | None = None
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+
+
+class Credentials(Protocol):
+    """The key and base URL to call a target with; raises ProviderError in words when there is none."""
+
+    def __call__(self, target: Target) -> Awaitable[tuple[str, str | None]]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds on a monotonic clock."""
+        ...
+
+
+@dataclass(eq=False)
+class Answer:
+    """One target's answer in a round; `history` is that target's conversation before this round."""
+
+    target: Target
+    history: tuple[Message, ...] = ()
+    status: Status = "waiting"
+    fold: Fold = field(default_factory=Fold)
+    sent_at: float | None = None
+    first_token_at: float | None = None
+    finished_at: float | None = None
+    error: ProviderError | None = None
+
+    @property
+    def text(self) -> str:
+        return self.fold.text
+
+    @property
+    def reasoning(self) -> str:
+        return self.fold.reasoning
+
+    @property
+    def usage(self) -> Usage:
+        return self.fold.usage
+
+    @property
+    def model_served(self) -> str | None:
+        """The model the provider says answered (may differ from the one asked for, e.g. a router)."""
+        return self.fold.model
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("waiting", "streaming")
+
+    @property
+    def time_to_first_token(self) -> float | None:
+        if self.sent_at is None or self.first_token_at is None:
+            return None
+        return self.first_token_at - self.sent_at
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Output tokens over the time from first token to end (None until both are known)."""
+        out = self.usage.output_tokens
+        if not out or self.first_token_at is None or self.finished_at is None:
+            return None
+        span = self.finished_at - self.first_token_at
+        return out / span if span > 0 else None
+
+    def conversation(self, prompt: str) -> tuple[Message, ...]:
+        """This target's messages for a round that asks `prompt`."""
+        return (*self.history, Message("user", prompt))
+
+    def history_after(self, prompt: str) -> tuple[Message, ...]:
+        """This target's conversation once this round is over; without text, the round is left out,
+        so a conversation never holds a question without its answer."""
+        if not self.text:
+            return self.history
+        return (*self.conversation(prompt), Message("assistant", self.text))
+
+
+Listener: TypeAlias = Callable[[int, Answer], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """What a run needs to send its requests."""
+
+    transport: Transport
+    credentials: Credentials
+    clock: Clock
+    timeouts: Timeouts
+
+
+class Run:
+    """One round of one prompt to several targets."""
+
+    def __init__(
+        self,
+        prompt: str,
+        answers: list[Answer],
+        params: Params = Params(),
+        *,
+        run_id: str | None = None,
+        created_at: float | None = None,
+    ) -> None:
+        if not prompt.strip():
+            raise ValueError("the prompt is empty")
+        if not answers:
+            raise ValueError("a run needs at least one target")
+        self.id = run_id or secrets.token_hex(8)
+        self.created_at = time.time() if created_at is None else created_at
+        self.prompt = prompt
+        self.params = params
+        self.answers = answers
+        self._listeners: list[Listener] = []
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._driver: Driver | None = None
+
+    @classmethod
+    def ask(cls, prompt: str, targets: list[Target], params: Params = Params()) -> Run:
+        """A first round: every target starts a fresh conversation."""
+        return cls(prompt, [Answer(t) for t in targets], params)
+
+    def follow_up(self, prompt: str, targets: list[Target] | None = None, params: Params | None = None) -> Run:
+        """The next round: each target continues its own conversation with this round's answer; a
+        target new to the conversation starts fresh, and one left out is dropped."""
+        previous = {answer.target: answer for answer in self.answers}
+        chosen = [answer.target for answer in self.answers] if targets is None else targets
+        answers = [Answer(t, previous[t].history_after(self.prompt) if t in previous else ()) for t in chosen]
+        return Run(prompt, answers, self.params if params is None else params)
+
+    @property
+    def round(self) -> int:
+        """1 for a first question, 2 for its first follow-up, and so on."""
+        return 1 + max(len(answer.history) // 2 for answer in self.answers)
+
+    # --- views ------------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call listener(index, answer) after every change to an answer; returns the unsubscriber."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self, answer: Answer) -> None:
+        if answer not in self.answers:  # replaced by a retry: its late news is nobody's business
+            return
+        index = self.answers.index(answer)
+        for listener in list(self._listeners):
+            listener(index, answer)
+
+    @property
+    def running(self) -> bool:
+        return any(answer.running for answer in self.answers)
+
+    # --- driving ----------------------------------------------------------------------------------
+
+    def request(self, answer: Answer) -> ChatRequest:
+        return ChatRequest(
+            model=answer.target.model,
+            messages=list(answer.conversation(self.prompt)),
+            system=self.params.system or None,
+            temperature=self.params.temperature,
+            max_output_tokens=self.params.max_output_tokens,
+        )
+
+    async def execute(
+        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> None:
+        """Run every answer at once, each in its own task; returns when all have ended."""
+        self._driver = Driver(transport, credentials, clock, timeouts)
+        for index in range(len(self.answers)):
+            self._start(index)
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def retry(self, index: int) -> None:
+        """Ask one target again, afresh (the run must have been executed); returns when it ends."""
+        if self._driver is None:
+            raise RuntimeError("retry needs a run that was executed")
+        self.stop(index)
+        old = self.answers[index]
+        self.answers[index] = Answer(old.target, old.history)
+        await self._start(index)
+
+    def _start(self, index: int) -> asyncio.Task[None]:
+        assert self._driver is not None
+        task = asyncio.ensure_future(self._answer(self.answers[index], self._driver))
+        self._tasks[index] = task
+        return task
+
+    def stop(self, index: int) -> None:
+        """Stop one answer (its request is aborted); what it said so far is kept."""
+        task = self._tasks.get(index)
+        if task is not None and not task.done():
+            task.cancel()
+
+    def stop_all(self) -> None:
+        for index in self._tasks:
+            self.stop(index)
+
+    async def _answer(self, answer: Answer, driver: Driver) -> None:
+        clock = driver.clock
+        self._changed(answer)
+        try:
+            key, base_url = await driver.credentials(answer.target)
+            answer.sent_at = clock.now()  # after the key: an answer that never left has no timing
+            events = stream_chat(driver.transport, answer.target.provider_id, self.request(answer), key,
+                                 base_url=base_url, timeouts=driver.timeouts)
+            async for event in events:
+                answer.fold.feed(event)
+                if isinstance(event, TextDelta | ReasoningDelta) and answer.first_token_at is None:
+                    answer.first_token_at = clock.now()
+                    answer.status = "streaming"
+                if isinstance(event, StreamError):
+                    answer.error = event.error
+                self._changed(answer)
+        except asyncio.CancelledError:
+            answer.status = "stopped"
+        except ProviderError as exc:  # from credentials: nothing was sent
+            answer.error = exc
+            answer.status = "failed"
+        else:
+            answer.status = "failed" if answer.error is not None else "done"
+        finally:
+            answer.finished_at = clock.now()
+            self._changed(answer)
+
+
+def merge_prompt(run: Run, instructions: str) -> str:
+    """The prompt that asks one model to merge a round's finished answers into one."""
+    parts = [instructions.strip(), "", f"The question was:\n{run.prompt}"]
+    for number, answer in enumerate((a for a in run.answers if a.text), start=1):
+        parts += ["", f"Answer {number} ({answer.target.label}):", answer.text]
+    return "\n".join(parts)
+
+
+MERGE_INSTRUCTIONS = (
+    "Several assistants answered the same question. Write the single best answer: keep what they agree "
+    "on, resolve their disagreements (say which answer was right and why), and add nothing unsupported."
+)

@@ -1,0 +1,305 @@
+"""The Run: one prompt fanned out to many targets over MockTransport, answers as records, stop, follow-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+
+import pytest
+
+from switchboard.chat import Message, TextDelta
+from switchboard.http import HttpRequest, MockResponse, MockTransport
+from switchboard.providers import get
+from switchboard.run import MERGE_INSTRUCTIONS, Answer, Params, Run, Target, merge_prompt
+from switchboard.service import Timeouts
+
+T = TypeVar("T")
+SSE = {"content-type": "text/event-stream"}
+GPT = Target("openai", "gpt-4o")
+MINI = Target("openai", "gpt-4o-mini")
+CLAUDE = Target("anthropic", "claude-haiku-4-5")
+
+
+class Clock:
+    def now(self) -> float:
+        return time.monotonic()
+
+
+def go(coro: Awaitable[T]) -> T:
+    async def bounded() -> T:
+        async with asyncio.timeout(10):  # no test may hang
+            return await coro
+
+    return asyncio.run(bounded())
+
+
+async def keys(target: Target) -> tuple[str, str | None]:
+    return f"sk-{target.slot}-0123456789", None
+
+
+def openai_chunks(model: str, words: list[str], usage: tuple[int, int] = (7, 3)) -> list[bytes]:
+    def data(payload: dict[str, Any]) -> bytes:
+        return f"data: {json.dumps(payload)}\n\n".encode()
+
+    out = [data({"id": "c", "model": model, "choices": [{"index": 0, "delta": {"content": w}}]}) for w in words]
+    out.append(data({"id": "c", "model": model, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                     "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]}}))
+    return [*out, b"data: [DONE]\n\n"]
+
+
+def anthropic_chunks(text: str) -> list[bytes]:
+    events = [
+        ("message_start", {"type": "message_start", "message": {
+            "id": "m", "model": "claude-haiku-4-5-20251001", "usage": {"input_tokens": 5, "output_tokens": 1}}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0,
+                                 "content_block": {"type": "text", "text": ""}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                 "delta": {"type": "text_delta", "text": text}}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                           "usage": {"output_tokens": 4}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return [f"event: {name}\ndata: {json.dumps(body)}\n\n".encode() for name, body in events]
+
+
+def paced(chunks: list[bytes], delay: float) -> AsyncIterator[bytes]:
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            await asyncio.sleep(delay)
+            yield chunk
+
+    return body()
+
+
+def model_of(request: HttpRequest) -> str:
+    return str(json.loads(request.body or b"{}").get("model"))
+
+
+def test_answers_run_at_once_so_the_round_takes_as_long_as_the_slowest() -> None:
+    delays = {"gpt-4o": 0.05, "gpt-4o-mini": 0.02, "o3": 0.08, "o4-mini": 0.03, "gpt-4.1": 0.06}
+
+    def handler(request: HttpRequest) -> MockResponse:
+        model = model_of(request)
+        return MockResponse(200, SSE, paced(openai_chunks(model, ["a", "b", "c"]), delays[model]))
+
+    run = Run.ask("hello", [Target("openai", m) for m in delays])
+    started = time.monotonic()
+    go(run.execute(MockTransport(handler), keys, Clock()))
+    elapsed = time.monotonic() - started
+    slowest = max(delays.values()) * 5  # five chunks each
+    assert [a.status for a in run.answers] == ["done"] * 5
+    assert [a.text for a in run.answers] == ["abc"] * 5
+    assert elapsed < slowest * 1.5, (elapsed, slowest)  # one after another would take 3x as long
+    assert elapsed >= slowest
+
+
+def test_each_answer_is_a_record_with_usage_timing_and_the_model_served() -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    def handler(request: HttpRequest) -> MockResponse:
+        if "anthropic" in request.url:
+            return MockResponse(200, SSE, anthropic_chunks("Hi from Claude"))
+        return MockResponse(200, SSE, openai_chunks("gpt-4o-2024-08-06", ["Hi ", "there"]))
+
+    run = Run.ask("hello", [GPT, CLAUDE], Params(system="Be brief.", temperature=0.2, max_output_tokens=50))
+    run.subscribe(lambda _i, a: seen.append((a.target.model, a.status, a.text)))
+    transport = MockTransport(handler)
+    go(run.execute(transport, keys, Clock()))
+    gpt, claude = run.answers
+    assert (gpt.text, gpt.status, gpt.model_served) == ("Hi there", "done", "gpt-4o-2024-08-06")
+    assert (gpt.usage.input_tokens, gpt.usage.output_tokens) == (7, 3)
+    assert (claude.text, claude.model_served, claude.usage.output_tokens) == (
+        "Hi from Claude", "claude-haiku-4-5-20251001", 4)
+    for answer in run.answers:
+        assert answer.sent_at is not None and answer.first_token_at is not None and answer.finished_at is not None
+        assert answer.sent_at <= answer.first_token_at <= answer.finished_at
+        assert answer.time_to_first_token is not None and answer.time_to_first_token >= 0
+    assert gpt.target.label == "gpt-4o (OpenAI)" and claude.target.label == "claude-haiku-4-5 (Anthropic)"
+    # Views heard every step: waiting, streaming with growing text, done.
+    assert ("gpt-4o", "waiting", "") in seen and ("gpt-4o", "streaming", "Hi ") in seen
+    assert seen[-1][1] == "done" or ("gpt-4o", "done", "Hi there") in seen
+    bodies = {model_of(r): json.loads(r.body or b"{}") for r in transport.requests}
+    assert bodies["gpt-4o"]["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert bodies["gpt-4o"]["temperature"] == 0.2
+    assert bodies["claude-haiku-4-5"]["system"] == "Be brief."
+
+
+def test_one_failing_target_leaves_the_others_intact() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        if model_of(request) == "gpt-4o-mini":
+            return MockResponse(401, {"content-type": "application/json"},
+                                b'{"error": {"message": "Incorrect API key", "type": "invalid_request_error"}}')
+        if model_of(request) == "gpt-4o":
+            return MockResponse(200, SSE, [*openai_chunks("gpt-4o", ["part"])[:1], b"data: {broken"])
+        return MockResponse(200, SSE, anthropic_chunks("fine"))
+
+    async def no_key_for_one(target: Target) -> tuple[str, str | None]:
+        if target.slot == "mistral":
+            raise get("mistral").error("auth", lead="No Mistral key yet: add one under API keys.")
+        return await keys(target)
+
+    run = Run.ask("hello", [MINI, GPT, CLAUDE, Target("mistral", "mistral-small-latest")])
+    go(run.execute(MockTransport(handler), no_key_for_one, Clock()))
+    mini, gpt, claude, mistral = run.answers
+    assert mini.status == "failed" and mini.error is not None and mini.error.kind == "auth"
+    assert gpt.status == "failed" and gpt.text == "part"  # broken mid-answer: the text so far is kept
+    assert claude.status == "done" and claude.text == "fine"
+    assert mistral.status == "failed" and mistral.sent_at is None and mistral.error is not None
+    assert "No Mistral key" in mistral.error.message
+
+
+def test_stop_all_cancels_every_answer_closes_each_response_and_keeps_the_text() -> None:
+    first_chunks = asyncio.Event()
+    arrived: set[str] = set()
+
+    def handler(request: HttpRequest) -> MockResponse:
+        model = model_of(request)
+
+        async def body() -> AsyncIterator[bytes]:
+            yield openai_chunks(model, [f"{model} says"])[0]
+            arrived.add(model)
+            if len(arrived) == 3:
+                first_chunks.set()
+            await asyncio.sleep(30)  # never finishes on its own
+            yield b"data: [DONE]\n\n"
+
+        return MockResponse(200, SSE, body())
+
+    async def main() -> tuple[Run, MockTransport]:
+        run = Run.ask("hello", [GPT, MINI, Target("openai", "o3")])
+        transport = MockTransport(handler)
+        task = asyncio.ensure_future(run.execute(transport, keys, Clock()))
+        await first_chunks.wait()
+        assert run.running
+        run.stop_all()
+        await task
+        return run, transport
+
+    run, transport = go(main())
+    assert [a.status for a in run.answers] == ["stopped"] * 3
+    assert [a.text for a in run.answers] == ["gpt-4o says", "gpt-4o-mini says", "o3 says"]
+    assert len(transport.responses) == 3
+    assert all(r.closed for r in transport.responses)  # type: ignore[attr-defined]
+    assert not run.running
+
+
+def test_stopping_one_answer_lets_the_others_finish() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        delay = 5.0 if model_of(request) == "o3" else 0.01
+        return MockResponse(200, SSE, paced(openai_chunks(model_of(request), ["x", "y"]), delay))
+
+    async def main() -> Run:
+        run = Run.ask("hello", [GPT, Target("openai", "o3")])
+        task = asyncio.ensure_future(run.execute(MockTransport(handler), keys, Clock()))
+        await asyncio.sleep(0.02)
+        run.stop(1)
+        await task
+        return run
+
+    run = go(main())
+    assert [a.status for a in run.answers] == ["done", "stopped"]
+    assert run.answers[0].text == "xy" and run.answers[1].text == ""
+
+
+def test_a_follow_up_carries_each_targets_own_history() -> None:
+    replies = {"gpt-4o": "Paris.", "claude-haiku-4-5": "It is Paris."}
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: HttpRequest) -> MockResponse:
+        body = json.loads(request.body or b"{}")
+        seen.append(body)
+        if "anthropic" in request.url:
+            return MockResponse(200, SSE, anthropic_chunks(replies["claude-haiku-4-5"]))
+        if body["model"] == "gpt-4o-mini":
+            return MockResponse(500, {"content-type": "application/json"}, b'{"error": {"message": "down"}}')
+        return MockResponse(200, SSE, openai_chunks("gpt-4o", [replies["gpt-4o"]]))
+
+    transport = MockTransport(handler)
+    first = Run.ask("Capital of France?", [GPT, CLAUDE, MINI], Params(system="Short answers."))
+    go(first.execute(transport, keys, Clock()))
+    second = first.follow_up("And of Italy?")
+    assert second.params == first.params and second.id != first.id
+    go(second.execute(transport, keys, Clock()))
+    gpt, claude, mini = second.answers
+    assert gpt.history == (Message("user", "Capital of France?"), Message("assistant", "Paris."))
+    assert claude.history == (Message("user", "Capital of France?"), Message("assistant", "It is Paris."))
+    assert mini.history == ()  # no answer last round: it does not carry an unanswered question
+    by_model = {b["model"]: b for b in seen[3:]}
+    assert by_model["gpt-4o"]["messages"][1:] == [
+        {"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."},
+        {"role": "user", "content": "And of Italy?"}]
+    assert by_model["claude-haiku-4-5"]["messages"] == [
+        {"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "It is Paris."},
+        {"role": "user", "content": "And of Italy?"}]
+    assert by_model["gpt-4o-mini"]["messages"][1:] == [{"role": "user", "content": "And of Italy?"}]
+
+
+def test_a_run_needs_a_prompt_and_a_target() -> None:
+    with pytest.raises(ValueError, match="prompt"):
+        Run.ask("  ", [GPT])
+    with pytest.raises(ValueError, match="target"):
+        Run.ask("hi", [])
+
+
+def test_merge_prompt_holds_the_question_and_every_answer_with_text() -> None:
+    run = Run("Capital?", [Answer(GPT), Answer(CLAUDE), Answer(MINI)])
+    run.answers[0].fold.feed(TextDelta("Paris"))
+    run.answers[1].fold.feed(TextDelta("Paris, France"))
+    prompt = merge_prompt(run, MERGE_INSTRUCTIONS)
+    assert prompt.startswith(MERGE_INSTRUCTIONS)
+    assert "The question was:\nCapital?" in prompt
+    assert "Answer 1 (gpt-4o (OpenAI)):\nParis" in prompt and "Answer 2 (claude-haiku-4-5 (Anthropic)):" in prompt
+    assert "gpt-4o-mini" not in prompt  # no text, nothing to merge
+
+
+def test_timeouts_reach_each_answer() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        return MockResponse(200, SSE, paced(openai_chunks("gpt-4o", ["late"]), 1.0))
+
+    run = Run.ask("hello", [GPT])
+    go(run.execute(MockTransport(handler), keys, Clock(), Timeouts(connect=1, idle=0.05)))
+    assert run.answers[0].status == "failed" and run.answers[0].error is not None
+    assert run.answers[0].error.kind == "timeout"
+
+
+def test_a_follow_up_may_add_and_drop_targets_and_counts_rounds() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        return MockResponse(200, SSE, openai_chunks(model_of(request), [f"{model_of(request)}!"]))
+
+    transport = MockTransport(handler)
+    first = Run.ask("one", [GPT, MINI])
+    go(first.execute(transport, keys, Clock()))
+    assert first.round == 1
+    second = first.follow_up("two", [MINI, Target("openai", "o3")])
+    assert [a.target for a in second.answers] == [MINI, Target("openai", "o3")]
+    assert second.answers[0].history == (Message("user", "one"), Message("assistant", "gpt-4o-mini!"))
+    assert second.answers[1].history == ()
+    assert second.round == 2
+
+
+def test_retry_asks_one_target_again_afresh() -> None:
+    calls: list[str] = []
+
+    def handler(request: HttpRequest) -> MockResponse:
+        calls.append(model_of(request))
+        if calls.count("gpt-4o") == 1 and model_of(request) == "gpt-4o":
+            return MockResponse(429, {"content-type": "application/json"}, b'{"error": {"message": "slow down"}}')
+        return MockResponse(200, SSE, openai_chunks(model_of(request), ["ok"]))
+
+    async def main() -> Run:
+        run = Run.ask("hello", [GPT, MINI])
+        with pytest.raises(RuntimeError):
+            await run.retry(0)
+        await run.execute(MockTransport(handler), keys, Clock())
+        assert [a.status for a in run.answers] == ["failed", "done"]
+        mini = run.answers[1]
+        await run.retry(0)
+        assert run.answers[1] is mini  # the others are untouched
+        return run
+
+    run = go(main())
+    assert [a.status for a in run.answers] == ["done", "done"] and run.answers[0].text == "ok"
+    assert calls.count("gpt-4o") == 2 and calls.count("gpt-4o-mini") == 1

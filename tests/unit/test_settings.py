@@ -1,0 +1,102 @@
+"""Remembered settings: whatever is stored, reading one never fails and never yields an invalid value."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from switchboard.service import Timeouts
+from switchboard.settings import (
+    AUTO_LOCK_MINUTES,
+    CHOSEN_PROVIDERS,
+    CONNECT_TIMEOUT,
+    IDLE_TIMEOUT,
+    MAX_RAW_CHARS,
+    MemoryStore,
+    Setting,
+    Settings,
+    last_model,
+)
+from switchboard.vault.idle import check_timeout
+
+EVERY: list[Setting[object]] = [AUTO_LOCK_MINUTES, CHOSEN_PROVIDERS, CONNECT_TIMEOUT, IDLE_TIMEOUT,
+                                 last_model("openai"), last_model("endpoint:lm-studio")]  # type: ignore[list-item]
+
+# Garbage, too large, wrong type: for each setting, values an attacker, an old version or a cut-off write
+# could leave behind.
+BAD = {
+    AUTO_LOCK_MINUTES.key: ["", "abc", "{", "10081", str(7 * 24 * 60 + 1), "99999999999999999999", "-5", "7",
+                            "15.0", "true", '"15"', "[15]", "null", "1e400", "NaN"],
+    CHOSEN_PROVIDERS.key: ["", "[", "not json", '{"openai": true}', '"openai"', "[1, 2]", '["<script>"]',
+                           '["' + "a" * 41 + '"]', "[" + ",".join(['"openai"'] * 201) + "]", "[" * 5000 + "]" * 5000,
+                           "null"],
+    CONNECT_TIMEOUT.key: ["", "soon", "0", "-1", "601", "1e309", "NaN", "Infinity", '"30"', "[30]", "true", "null"],
+    IDLE_TIMEOUT.key: ["", "x", "0", "3601", "-Infinity", '{"s": 1}', "false"],
+    last_model("openai").key: ["", "gpt 4o", "gpt-4o\n", "\x00", "m" * 201],
+}
+
+
+def warned(store: MemoryStore, setting: Setting[object]) -> tuple[object, list[str]]:
+    messages: list[str] = []
+    return Settings(store, messages.append).get(setting), messages
+
+
+def test_missing_values_read_as_defaults_silently() -> None:
+    for setting in EVERY:
+        assert warned(MemoryStore(), setting) == (setting.default, [])
+
+
+@pytest.mark.parametrize("setting", EVERY[:5], ids=lambda s: s.key)
+def test_every_bad_stored_value_falls_back_to_the_default_and_says_so(setting: Setting[object]) -> None:
+    for raw in BAD[setting.key]:
+        value, messages = warned(MemoryStore({setting.key: raw}), setting)
+        assert value == setting.default, raw[:40]
+        assert len(messages) == 1 and setting.key in messages[0] and "default" in messages[0], messages
+
+
+def test_values_written_by_earlier_versions_still_read() -> None:
+    store = MemoryStore({AUTO_LOCK_MINUTES.key: "5", CHOSEN_PROVIDERS.key: '["openai", "endpoint:lm-studio"]',
+                         CONNECT_TIMEOUT.key: "45", IDLE_TIMEOUT.key: "600.5",
+                         last_model("openai").key: "gpt-4o-mini", last_model("openrouter").key: "openai/gpt-4o:free"})
+    settings = Settings(store, pytest.fail)
+    assert settings.get(AUTO_LOCK_MINUTES) == 5
+    assert settings.get(CHOSEN_PROVIDERS) == ["endpoint:lm-studio", "openai"]
+    assert settings.get(CONNECT_TIMEOUT) == 45.0
+    assert settings.get(IDLE_TIMEOUT) == 600.5
+    assert settings.get(last_model("openai")) == "gpt-4o-mini"
+    assert settings.get(last_model("openrouter")) == "openai/gpt-4o:free"
+
+
+def test_huge_values_are_refused_before_parsing() -> None:
+    raw = '["openai"' + ', "openai"' * MAX_RAW_CHARS + "]"
+    value, messages = warned(MemoryStore({CHOSEN_PROVIDERS.key: raw}), CHOSEN_PROVIDERS)  # type: ignore[arg-type]
+    assert value == [] and "characters long" in messages[0]
+
+
+def test_set_writes_what_get_reads_back_and_refuses_the_rest() -> None:
+    store = MemoryStore()
+    settings = Settings(store, pytest.fail)
+    settings.set(AUTO_LOCK_MINUTES, 0)
+    settings.set(CHOSEN_PROVIDERS, ["anthropic", "openai"])
+    settings.set(CONNECT_TIMEOUT, 12.5)
+    settings.set(last_model("openai"), "o3")
+    assert [settings.get(s) for s in (AUTO_LOCK_MINUTES, CHOSEN_PROVIDERS, CONNECT_TIMEOUT)] == [
+        0, ["anthropic", "openai"], 12.5]
+    assert store.values[last_model("openai").key] == "o3"  # plain text, as earlier versions wrote it
+    for setting, value in ((AUTO_LOCK_MINUTES, 7), (CONNECT_TIMEOUT, 0.0), (last_model("x"), "a b"),
+                           (CHOSEN_PROVIDERS, ["Open AI"])):
+        with pytest.raises(ValueError):
+            settings.set(setting, value)  # type: ignore[arg-type]
+    settings.reset(AUTO_LOCK_MINUTES)
+    assert settings.get(AUTO_LOCK_MINUTES) == AUTO_LOCK_MINUTES.default
+
+
+@given(st.text(max_size=300))
+def test_no_stored_text_breaks_a_reader_or_what_it_feeds(raw: str) -> None:
+    for setting in EVERY:
+        value, _ = warned(MemoryStore({setting.key: raw}), setting)
+        if setting is AUTO_LOCK_MINUTES:
+            check_timeout(value * 60 or None)  # type: ignore[operator]  # what the vault would be given
+        elif setting in (CONNECT_TIMEOUT, IDLE_TIMEOUT):
+            Timeouts(connect=value)  # type: ignore[arg-type]
