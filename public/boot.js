@@ -15,14 +15,26 @@ window.addEventListener("error", (e) => fail(e.message || e.error || "a script f
 window.addEventListener("unhandledrejection", (e) => fail(e.reason?.message || e.reason || "start-up failed"));
 addEventListener("py:ready", () => { text.textContent = "Starting Switchboard…"; });
 
-// Boot Pyodide and load PyScript in parallel; PyScript picks up the same interpreter (pyodide/boot.mjs).
-import("./pyodide/boot.mjs")
-  .then((m) => m.start())
-  .catch((e) => fail(`The Python runtime could not start (${e.message || e}).`));
-import("./pyscript/core.js")
-  .then(({ hooks }) => {
-    // PyScript builds its worker hooks with Function(...) as it starts, which the CSP forbids
-    // (no 'unsafe-eval'). The app runs no PyScript worker, so the hooks go before PyScript reads them.
-    for (const set of Object.values(hooks.worker)) set.clear?.();
-  })
-  .catch((e) => fail(`The Python runtime could not be loaded (${e.message || e}).`));
+// Without these Python never starts, so they are checked here; web/capabilities.py checks the rest once
+// it runs. The words are switchboard/capabilities.py's (tests/unit/test_capabilities.py compares them).
+const NEEDED = {
+  WebAssembly: "This browser cannot run WebAssembly, which Switchboard's Python runtime needs.",
+  BroadcastChannel: "This browser has no BroadcastChannel, which PyScript needs to start Switchboard's Python.",
+};
+const lacking = Object.keys(NEEDED).filter((name) => typeof window[name] === "undefined");
+if (lacking.length) {
+  const advice = "Use a current Firefox, Chrome, Edge or Safari.";
+  fail(["Switchboard cannot run in this browser.", ...lacking.map((name) => NEEDED[name]), advice].join(" "));
+} else {
+  // Boot Pyodide and load PyScript in parallel; PyScript picks up the same interpreter (pyodide/boot.mjs).
+  import("./pyodide/boot.mjs")
+    .then((m) => m.start())
+    .catch((e) => fail(`The Python runtime could not start (${e.message || e}).`));
+  import("./pyscript/core.js")
+    .then(({ hooks }) => {
+      // PyScript builds its worker hooks with Function(...) as it starts, which the CSP forbids
+      // (no 'unsafe-eval'). The app runs no PyScript worker, so the hooks go before PyScript reads them.
+      for (const set of Object.values(hooks.worker)) set.clear?.();
+    })
+    .catch((e) => fail(`The Python runtime could not be loaded (${e.message || e}).`));
+}

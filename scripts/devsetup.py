@@ -6,6 +6,7 @@ missing and we are root; Python packages go into .venv from the pinned requireme
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -17,7 +18,14 @@ VENV = ROOT / ".venv"
 VENV_PY = VENV / "bin" / "python"
 LOCKFILE = ROOT / "requirements-test.lock"
 BUILD_TOOLS = {"npm": "npm", "node": "nodejs"}  # command -> Debian package
-TEST_TOOLS = {"chromium": "chromium", "nginx": "nginx", "openssl": "openssl"}
+TEST_TOOLS = {
+    "chromium": "chromium", "nginx": "nginx", "openssl": "openssl",
+    # tests/crossbrowser: Firefox ESR (Marionette is built in), WebKitGTK's WebDriver, which pulls in
+    # libwebkit2gtk and its MiniBrowser, and an X server for MiniBrowser, which has no headless mode.
+    "firefox-esr": "firefox-esr", "WebKitWebDriver": "webkit2gtk-driver", "Xvfb": "xvfb", "xauth": "xauth",
+}
+# tests/crossbrowser/engines.py finds MiniBrowser by this pattern (the directory names the architecture).
+MINIBROWSER = ("/usr/lib/*/webkit2gtk-4.*/MiniBrowser", "libwebkit2gtk-4.1-0")
 # nginx.conf turns brotli on where this module exists; the tests check it, so install it for them.
 BROTLI = (Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so"), "libnginx-mod-http-brotli-filter")
 
@@ -51,6 +59,8 @@ def ensure(test: bool) -> Path:
     apt = _missing(BUILD_TOOLS | (TEST_TOOLS if test else {}))
     if test and not BROTLI[0].exists():
         apt.append(BROTLI[1])
+    if test and not glob.glob(MINIBROWSER[0]):
+        apt.append(MINIBROWSER[1])
     if not _venv_ok():
         try:
             import ensurepip  # noqa: F401  (Debian ships venv without ensurepip unless python3-venv is installed)

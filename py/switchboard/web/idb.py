@@ -320,7 +320,8 @@ async def request_persistence() -> bool:
     """Ask the browser not to evict this origin's storage under pressure (a lost vault is lost keys).
 
     Returns whether storage is persistent. Chromium grants it silently for engaged or installed
-    sites and denies it otherwise; Firefox may prompt.
+    sites and denies it otherwise; Firefox prompts and settles only once the user answers (under
+    automation, never), so callers must not hold the UI on it; WebKitGTK has no `navigator.storage`.
     """
     storage: Any = getattr(js.navigator, "storage", None)
     if absent(storage) or absent(getattr(storage, "persist", None)):

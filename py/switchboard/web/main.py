@@ -9,7 +9,7 @@ import js
 from switchboard.http import Transport
 from switchboard.settings import AUTO_LOCK_MINUTES, Settings
 from switchboard.vault import Vault
-from switchboard.web import idb, shell, storage, webcrypto
+from switchboard.web import capabilities, idb, shell, storage, webcrypto
 from switchboard.web.compose_view import ComposeView
 from switchboard.web.dom import by_id, on
 from switchboard.web.fetch import FetchTransport
@@ -62,6 +62,11 @@ async def start() -> None:
     """Bring the app up; any failure is shown to the user with its reason, then re-raised for the console."""
     js.performance.mark("switchboard:main")  # the app's modules are imported by now
     try:
+        verdict = capabilities.check()
+        if verdict.fatal:
+            shell.fail(verdict.fatal)
+            return
+        shell.notice(verdict.notices)
         shell.progress("Opening your vault…")
         db = await idb.open_database(
             on_blocked=lambda: shell.progress("Close Switchboard's other tabs so it can update its storage…"),

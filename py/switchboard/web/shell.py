@@ -9,7 +9,7 @@ import pyodide
 from pyodide.ffi import create_proxy
 
 from switchboard import __version__
-from switchboard.web.dom import by_id, live_listeners
+from switchboard.web.dom import by_id, create, live_listeners
 
 # Controls painted disabled by index.html that become usable once Python runs.
 _START_ENABLED = ("prompt", "open-keys")
@@ -39,3 +39,15 @@ def fail(reason: str) -> None:
     by_id("boot-error-reason").textContent = reason
     by_id("boot-error").hidden = False
     by_id("boot").hidden = True
+
+
+def notice(lines: tuple[str, ...]) -> None:
+    """Say what this browser cannot do, above the app, without stopping it (nothing shown for no lines)."""
+    if not lines:
+        return
+    box = create("div", id="browser-notice", class_="notice", role="status")
+    box.appendChild(create("strong", "This browser lacks some features Switchboard uses:"))
+    for line in lines:
+        box.appendChild(create("p", line))
+    main = js.document.querySelector("main")
+    main.parentNode.insertBefore(box, main)

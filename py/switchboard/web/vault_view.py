@@ -30,7 +30,7 @@ from switchboard.vault import (
 )
 from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
-from switchboard.web.dom import Listeners, by_id, create, set_html
+from switchboard.web.dom import Listeners, by_id, create, set_html, spawn
 
 IDLE_LABELS = {5: "5 minutes", 15: "15 minutes", 30: "30 minutes", 60: "1 hour", 240: "4 hours", 0: "Never"}
 IDLE_CHOICES = tuple((minutes, IDLE_LABELS[minutes]) for minutes in AUTO_LOCK_CHOICES)
@@ -231,11 +231,21 @@ class VaultPanel:
             _busy("#vault-create button", False)
         _take("vault-password")
         _take("vault-confirm")
-        persistent = await idb.request_persistence()
         self._render_unlocked()
-        if not persistent:
-            _say("This browser may clear site data when space runs low: export your keys as a backup.")
+        message = by_id("vault-message")
         await self._changed("unlocked")
+        # In the background: Firefox answers only once the user has answered its permission prompt.
+        spawn(self._tell_persistence(message))
+
+    async def _tell_persistence(self, message: Any) -> None:
+        """Ask for persistent storage; say what the answer means while this unlocked view still shows."""
+        persistent = await idb.request_persistence()
+        if not message.isConnected or str(message.textContent):
+            return  # locked or re-rendered meanwhile, or newer words are showing: do not mislead
+        if persistent:
+            _say("This browser has agreed to keep your vault even when disk space runs low.")
+        else:
+            _say("This browser may clear site data when space runs low: export your keys as a backup.")
 
     # --- unlock / lock ----------------------------------------------------------------------------
 
