@@ -163,11 +163,13 @@ def _now() -> float:
 
 
 class LiveMarkdown:
-    """One answer's text drawn as Markdown into `container` while it streams.
+    """One answer's text drawn as Markdown into `container` (which it owns) while it streams.
 
-    Call `update(text)` with the whole text so far on every chunk and `finish(text)` once at the end:
-    it draws at most every INTERVAL seconds (longer when drawing is slow), draws the last change when
-    the interval is over, shows plain text until markdown-it-py has loaded, and then redraws.
+    Either call `update(text)` with the whole text so far on every chunk and `finish(text)` once at the
+    end: it draws at most every INTERVAL seconds (longer when drawing is slow) and draws the last change
+    when the interval is over. Or, when the caller throttles already, call `draw(text)` whenever it
+    redraws. Until markdown-it-py has loaded the text is shown plain, then it is redrawn as Markdown.
+    Blocks that did not change since the last draw are kept (see `render`).
     """
 
     def __init__(self, container: Any, interval: float = INTERVAL) -> None:
@@ -191,6 +193,11 @@ class LiveMarkdown:
             self._draw()
         elif self._timer is None:
             self._timer = asyncio.get_event_loop().call_later(wait, self._trailing)
+
+    def draw(self, text: str) -> None:
+        """Draw `text` now, unthrottled."""
+        self._text = text
+        self._draw()
 
     def finish(self, text: str | None = None) -> None:
         """Draw now (the final text, when given) and stop any pending draw."""
