@@ -40,8 +40,8 @@ CHECK = """(region) => {
   }
   return {
     bad,
-    forbidden: region.querySelectorAll(arguments_forbidden).length,
-    links: [...region.querySelectorAll("a[href]")].map((a) => [a.protocol, a.rel, a.target, a.href]),
+    forbidden: text.querySelectorAll(arguments_forbidden).length,
+    links: [...text.querySelectorAll("a[href]")].map((a) => [a.protocol, a.rel, a.target, a.href]),
     pwned: window.__pwned === undefined ? null : String(window.__pwned),
     shown: text.textContent,
   };
