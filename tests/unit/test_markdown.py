@@ -25,7 +25,7 @@ from switchboard.markdown import (
     parse,
     plain_text,
 )
-from tests.markdown_corpus import HOSTILE, PWN
+from tests.markdown_corpus import HOSTILE, HOSTILE_ANSWER, PWN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +61,12 @@ def test_hostile_answers_give_only_allowlisted_nodes(answer: str) -> None:
     assert_safe(nodes)
     hrefs = [n.attr("href") for n in walk(nodes) if isinstance(n, Element) and n.tag == "a"]
     assert all(h is not None and not h.startswith("javascript") for h in hrefs)
+
+
+def test_all_hostile_answers_in_one() -> None:
+    nodes = parse(HOSTILE_ANSWER)
+    assert_safe(nodes)
+    assert f"<script>{PWN}</script>" in plain_text(nodes)
 
 
 def test_raw_html_is_shown_as_its_text() -> None:
