@@ -7,6 +7,19 @@ const workers = navigator.serviceWorker;
 
 let switching = false; // this page asked the new build to take over: reload when it has
 
+/** ./sw.js as register() takes it. Under the CSP's Trusted Types (require-trusted-types-for 'script')
+ * that is a TrustedScriptURL, made by a policy named in its trusted-types list that makes only this one. */
+function workerURL() {
+  if (!window.trustedTypes) return "./sw.js";
+  const policy = window.trustedTypes.createPolicy("switchboard-sw", {
+    createScriptURL(url) {
+      if (url !== "./sw.js") throw new TypeError(`switchboard-sw makes only ./sw.js, not ${url}`);
+      return url;
+    },
+  });
+  return policy.createScriptURL("./sw.js");
+}
+
 /** Show the banner; "Reload" activates `waiting` (a new build, installed) or just reloads. */
 function offer(waiting) {
   banner.hidden = false;
@@ -28,7 +41,7 @@ async function register() {
     if (switching) location.reload();
     else if (hadController) offer(null); // another tab switched to the new build
   });
-  const registration = await workers.register("./sw.js", { scope: "./" });
+  const registration = await workers.register(workerURL(), { scope: "./" });
   const watch = (worker) => {
     if (!worker) return;
     const check = () => {

@@ -4,6 +4,9 @@
 //   fills in BUILD and FILES), into one cache per build; a file whose bytes differ from the build's is
 //   refused, so a stale copy on a CDN can never mix two versions. Unchanged files are copied from the
 //   previous build's cache instead of downloaded again.
+// - Keeps each file's type and security headers (CSP, X-Frame-Options, ...): the host's, or where it sent
+//   none (GitHub Pages, python -m http.server) the ones nginx.conf sends, which the build fills in from
+//   scripts/buildlib/csp.py. A page this worker serves is never less protected than one from the network.
 // - Answers those files cache-first. Every other request, above all the ones to the LLM providers
 //   (other origins), goes to the network untouched: no respondWith, so no copy, no cache, no change.
 // - A new build waits until the page asks it to take over ({type: "SKIP_WAITING"}, sent by
@@ -12,6 +15,7 @@
 
 const BUILD = "{{SW_BUILD}}";
 const FILES = {{SW_FILES}}; // [[path relative to this script, sha256 hex], ...]
+const SECURITY_HEADERS = {{SW_HEADERS}}; // {name: value}, as nginx.conf sends them
 
 const ROOT = new URL("./", self.location.href).href;
 const PREFIX = `switchboard ${new URL(ROOT).pathname} `; // one app per path: never touch a neighbour's caches
@@ -65,7 +69,8 @@ async function precache() {
 
 async function store(cache, url, sha256) {
   if (await verified(await cache.match(url), sha256)) return; // an interrupted install got this far
-  for (const name of await caches.keys()) {
+  // The page's headers (its CSP, frame-ancestors...) are the host's of today, not an older build's copy.
+  for (const name of url === INDEX ? [] : await caches.keys()) {
     if (!name.startsWith(PREFIX) || name === CACHE) continue;
     const body = await verified(await (await caches.open(name)).match(url), sha256);
     if (body) return cache.put(url, copy(body.response, body.bytes));
@@ -86,8 +91,12 @@ async function verified(response, sha256) {
   return hex === sha256 ? { response, bytes } : null;
 }
 
-/** A plain 200 response with the bytes: no redirect flag, no transfer headers that no longer apply. */
+/** A plain 200 response with the bytes, their type and the security headers (the host's, else the build's):
+ * no redirect flag, and none of the transfer headers (length, encoding) that no longer apply. */
 function copy(response, bytes) {
+  const headers = new Headers();
   const type = response.headers.get("Content-Type");
-  return new Response(bytes, { status: 200, headers: type ? { "Content-Type": type } : {} });
+  if (type) headers.set("Content-Type", type);
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, response.headers.get(name) ?? value);
+  return new Response(bytes, { status: 200, headers });
 }

@@ -2,7 +2,10 @@
 """Assemble dist/ from public/, py/switchboard and the pinned artifacts in scripts/artifacts.lock.json.
 
     python3 scripts/build.py            # verify hashes, reuse .cache/, rebuild dist/
+    python3 scripts/build.py --out DIR  # the same build into DIR instead of dist/
     python3 scripts/build.py --relock   # download the versions named in buildlib/artifacts.py, rewrite the lock
+
+It prints the sha256 of the saved copy (dist/switchboard.html), which the site's About box shows too.
 """
 
 from __future__ import annotations
@@ -69,11 +72,23 @@ def build_id(root: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def build(relock: bool = False) -> Path:
+def fill_about(index: Path, build: str, saved_copy_sha256: str) -> None:
+    """Put the build id and the saved copy's sha256, known only once the rest is built, into index.html."""
+    text = index.read_text()
+    for key, value in (("BUILD", build), ("SAVED_COPY_SHA256", saved_copy_sha256)):
+        if text.count("{{" + key + "}}") != 1:
+            raise ValueError(f"index.html must contain {{{{{key}}}}} exactly once")
+        text = text.replace("{{" + key + "}}", value)
+    index.write_text(text)
+
+
+def build(relock: bool = False, dist: Path = DIST) -> Path:
     fetched = {a.name: path for a, path in artifacts.fetch_all(CACHE, LOCK, relock)}
-    if DIST.exists():
-        shutil.rmtree(DIST)
-    pyodide_dir = DIST / "pyodide"
+    if dist != DIST and dist.exists() and any(dist.iterdir()) and not (dist / "build.json").exists():
+        raise artifacts.ArtifactError(f"{dist} is neither empty nor an earlier build: not deleting it")
+    if dist.exists():
+        shutil.rmtree(dist)
+    pyodide_dir = dist / "pyodide"
     pyodide_dir.mkdir(parents=True)
 
     pyodide_pkg = unpack(fetched["pyodide"])
@@ -90,13 +105,13 @@ def build(relock: bool = False) -> Path:
                          pyodide_dir / "pyodide-lock.json")
 
     pyscript_pkg = unpack(fetched["@pyscript/core"])
-    shutil.copytree(pyscript_pkg / "dist", DIST / "pyscript",
+    shutil.copytree(pyscript_pkg / "dist", dist / "pyscript",
                     ignore=shutil.ignore_patterns("*.map", "service-worker.js"))
-    shutil.copy2(pyscript_pkg / "LICENSE", DIST / "pyscript" / "LICENSE")
+    shutil.copy2(pyscript_pkg / "LICENSE", dist / "pyscript" / "LICENSE")
     for notice in ("LICENSE", "THIRD_PARTY_NOTICES.md"):
-        shutil.copy2(ROOT / notice, DIST / notice)
+        shutil.copy2(ROOT / notice, dist / notice)
 
-    copy_public(DIST, {
+    copy_public(dist, {
         "VERSION": version,
         "APP_WHEEL": app_wheel.name,
         "APP_ZIP": pyc.APP_ZIP,
@@ -104,21 +119,25 @@ def build(relock: bool = False) -> Path:
         "PROVIDER_LIST": shell.provider_list(),
         "CSP": csp.meta_policy(),
     })
-    build = build_id(DIST)
-    (DIST / "build.json").write_text(json.dumps({"version": version, "build": build}) + "\n")
-    precache.write(DIST, PUBLIC / "sw.js", build)  # the offline copy of this build (docs/deploy.md)
-    single.build(DIST)  # dist/switchboard.html, the saved copy
-    size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
-    print(f"dist/ ready: version {version}, build {build}, {size / 1e6:.1f} MB")
-    return DIST
+    build = build_id(dist)  # of everything so far, index.html with its About placeholders
+    saved_copy = single.digest(single.build(dist, build))  # dist/switchboard.html, the saved copy
+    fill_about(dist / "index.html", build, saved_copy)
+    (dist / "build.json").write_text(json.dumps({"version": version, "build": build,
+                                                 "saved_copy_sha256": saved_copy}) + "\n")
+    precache.write(dist, PUBLIC / "sw.js", build)  # the offline copy of this build (docs/deploy.md)
+    size = sum(p.stat().st_size for p in dist.rglob("*") if p.is_file())
+    print(f"{dist.name}/ ready: version {version}, build {build}, {size / 1e6:.1f} MB")
+    print(f"saved copy {single.OUTPUT} sha256 {saved_copy}")
+    return dist
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--relock", action="store_true", help="re-download and rewrite the artifact lock")
+    parser.add_argument("--out", type=Path, default=DIST, help="build into this folder instead of dist/")
     args = parser.parse_args(argv)
     try:
-        build(relock=args.relock)
+        build(relock=args.relock, dist=args.out.resolve())
     except artifacts.ArtifactError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1

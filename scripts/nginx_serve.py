@@ -108,8 +108,8 @@ def _warn_if_stale(conf_text: str) -> None:
     from scripts.buildlib import csp
 
     try:
-        if csp.nginx_policy(conf_text) != csp.header_policy():
-            print("warning: nginx.conf's Content-Security-Policy differs from the provider registry; "
+        if csp.nginx_headers(conf_text) != csp.security_headers():
+            print("warning: nginx.conf's security headers differ from scripts/buildlib/csp.py; "
                   "run python3 scripts/buildlib/csp.py --write", file=sys.stderr)
     except ValueError as exc:
         print(f"warning: {exc}", file=sys.stderr)

@@ -1,11 +1,11 @@
-"""One answer as it streams: its text, when the first token came, usage and the outcome, in words."""
+"""An answer in words: its status line and summary (timing, tokens, cost), and the default models."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .chat import Event, Finish, ReasoningDelta, StreamError, TextDelta, Usage, UsageUpdate
-from .errors import ProviderError
+if TYPE_CHECKING:  # run imports the service, which this module (imported by the views) need not load
+    from .run import Answer
 
 # Model ids seen in real recorded traffic; the placeholder when the user has not chosen one.
 # As of 2026-11: check each provider's model list (the "List models" button) for newer ones.
@@ -24,59 +24,46 @@ DEFAULT_MODELS: dict[str, str] = {
 }
 
 
-@dataclass
-class AnswerProgress:
-    """Accumulates one streaming answer; times are seconds on one monotonic clock."""
+STATUS = {"waiting": "Sending…", "streaming": "Streaming…", "done": "Done", "stopped": "Stopped",
+          "failed": "Failed"}
 
-    started_at: float
-    text: str = ""
-    reasoning: str = ""
-    first_token_at: float | None = None
-    finished_at: float | None = None
-    usage: Usage = field(default_factory=Usage)
-    finish_reason: str | None = None
-    error: ProviderError | None = None
 
-    def feed(self, event: Event, now: float) -> str:
-        """Take one event; return the visible text it adds (may be empty)."""
-        if isinstance(event, TextDelta | ReasoningDelta) and self.first_token_at is None:
-            self.first_token_at = now
-        if isinstance(event, TextDelta):
-            self.text += event.text
-            return event.text
-        if isinstance(event, ReasoningDelta):
-            self.reasoning += event.text
-        elif isinstance(event, UsageUpdate):
-            self.usage = self.usage.merge(event.usage)
-        elif isinstance(event, Finish):
-            self.finish_reason = event.reason
-        elif isinstance(event, StreamError):
-            self.error = event.error
-        return ""
+def summary(answer: Answer) -> str:
+    """Timing and tokens in a short line, e.g. "first token 0.31 s · 2.4 s · 98 tok/s · 12 in / 240 out tokens"."""
+    parts = []
+    if answer.time_to_first_token is not None:
+        parts.append(f"first token {answer.time_to_first_token:.2f} s")
+    if answer.finished_at is not None and answer.sent_at is not None:
+        parts.append(f"{answer.finished_at - answer.sent_at:.1f} s")
+    if answer.tokens_per_second is not None:
+        parts.append(f"{answer.tokens_per_second:,.0f} tok/s")
+    usage = answer.usage
+    if usage.input_tokens is not None or usage.output_tokens is not None:
+        tokens = f"{_count(usage.input_tokens)} in / {_count(usage.output_tokens)} out tokens"
+        if usage.reasoning_tokens:
+            tokens += f" ({usage.reasoning_tokens:,} reasoning)"
+        parts.append(tokens)
+    if usage.cost_usd is not None:
+        parts.append(f"${usage.cost_usd:.6f} reported by the provider")
+    if answer.fold.finish == "length":
+        parts.append("cut off at the output limit")
+    elif answer.fold.finish == "content_filter":
+        parts.append("stopped by the provider's content filter")
+    return " · ".join(parts)
 
-    def finish(self, now: float) -> None:
-        self.finished_at = now
 
-    def summary(self) -> str:
-        """Timing and tokens in a short line, e.g. "first token 0.31 s · 2.4 s · 12 in / 240 out tokens"."""
-        parts = []
-        if self.first_token_at is not None:
-            parts.append(f"first token {self.first_token_at - self.started_at:.2f} s")
-        if self.finished_at is not None:
-            parts.append(f"{self.finished_at - self.started_at:.1f} s")
-        usage = self.usage
-        if usage.input_tokens is not None or usage.output_tokens is not None:
-            tokens = f"{_count(usage.input_tokens)} in / {_count(usage.output_tokens)} out tokens"
-            if usage.reasoning_tokens:
-                tokens += f" ({usage.reasoning_tokens:,} reasoning)"
-            parts.append(tokens)
-        if usage.cost_usd is not None:
-            parts.append(f"${usage.cost_usd:.6f} reported by the provider")
-        if self.finish_reason == "length":
-            parts.append("cut off at the output limit")
-        elif self.finish_reason == "content_filter":
-            parts.append("stopped by the provider's content filter")
-        return " · ".join(parts)
+def meta_text(answer: Answer) -> str:
+    """The pane's status line: the outcome in words, then the summary."""
+    line = summary(answer)
+    if answer.status == "failed" and answer.error is not None:
+        return f"{answer.error.message}{' · ' + line if line else ''}"
+    if answer.status == "stopped":
+        return " · ".join(filter(None, ["Stopped", line]))
+    if answer.status == "done":
+        return line or "Done."
+    if answer.status == "streaming":
+        return "Streaming…"
+    return "Waiting for the first token…" if answer.sent_at is not None else "Sending…"
 
 
 def _count(value: int | None) -> str:

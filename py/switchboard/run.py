@@ -126,8 +126,25 @@ class Answer:
         """This target's messages for a round that asks `prompt`."""
         return (*self.history, Message("user", prompt))
 
+    def history_after(self, prompt: str) -> tuple[Message, ...]:
+        """This target's conversation once this round is over; without text, the round is left out,
+        so a conversation never holds a question without its answer."""
+        if not self.text:
+            return self.history
+        return (*self.conversation(prompt), Message("assistant", self.text))
 
-Listener: TypeAlias = Callable[[Answer], None]
+
+Listener: TypeAlias = Callable[[int, Answer], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """What a run needs to send its requests."""
+
+    transport: Transport
+    credentials: Credentials
+    clock: Clock
+    timeouts: Timeouts
 
 
 class Run:
@@ -153,36 +170,39 @@ class Run:
         self.answers = answers
         self._listeners: list[Listener] = []
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._driver: Driver | None = None
 
     @classmethod
     def ask(cls, prompt: str, targets: list[Target], params: Params = Params()) -> Run:
         """A first round: every target starts a fresh conversation."""
         return cls(prompt, [Answer(t) for t in targets], params)
 
-    def follow_up(self, prompt: str, params: Params | None = None) -> Run:
-        """The next round: each target continues its own conversation with this round's answer.
-
-        A target that produced no text keeps its history as it was, so its conversation never holds
-        a question without an answer.
-        """
-        answers = []
-        for answer in self.answers:
-            history = answer.history
-            if answer.text:
-                history = (*answer.conversation(self.prompt), Message("assistant", answer.text))
-            answers.append(Answer(answer.target, history))
+    def follow_up(self, prompt: str, targets: list[Target] | None = None, params: Params | None = None) -> Run:
+        """The next round: each target continues its own conversation with this round's answer; a
+        target new to the conversation starts fresh, and one left out is dropped."""
+        previous = {answer.target: answer for answer in self.answers}
+        chosen = [answer.target for answer in self.answers] if targets is None else targets
+        answers = [Answer(t, previous[t].history_after(self.prompt) if t in previous else ()) for t in chosen]
         return Run(prompt, answers, self.params if params is None else params)
+
+    @property
+    def round(self) -> int:
+        """1 for a first question, 2 for its first follow-up, and so on."""
+        return 1 + max(len(answer.history) // 2 for answer in self.answers)
 
     # --- views ------------------------------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call listener(answer) after every change to an answer; returns the unsubscriber."""
+        """Call listener(index, answer) after every change to an answer; returns the unsubscriber."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
     def _changed(self, answer: Answer) -> None:
+        if answer not in self.answers:  # replaced by a retry: its late news is nobody's business
+            return
+        index = self.answers.index(answer)
         for listener in list(self._listeners):
-            listener(answer)
+            listener(index, answer)
 
     @property
     def running(self) -> bool:
@@ -203,10 +223,25 @@ class Run:
         self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
     ) -> None:
         """Run every answer at once, each in its own task; returns when all have ended."""
-        for index, answer in enumerate(self.answers):
-            coroutine = self._answer(answer, transport, credentials, clock, timeouts)
-            self._tasks[index] = asyncio.ensure_future(coroutine)
+        self._driver = Driver(transport, credentials, clock, timeouts)
+        for index in range(len(self.answers)):
+            self._start(index)
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def retry(self, index: int) -> None:
+        """Ask one target again, afresh (the run must have been executed); returns when it ends."""
+        if self._driver is None:
+            raise RuntimeError("retry needs a run that was executed")
+        self.stop(index)
+        old = self.answers[index]
+        self.answers[index] = Answer(old.target, old.history)
+        await self._start(index)
+
+    def _start(self, index: int) -> asyncio.Task[None]:
+        assert self._driver is not None
+        task = asyncio.ensure_future(self._answer(self.answers[index], self._driver))
+        self._tasks[index] = task
+        return task
 
     def stop(self, index: int) -> None:
         """Stop one answer (its request is aborted); what it said so far is kept."""
@@ -218,15 +253,14 @@ class Run:
         for index in self._tasks:
             self.stop(index)
 
-    async def _answer(
-        self, answer: Answer, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts
-    ) -> None:
-        answer.sent_at = clock.now()
+    async def _answer(self, answer: Answer, driver: Driver) -> None:
+        clock = driver.clock
         self._changed(answer)
         try:
-            key, base_url = await credentials(answer.target)
-            events = stream_chat(transport, answer.target.provider_id, self.request(answer), key,
-                                 base_url=base_url, timeouts=timeouts)
+            key, base_url = await driver.credentials(answer.target)
+            answer.sent_at = clock.now()  # after the key: an answer that never left has no timing
+            events = stream_chat(driver.transport, answer.target.provider_id, self.request(answer), key,
+                                 base_url=base_url, timeouts=driver.timeouts)
             async for event in events:
                 answer.fold.feed(event)
                 if isinstance(event, TextDelta | ReasoningDelta) and answer.first_token_at is None:

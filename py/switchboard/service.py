@@ -55,8 +55,8 @@ def _from_transport(adapter: Provider, exc: Exception) -> ProviderError:
     if isinstance(exc, ProviderError):
         if exc.provider is not None:
             return exc
-        if exc.code == "csp":  # the cause is known and its message says the fix: no guessing hints
-            return ProviderError("network", exc.message, provider=adapter.id, code="csp")
+        if exc.code in ("csp", "redirect"):  # the cause is known and its message says the fix: no guessing hints
+            return ProviderError("network", exc.message, provider=adapter.id, code=exc.code)
         detail = exc.detail or exc.message or None
         if exc.kind == "network":
             return adapter.network_error(detail)

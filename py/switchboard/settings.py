@@ -55,6 +55,7 @@ class Setting(Generic[T]):
     default: T
     decode: Callable[[str], T]
     encode: Callable[[T], str] = json.dumps
+    max_chars: int = MAX_RAW_CHARS
 
 
 # --- codecs: each raises ValueError with the reason a stored text is not acceptable ---------------
@@ -106,6 +107,55 @@ def _identity(value: str) -> str:
     return value
 
 
+def model_ids(raw: str) -> list[str]:
+    value = json.loads(raw)
+    if not isinstance(value, list) or len(value) > 50:
+        raise ValueError("not a list of at most 50 model ids")
+    return [model_id(item) if isinstance(item, str) else model_id("") for item in value]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelList:
+    """A provider's model ids as last fetched, and when (seconds since the epoch)."""
+
+    fetched_at: float
+    ids: tuple[str, ...]
+
+
+def model_list(raw: str) -> ModelList:
+    value = json.loads(raw)
+    if not isinstance(value, dict) or not isinstance(value.get("ids"), list) or len(value["ids"]) > 5000:
+        raise ValueError("not a model list")
+    fetched_at = value.get("fetched_at")
+    if isinstance(fetched_at, bool) or not isinstance(fetched_at, int | float) or not 0 <= fetched_at < math.inf:
+        raise ValueError("the list has no valid fetch time")
+    ids = tuple(model_id(i) if isinstance(i, str) else model_id("") for i in value["ids"])
+    return ModelList(float(fetched_at), ids)
+
+
+def _dump_model_list(value: ModelList) -> str:
+    return json.dumps({"fetched_at": value.fetched_at, "ids": list(value.ids)})
+
+
+_SET_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,60}")
+
+
+def model_sets(raw: str) -> dict[str, list[list[str]]]:
+    """Named model sets: {name: [[slot, model], ...]}."""
+    value = json.loads(raw)
+    if not isinstance(value, dict) or len(value) > 100:
+        raise ValueError("not a set of at most 100 named model sets")
+    for name, pairs in value.items():
+        if not _SET_NAME.fullmatch(name) or not isinstance(pairs, list) or not 0 < len(pairs) <= 50:
+            raise ValueError("holds a model set without a valid name or models")
+        for pair in pairs:
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+                    and _SLOT.fullmatch(pair[0])):
+                raise ValueError(f"the model set {name!r} holds something that is not a provider and model")
+            model_id(pair[1])
+    return dict(sorted(value.items()))
+
+
 # --- the settings themselves ------------------------------------------------------------------------
 
 AUTO_LOCK_CHOICES = (5, 15, 30, 60, 240, 0)  # minutes; 0 = never
@@ -115,9 +165,24 @@ CONNECT_TIMEOUT = Setting("switchboard.timeout.connect", 30.0, seconds_between(1
 IDLE_TIMEOUT = Setting("switchboard.timeout.idle", 120.0, seconds_between(1, 3600))
 
 
+MODEL_SETS: Setting[dict[str, list[list[str]]]] = Setting("switchboard.modelSets", {}, model_sets,
+                                                          max_chars=65_536)
+
+
 def last_model(slot: str) -> Setting[str]:
     """The model last used with a provider or endpoint ("" = its default)."""
     return Setting(f"switchboard.model.{slot}", "", model_id, _identity)
+
+
+def chosen_models(slot: str) -> Setting[list[str] | None]:
+    """The models picked for a provider or endpoint, in the order they were added (None: never picked)."""
+    return Setting(f"switchboard.models.{slot}", None, model_ids)  # type: ignore[arg-type]
+
+
+def cached_models(slot: str) -> Setting[ModelList | None]:
+    """A provider's model list as last fetched (None: never fetched)."""
+    return Setting(f"switchboard.modelList.{slot}", None, model_list, _dump_model_list,  # type: ignore[arg-type]
+                   max_chars=400_000)
 
 
 class Settings:
@@ -132,7 +197,7 @@ class Settings:
         if raw is None:
             return setting.default
         try:
-            if len(raw) > MAX_RAW_CHARS:
+            if len(raw) > setting.max_chars:
                 raise ValueError(f"{len(raw)} characters long")
             return setting.decode(raw)
         except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
@@ -142,7 +207,7 @@ class Settings:
     def set(self, setting: Setting[T], value: T) -> None:
         """Store value; raises ValueError if it would not read back as itself."""
         raw = setting.encode(value)
-        if len(raw) > MAX_RAW_CHARS or setting.decode(raw) != value:
+        if len(raw) > setting.max_chars or setting.decode(raw) != value:
             raise ValueError(f"{value!r} is not a valid value for {setting.key}")
         self._store.set(setting.key, raw)
 

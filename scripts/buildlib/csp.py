@@ -1,11 +1,13 @@
-"""The Content-Security-Policy, built once from the provider registry.
+"""The Content-Security-Policy and the other security headers, built once (the policy from the provider registry).
 
-One source of truth for two consumers: the build puts ``meta_policy()`` in ``dist/index.html`` (for hosts
-that cannot set headers) and ``nginx.conf`` carries ``header_policy()`` literally (a unit test and
-``python3 scripts/buildlib/csp.py --check`` fail when it drifts; ``--write`` rewrites that one line).
+One source of truth for three consumers: the build puts ``meta_policy()`` in ``dist/index.html`` (for hosts
+that cannot set headers) and ``security_headers()`` into ``dist/sw.js`` (the service worker adds any of
+them a host did not send to what it serves), and ``nginx.conf`` carries ``security_headers()`` literally
+(a unit test and ``python3 scripts/buildlib/csp.py --check`` fail when it drifts; ``--write`` rewrites
+those lines).
 
     python3 scripts/buildlib/csp.py            # print the header policy
-    python3 scripts/buildlib/csp.py --write    # rewrite the policy line in nginx.conf
+    python3 scripts/buildlib/csp.py --write    # rewrite the security header lines in nginx.conf
     python3 scripts/buildlib/csp.py --check    # exit 1 when nginx.conf is stale
 
 A self-hosted copy that calls a remote custom endpoint adds its origin to ``EXTRA_CONNECT_SRC``, runs
@@ -35,8 +37,17 @@ EXTRA_CONNECT_SRC: tuple[str, ...] = ()
 # so public/boot.js clears those hooks first (the app runs no PyScript worker).
 # tests/browser/test_deploy_nginx.py proves it; docs/deploy.md ("Content-Security-Policy") explains.
 SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'")
+# Trusted Types: every HTML string and script URL the page hands to the DOM must come from a named
+# policy, and only these may exist (no "default" policy, which would pass everything through).
+# Pyodide and PyScript start with none (tests/browser/test_deploy_nginx.py; docs/security.md).
+HTML_POLICY = "switchboard-html"  # web/dom.py, behind set_html / append_html: the one audited way the app writes HTML
+SW_POLICY = "switchboard-sw"  # public/sw-register.js: makes only ./sw.js, for navigator.serviceWorker.register
+TRUSTED_TYPES = (HTML_POLICY, SW_POLICY)
+# Powerful features the app never uses, off for the page and anything it might embed.
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+                      "hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), "
+                      "xr-spatial-tracking=(), browsing-topics=()")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
-_NGINX_LINE = re.compile(r'^(\s*add_header\s+Content-Security-Policy\s+")([^"]*)("\s+always;)', re.MULTILINE)
 
 
 def origin(url: str) -> str:
@@ -78,6 +89,8 @@ def directives(header: bool) -> list[tuple[str, list[str]]]:
         ("object-src", ["'none'"]),
         ("base-uri", ["'none'"]),
         ("form-action", ["'none'"]),
+        ("require-trusted-types-for", ["'script'"]),
+        ("trusted-types", list(TRUSTED_TYPES)),
     ]
     if header:
         rules.append(("frame-ancestors", ["'none'"]))  # ignored by browsers in a <meta> policy
@@ -98,28 +111,62 @@ def meta_policy() -> str:
     return _render(directives(header=False))
 
 
-def nginx_policy(text: str) -> str:
-    """The policy literally in an nginx.conf text (which must have exactly one such add_header line)."""
-    found = _NGINX_LINE.findall(text)
+def security_headers() -> dict[str, str]:
+    """Every security header nginx.conf sends on every response, by name, in its order."""
+    return {
+        "Content-Security-Policy": header_policy(),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Permissions-Policy": PERMISSIONS_POLICY,
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
+def _nginx_line(name: str) -> re.Pattern[str]:
+    return re.compile(rf'^(\s*add_header\s+{re.escape(name)}\s+")([^"]*)("\s+always;)', re.MULTILINE)
+
+
+def nginx_header(text: str, name: str) -> str:
+    """The value of header ``name`` literally in an nginx.conf text (which must have exactly one such line)."""
+    found = _nginx_line(name).findall(text)
     if len(found) != 1:
-        raise ValueError("nginx.conf must have exactly one 'add_header Content-Security-Policy \"...\" always;' "
-                         f"line, found {len(found)}")
+        raise ValueError(f"nginx.conf must have exactly one 'add_header {name} \"...\" always;' line, "
+                         f"found {len(found)}")
     return str(found[0][1])
+
+
+def nginx_headers(text: str) -> dict[str, str]:
+    """The security headers an nginx.conf text sends, by name."""
+    return {name: nginx_header(text, name) for name in security_headers()}
+
+
+def nginx_policy(text: str) -> str:
+    """The policy literally in an nginx.conf text."""
+    return nginx_header(text, "Content-Security-Policy")
+
+
+def with_header(text: str, name: str, value: str) -> str:
+    """nginx.conf text with the line of header ``name`` set to ``value``."""
+    nginx_header(text, name)
+    return _nginx_line(name).sub(lambda m: m.group(1) + value + m.group(3), text)
 
 
 def with_policy(text: str, policy: str) -> str:
     """nginx.conf text with its policy line set to ``policy``."""
-    nginx_policy(text)
-    return _NGINX_LINE.sub(lambda m: m.group(1) + policy + m.group(3), text)
+    return with_header(text, "Content-Security-Policy", policy)
 
 
 def main(argv: list[str]) -> int:
     if "--write" in argv:
-        NGINX_CONF.write_text(with_policy(NGINX_CONF.read_text(), header_policy()))
+        text = NGINX_CONF.read_text()
+        for name, value in security_headers().items():
+            text = with_header(text, name, value)
+        NGINX_CONF.write_text(text)
         print(f"updated {NGINX_CONF.relative_to(ROOT)}")
     elif "--check" in argv:
-        if nginx_policy(NGINX_CONF.read_text()) != header_policy():
-            print("nginx.conf's Content-Security-Policy is stale: run python3 scripts/buildlib/csp.py --write",
+        if nginx_headers(NGINX_CONF.read_text()) != security_headers():
+            print("nginx.conf's security headers are stale: run python3 scripts/buildlib/csp.py --write",
                   file=sys.stderr)
             return 1
     else:

@@ -37,6 +37,8 @@ _PY_SCRIPT = re.compile(r'\s*<script type="py"[^>]*>.*?</script>', re.DOTALL)
 HEAD_SCRIPTS = {"./boot.js", "./sw-register.js"}
 HEAD_LINKS = {"preload", "modulepreload", "icon"}
 _RELATIVE = re.compile(r'(?:src|href|config)="\./', re.IGNORECASE)
+# index.html's About row with the saved copy's sha256, which the saved copy cannot carry about itself.
+_SAVED_COPY_ROW = re.compile(r'<dt>[^<]*</dt><dd id="about-saved-copy"[^>]*>\{\{SAVED_COPY_SHA256\}\}</dd>')
 
 
 class SingleFileError(Exception):
@@ -93,6 +95,9 @@ def policy(script: str, style: str) -> str:
         ("object-src", ["'none'"]),
         ("base-uri", ["'none'"]),
         ("form-action", ["'none'"]),
+        # As the site's (csp.py), minus the service worker's policy: a file:// page registers none.
+        ("require-trusted-types-for", ["'script'"]),
+        ("trusted-types", [csp.HTML_POLICY]),
     ]
     return "; ".join(f"{name} {' '.join(values)}" for name, values in rules)
 
@@ -146,6 +151,20 @@ def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[
     return head + f"<body>\n{body}\n{''.join(blocks)}</body>\n</html>\n"
 
 
+def about(index_html: str, build: str) -> str:
+    """index.html with the saved copy's About facts: its build, and in place of its own sha256 where to find it."""
+    if len(_SAVED_COPY_ROW.findall(index_html)) != 1 or index_html.count("{{BUILD}}") != 1:
+        raise SingleFileError("index.html's About must have one {{BUILD}} and one saved-copy sha256 row")
+    row = (f'<dt>This file</dt><dd id="about-saved-copy">a saved copy of build {html.escape(build)}: its sha256 '
+           "is in the About box of a site running that build</dd>")
+    return _SAVED_COPY_ROW.sub(lambda _: row, index_html).replace("{{BUILD}}", html.escape(build))
+
+
+def digest(path: Path) -> str:
+    """sha256 hex of a file: what a user compares a saved copy they were sent with."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def boot_script(dist: Path) -> str:
     """single_boot.js with the app wheel it installs, its SRI hash and where it goes, as boot.mjs has them."""
     entry = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())["packages"]["switchboard"]
@@ -157,10 +176,10 @@ def boot_script(dist: Path) -> str:
     return text
 
 
-def build(dist: Path) -> Path:
-    """Write dist/switchboard.html from the built dist/; returns its path."""
+def build(dist: Path, build_id: str) -> Path:
+    """Write dist/switchboard.html from the built dist/ (index.html still with its About placeholders)."""
     blocks = [block(path, kind, (dist / path).read_bytes()) for path, kind in runtime_files(dist).items()]
-    text = page((dist / "index.html").read_text(), (dist / "styles.css").read_text(),
+    text = page(about((dist / "index.html").read_text(), build_id), (dist / "styles.css").read_text(),
                 (dist / "icon.svg").read_bytes(), boot_script(dist), blocks)
     out = dist / OUTPUT
     out.write_text(text)

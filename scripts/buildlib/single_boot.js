@@ -76,16 +76,23 @@ globalThis.fetch = async function fetch(input, init) {
   return new Response(bytes, { status: 200, headers: { "Content-Type": block.dataset.type } });
 };
 
-async function moduleURL(path) {
-  return URL.createObjectURL(new Blob([await embedded(path, true)], { type: "text/javascript" }));
+/** An embedded module, imported from a blob: URL that is revoked once imported: the module is
+ * instantiated by then, and a live URL would keep its bytes in memory and readable by any script. */
+async function importEmbedded(path) {
+  const url = URL.createObjectURL(new Blob([await embedded(path, true)], { type: "text/javascript" }));
+  try {
+    return await import(url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
 }
 
 /** The same start as pyodide/boot.mjs: Pyodide, then our package, which must really have loaded. */
 async function startPython() {
   embedded("pyodide/pyodide.asm.wasm"); // the biggest file: decode it while the modules load
   const [{ loadPyodide }, asm] = await Promise.all([
-    import(await moduleURL("pyodide/pyodide.mjs")),
-    import(await moduleURL("pyodide/pyodide.asm.mjs")),
+    importEmbedded("pyodide/pyodide.mjs"),
+    importEmbedded("pyodide/pyodide.asm.mjs"),
   ]);
   const pyodide = await loadPyodide({ indexURL: VIRTUAL + "pyodide/", createPyodideModule: asm.default });
   // As in pyodide/boot.mjs: the wheel, checked against its hash, imported in place with its bytecode.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import ssl
 import threading
@@ -29,6 +30,12 @@ MAX_LOGGED_BODY = 64 * 1024  # a log entry keeps at most this much of a non-JSON
 IDLE_TIMEOUT = 30.0  # seconds an idle keep-alive connection is kept
 KEEPALIVE_EVERY = 1.0  # seconds between keep-alive comments while a slow first token is awaited
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# `/mock-redirect[-NNN]/<path>`, on any host: every request but a preflight gets NNN (default 307) to
+# https://<another provider host>/mock-redirected/<path>, with the provider's CORS headers, as a provider
+# that moved, behind a CORS-aware proxy, would answer. A browser that follows it re-sends the request
+# (and a key header) to that other host, which then shows up in the log.
+REDIRECT = re.compile(r"/mock-redirect(?:-(30[12378]))?(/.*)\Z")
+REDIRECT_HOSTS = ("api.anthropic.com", "api.openai.com")  # the first that is not the request's own host
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -91,8 +98,11 @@ class Handler(BaseHTTPRequestHandler):
         entry = mock.log_request(
             self.server.kind, self.command, url.path, url.query, headers, raw, body, provider.name
         )
+        self.entry = entry
         if self.command == "OPTIONS":
             return self.preflight(provider, headers, entry)
+        if moved := REDIRECT.match(url.path):
+            return self.redirect(provider, headers, entry, int(moved.group(1) or 307), moved.group(2))
         origin = headers.get("origin")
         if not provider.cors.origin_allowed(origin, mock.ollama_origins):
             entry["status"] = 403  # gin-contrib/cors: a disallowed origin is refused outright
@@ -119,6 +129,19 @@ class Handler(BaseHTTPRequestHandler):
         entry.update(preflight=True, status=status, refused_headers=refused)
         self.send_response(status)
         for k, v in cors_headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def redirect(
+        self, provider: registry.Provider, headers: dict[str, str], entry: dict[str, Any], status: int, rest: str
+    ) -> None:
+        here = headers.get("host", "").split(":")[0]
+        target = next(host for host in REDIRECT_HOSTS if host != here)
+        location = f"https://{target}/mock-redirected{rest}"
+        entry.update(status=status, redirect=location)
+        self.send_response(status)
+        for k, v in {**provider.cors.response_headers(headers.get("origin")), "Location": location}.items():
             self.send_header(k, v)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -159,6 +182,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_stream(resp, provider, call, name, slow)
         except (OSError, ssl.SSLError):
             self.close_connection = True  # the client went away: nothing left to do
+            self._outcome("client went away")
+        else:
+            self._outcome("cut" if name in ("drop", "stall") else "sent")
+
+    def _outcome(self, what: str) -> None:
+        """Log how the answer ended, so tests can see an aborted fetch from the server's side."""
+        entry = getattr(self, "entry", None)
+        if entry is not None:
+            entry["outcome"] = what
 
     def send_body(
         self, resp: Response, provider: registry.Provider | None, call: Call | None, name: str, slow: float

@@ -118,6 +118,7 @@ def test_connect_src_admits_every_provider_and_local_models(app: tuple[Any, Any]
     page, _ = app
     urls = [get(pid).default_base_url for pid in ids()]
     urls = [url for url in urls if url and "localhost" not in url]
+    assert "https://api.openai.com/v1" in urls and len(urls) >= 10, urls  # the remote providers, not none
     urls += [f"http://localhost:{mock.http_port}/api/tags", f"http://127.0.0.1:{mock.http_port}/api/tags"]
     outcomes = page.evaluate("""async (urls) => Promise.all(urls.map((url) =>
       fetch(url, {mode: "no-cors", credentials: "omit"}).then(() => "answered", (e) => "failed: " + e)))""", urls)
@@ -146,6 +147,32 @@ def test_remote_custom_endpoint_blocked_by_csp_says_so_and_how_to_fix(
     assert reported and all(
         v["directive"] == "connect-src" and v["blocked"].startswith(BLOCKED_ORIGIN) for v in reported
     ), reported
+    page.evaluate("window.__csp.length = 0")
+
+
+# What an HTML-injection bug would do, and a script trying to make itself a pass-through policy.
+INJECT = """() => {
+  const outcome = (write) => { try { write(); return "allowed"; } catch (e) { return e.name; } };
+  return {
+    html: outcome(() => { document.body.insertAdjacentHTML("beforeend", '<script type="py">print(1)</script>'); }),
+    script_url: outcome(() => { document.createElement("script").src = "./boot.js"; }),
+    default_policy: outcome(() => trustedTypes.createPolicy("default", {createHTML: (s) => s})),
+    unnamed_policy: outcome(() => trustedTypes.createPolicy("mine", {createHTML: (s) => s})),
+  };
+}"""
+
+
+def test_trusted_types_refuse_html_from_strings_and_unknown_policies(app: tuple[Any, Any]) -> None:
+    """require-trusted-types-for 'script' under the header and meta policies (needs web/dom.py's set_html:
+    the app itself must write HTML through the "switchboard-html" policy to get this far)."""
+    page, response = app
+    for policy in (response.headers["content-security-policy"], csp.meta_policy()):
+        assert "require-trusted-types-for 'script'; trusted-types switchboard-html switchboard-sw" in policy
+    assert page.evaluate(INJECT) == {
+        "html": "TypeError", "script_url": "TypeError", "default_policy": "TypeError", "unnamed_policy": "TypeError"
+    }
+    reported = {v["directive"] for v in violations(page)}
+    assert reported == {"require-trusted-types-for", "trusted-types"}, violations(page)
     page.evaluate("window.__csp.length = 0")
 
 

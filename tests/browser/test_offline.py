@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
-from scripts.buildlib import precache
+from scripts.buildlib import csp, precache
 
 from tests.browser.conftest import ROOT, free_port, wait_port
+from tests.deploy.server import NginxServer
 
 # These tests are about the worker: let it register (conftest blocks it everywhere else).
 pytestmark = pytest.mark.browser_context_args(service_workers="allow")
@@ -27,6 +28,21 @@ READY = "() => window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERRO
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 CACHES = "async () => await caches.keys()"
 PASSWORD = "Tangerine-orbit-quartz-5819-velvet"
+# The headers nginx.conf sends on every response, which a page served by the worker must carry too.
+SECURITY_HEADERS = {name.lower(): value for name, value in csp.security_headers().items()}
+# Frames the app into itself: the browser refuses when frame-ancestors / X-Frame-Options say so, and the
+# refused frame holds an error page of an opaque origin, so its document is out of reach.
+FRAME_APP = """() => new Promise((resolve) => {
+  const frame = document.createElement("iframe");
+  frame.onload = () => {
+    let framed = false;
+    try { framed = frame.contentDocument !== null; } catch { framed = false; }
+    frame.remove();
+    resolve(framed ? "framed" : "refused");
+  };
+  frame.src = "./";
+  document.body.append(frame);
+})"""
 UI_TIMEOUT = 30_000  # ms: one PBKDF2 run on a loaded 2-core machine, with margin
 START_TIMEOUT = 120_000  # ms: a Python start on that machine
 
@@ -100,7 +116,9 @@ def test_reload_with_the_server_stopped_then_unlock_the_vault(page: Any, context
 
     server.stop()
     answered.clear()
-    page.reload()
+    offline = page.reload()
+    # This host sends no security headers (as GitHub Pages): the worker adds the ones nginx.conf sends.
+    assert offline.from_service_worker and security(offline) == SECURITY_HEADERS
     wait_ready(page)
     expect(page.get_by_role("button", name="Unlock")).to_be_visible()
     unlock(page)
@@ -166,3 +184,30 @@ def test_a_new_build_is_offered_and_reload_switches_to_it(page: Any, site: Any) 
     expect(page).to_have_title("Switchboard next")
     caches = page.evaluate(CACHES)
     assert len(caches) == 1 and caches[0].endswith(" next-build") and old_cache not in caches, caches
+
+
+def security(response: Any) -> dict[str, str | None]:
+    """The security headers of a response, by lower-case name (None where absent)."""
+    headers = response.headers
+    return {name: headers.get(name) for name in SECURITY_HEADERS}
+
+
+def test_pages_from_the_worker_keep_nginx_security_headers_online_and_offline(page: Any, site: Any) -> None:
+    copy, _ = site
+    with NginxServer(directory=copy) as nginx:
+        first = page.goto(nginx.url)
+        sent = security(first)  # what nginx sends, as the network answered
+        assert not first.from_service_worker and sent == SECURITY_HEADERS
+        wait_ready(page)
+        page.wait_for_function(CONTROLLED, timeout=START_TIMEOUT)
+
+        online = page.reload()  # nginx still up, but the worker answers from its copy
+        assert online.from_service_worker
+        assert security(online) == sent
+        assert page.evaluate(FRAME_APP) == "refused"
+
+        nginx.stop()
+        offline = page.reload()
+        assert offline.from_service_worker
+        assert security(offline) == sent
+        assert page.evaluate(FRAME_APP) == "refused"

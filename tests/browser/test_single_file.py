@@ -7,6 +7,8 @@ through Chromium's host mapping), which the saved copy's Content-Security-Policy
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -56,6 +58,14 @@ def saved_copy(dist: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def unguarded_context(browser: Any) -> Iterator[tuple[Any, Recorder]]:
+    """A context whose pages may do what the saved copy's CSP forbids them (fetch a blob: URL), for probing."""
+    context = browser.new_context(bypass_csp=True)
+    yield context, Recorder(context)
+    context.close()
+
+
 def wait_ready(page: Any) -> None:
     page.wait_for_function(READY, timeout=START_TIMEOUT)
     assert page.evaluate("() => window.SWITCHBOARD_BOOT_ERROR") is None
@@ -101,6 +111,11 @@ def test_saved_copy_keeps_a_vault_and_a_key_across_a_reload(saved_copy: Path, sa
     assert hosts == {"api.openai.com"}, seen.urls[before:]
     assert page.evaluate("() => window.__violations") == []
 
+    # Trusted Types: HTML from a plain string is refused; the app's own went through "switchboard-html".
+    refused = page.evaluate("""() => { try { document.body.insertAdjacentHTML("beforeend", "<b>x</b>");
+                                        return "allowed"; } catch (e) { return e.name; } }""")
+    assert refused == "TypeError"
+
 
 def test_saved_copy_shows_why_it_could_not_start(saved_copy: Path, saved_context: Any, tmp_path: Path) -> None:
     # A copy whose embedded app wheel no longer matches its sha256 in the embedded pyodide-lock.json.
@@ -120,3 +135,26 @@ def test_saved_copy_shows_why_it_could_not_start(saved_copy: Path, saved_context
     expect(alert).to_contain_text("could not start")
     expect(page.locator("#boot-error-reason")).to_contain_text("Switchboard package did not load")
     expect(page.get_by_role("textbox", name="Prompt", exact=True)).to_be_disabled()
+
+
+def test_saved_copy_revokes_its_blob_urls_and_shows_its_build(
+    saved_copy: Path, dist: Path, unguarded_context: Any
+) -> None:
+    context, seen = unguarded_context
+    page = context.new_page()
+    page.goto(saved_copy.as_uri())
+    wait_ready(page)
+    # Pyodide's two modules were imported from blob: URLs; once imported, nothing can read them again.
+    blobs = [url for url in seen.urls if url.startswith("blob:")]
+    assert len(blobs) == 2, seen.urls
+    outcomes = page.evaluate("""async (urls) => Promise.all(urls.map((url) =>
+        fetch(url).then(() => "readable", () => "revoked")))""", blobs)
+    assert outcomes == ["revoked", "revoked"]
+
+    # The file cannot carry its own sha256: its About box names its build, whose site shows the sha256.
+    build = json.loads((dist / "build.json").read_text())["build"]
+    page.get_by_role("button", name="About").click()
+    about = page.get_by_role("dialog", name="About Switchboard")
+    expect(about.locator("#about-build")).to_have_text(build)
+    expect(about.locator("#about-saved-copy")).to_contain_text(f"a saved copy of build {build}")
+    assert hashlib.sha256(saved_copy.read_bytes()).hexdigest() not in about.inner_text()

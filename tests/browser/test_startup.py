@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -27,7 +28,7 @@ def test_shell_paints_disabled_then_prompt_enables_when_python_is_ready(page: An
     expect(page.get_by_role("status")).to_be_hidden()
 
 
-def test_about_shows_app_python_and_pyodide_versions(page: Any, app_url: str) -> None:
+def test_about_shows_versions_the_build_and_the_saved_copys_sha256(page: Any, app_url: str, dist: Path) -> None:
     page.goto(app_url)
     wait_ready(page)
     page.get_by_role("button", name="About").click()
@@ -36,6 +37,10 @@ def test_about_shows_app_python_and_pyodide_versions(page: Any, app_url: str) ->
     expect(about.locator("#about-python-version")).to_have_text(re.compile(r"^3\.14\.\d+$"))
     expect(about.locator("#about-pyodide-version")).to_have_text("314.0.7")
     expect(about.locator("#about-app-version")).to_have_text(re.compile(r"^\d+\.\d+\.\d+$"))
+    # What a user compares a saved copy they were sent with (docs/deploy.md, "Saved copy").
+    expect(about.locator("#about-build")).to_have_text(json.loads((dist / "build.json").read_text())["build"])
+    saved = hashlib.sha256((dist / "switchboard.html").read_bytes()).hexdigest()
+    expect(about.locator("#about-saved-copy")).to_have_text(saved)
 
 
 def test_every_request_stays_on_the_app_origin(page: Any, app_url: str, guard: RequestGuard) -> None:

@@ -443,3 +443,28 @@ def test_broken_stream_keeps_the_text_received_before_it(
         assert error["kind"] == "timeout", error
         assert "the answer so far is kept" in error["message"], error["message"]
         assert IDLE <= elapsed < mock.stall_max / 2, elapsed
+
+
+# ------------------------------------------------------------------------ 5. redirects are not followed
+
+
+def test_a_redirect_is_an_error_and_the_key_is_not_sent_on(
+    page: Any, since: Callable[..., list[dict[str, Any]]]
+) -> None:
+    # The mock answers the chat request with a 307 (CORS headers included, so a browser could follow it)
+    # to https://api.anthropic.com/mock-redirected/..., another host the page's connect-src allows.
+    moved = "https://api.openai.com/mock-redirect/v1"
+    result = call(page, "chat", "openai", "Hello", key="sk-redirect-0123", base_url=moved)
+    error = result["error"]
+    assert error is not None and result["text"] == ""
+    assert (error["kind"], error["provider"]) == ("network", "openai"), error
+    assert error["message"] == (
+        "https://api.openai.com answered with a redirect to another address. Switchboard does not follow "
+        "redirects, so your API key is never sent anywhere else; if the provider moved, use its new base URL."
+    )
+    sent = [e for e in since() if not e["preflight"]]
+    posts = [e for e in sent if e["method"] == "POST"]
+    assert [(e["path"], e["status"]) for e in posts] == [("/mock-redirect/v1/chat/completions", 307)], sent
+    assert posts[0]["headers"]["authorization"] == "Bearer sk-redirect-0123"  # the provider's own host only
+    followed = [e for e in since() if e["path"].startswith("/mock-redirected/")]
+    assert followed == [], "the browser followed the redirect"

@@ -97,8 +97,10 @@ def test_openai_error_objects(mock: MockProviders, provider: str, scenario: str)
 
 def test_openai_models_list(mock: MockProviders) -> None:
     r = request(mock, "GET", "/openai/v1/models", headers=auth_headers("openai"))
-    for m in r.json()["data"]:
-        assert not extras(OpenAIModel.model_validate(m, strict=True))
+    models = [OpenAIModel.model_validate(m, strict=True) for m in r.json()["data"]]
+    assert [m.id for m in models] == ["gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini"]  # an empty list checks nothing
+    for m in models:
+        assert not extras(m)
 
 
 # ---- Anthropic -----------------------------------------------------------------------------------------
@@ -133,8 +135,10 @@ def test_anthropic_message_and_models(mock: MockProviders) -> None:
     msg = at.Message.model_validate_json(r.body, strict=True)
     assert not extras(msg)
     models = request(mock, "GET", "/anthropic/v1/models", headers=auth_headers("anthropic")).json()
-    for m in models["data"]:
-        assert not extras(at.ModelInfo.model_validate_json(json.dumps(m), strict=True))
+    infos = [at.ModelInfo.model_validate_json(json.dumps(m), strict=True) for m in models["data"]]
+    assert [m.id for m in infos] == ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5"]
+    for info in infos:
+        assert not extras(info)
     assert set(models) == {"data", "has_more", "first_id", "last_id"}
 
 
@@ -176,12 +180,18 @@ def test_gemini_json_array_stream_and_response(mock: MockProviders) -> None:
         {"contents": [{"parts": [{"text": "hi there"}]}]},
         auth_headers("gemini"),
     )
+    assert r.status == 200, r.body
     array = json.loads(r.body)  # without alt=sse: one JSON array
-    for item in array:
-        gt.GenerateContentResponse.model_validate(item, strict=False)
-        gt.GenerateContentResponse.model_validate_json(json.dumps(item), strict=True)
+    assert isinstance(array, list)
+    chunks = [gt.GenerateContentResponse.model_validate_json(json.dumps(item), strict=True) for item in array]
+    sent = mock.last("gemini")["reply"]
+    # One element per streamed word; an empty (or short) array cannot rebuild the reply.
+    assert len(chunks) == sent["output_tokens"] == len(sent["text"].split()) > 0
+    assert "".join(c.text or "" for c in chunks) == sent["text"] == "Mock gemini reply to: hi there"
+    assert chunks[-1].candidates[0].finish_reason == gt.FinishReason.STOP  # type: ignore[index]
     r = post(mock, "gemini", "hello", stream=False)
-    gt.GenerateContentResponse.model_validate_json(r.body, strict=True)
+    response = gt.GenerateContentResponse.model_validate_json(r.body, strict=True)
+    assert response.text == mock.last("gemini")["reply"]["text"] == "Mock gemini reply to: hello"
 
 
 def test_gemini_error_shape(mock: MockProviders) -> None:

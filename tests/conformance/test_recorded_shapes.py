@@ -55,7 +55,11 @@ def test_shape_matches_recording(mock: MockProviders, provider: str, stream: boo
     path, body = chat(provider, "hello there mock-words-5", stream)
     r = request(mock, "POST", path, body, auth_headers(provider))
     assert r.status == 200
-    got = set().union(*(key_paths(p) for p in payloads(r.body, provider, stream)))
+    sent = payloads(r.body, provider, stream)
+    # got - want is empty when the mock sent nothing: make sure it sent a whole answer first, one
+    # payload per word when streaming, and that every payload has fields.
+    assert len(sent) >= (5 if stream else 1) and all(key_paths(p) for p in sent), sent
+    got = set().union(*(key_paths(p) for p in sent))
     assert got - want == ALLOWED.get((provider, stream), set())
 
 

@@ -96,9 +96,12 @@ def test_gemini_bodies(variant: dict[str, Any]) -> None:
     # The REST body: only fields GenerateContentRequest has; each part validated by google-genai's types.
     assert set(body) <= {"contents", "systemInstruction", "generationConfig", "safetySettings", "tools",
                          "toolConfig", "cachedContent"}  # fmt: skip
+    # The whole conversation, in order (an empty list would validate vacuously; Gemini refuses it).
+    assert [(c["role"], c["parts"]) for c in body["contents"]] == [
+        ("user", [{"text": "hi"}]), ("model", [{"text": "hello"}]), ("user", [{"text": "ünïcødé 🌍 and more"}])
+    ]
     for content in body["contents"]:
         gt.Content.model_validate_json(json.dumps(content), strict=True)
-        assert content["role"] in ("user", "model")
     if "systemInstruction" in body:
         gt.Content.model_validate_json(json.dumps(body["systemInstruction"]), strict=True)
     if "generationConfig" in body:
@@ -122,8 +125,14 @@ def test_spec_validator_is_not_vacuous() -> None:
 def test_mock_openai_answers_match_the_spec(mock: MockProviders) -> None:
     path, body = chat("openai", "spec check ünï", stream=True)
     r = request(mock, "POST", path, body, auth_headers("openai"))
-    for _, data in sse_events(r.body)[:-1]:
-        assert _spec.errors("CreateChatCompletionStreamResponse", json.loads(data)) == []
+    events = sse_events(r.body)
+    assert events[-1] == (None, "[DONE]")
+    chunks = [json.loads(data) for _, data in events[:-1]]
+    for chunk in chunks:
+        assert _spec.errors("CreateChatCompletionStreamResponse", chunk) == []
+    # The checked chunks carry the whole answer (no chunks at all would pass the loop).
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert text == mock.last("openai")["reply"]["text"] == "Mock openai reply to: spec check ünï"
     path, body = chat("openai", "spec check", stream=False)
     r = request(mock, "POST", path, body, auth_headers("openai"))
     assert _spec.errors("CreateChatCompletionResponse", r.json()) == []

@@ -34,7 +34,8 @@ def test_generate_content(mock: MockProviders) -> None:
 def test_stream(mock: MockProviders) -> None:
     c = client(mock)
     chunks = list(c.models.generate_content_stream(model="gemini-2.5-flash", contents="Tell me"))
-    assert "".join(c.text or "" for c in chunks) == mock.last()["reply"]["text"]
+    assert "".join(c.text or "" for c in chunks) == mock.last()["reply"]["text"] == "Mock gemini reply to: Tell me"
+    assert len(chunks) == mock.last()["reply"]["output_tokens"] == 6  # one per word: the checks below see a stream
     assert mock.last()["query"] == "alt=sse"
     last = chunks[-1]
     assert last.candidates and last.candidates[0].finish_reason == types.FinishReason.STOP

@@ -57,6 +57,8 @@ def test_stream_with_include_usage(mock: MockProviders) -> None:
 
 def test_stream_without_include_usage_has_no_usage(mock: MockProviders) -> None:
     chunks = list(client(mock).chat.completions.create(model="gpt-4o-mini", messages=MSG, stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == mock.last()["reply"]["text"] and len(chunks) > mock.last()["reply"]["output_tokens"] > 0
     assert all(c.usage is None for c in chunks) and all(c.choices for c in chunks)
 
 

@@ -51,6 +51,7 @@ def test_certificate_names_every_provider_host(mock: MockProviders) -> None:
     assert mock.cert_path
     ctx = ssl.create_default_context(cafile=mock.cert_path)
     ctx.set_alpn_protocols(["h2", "http/1.1"])
+    assert {"api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com"} <= set(TLS_HOSTS)
     for host in TLS_HOSTS:
         with (
             socket.create_connection(("127.0.0.1", mock.https_port)) as raw,
@@ -222,3 +223,23 @@ def test_command_line_with_standard_library_only() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize(("prefix", "status"), [("/mock-redirect", 307), ("/mock-redirect-302", 302)])
+def test_redirect_paths_answer_every_request_but_a_preflight_with_a_redirect(
+    mock: MockProviders, prefix: str, status: int
+) -> None:
+    origin = {"Origin": "https://switchboard.example"}
+    path, body = chat("openai", "moved", stream=False)
+    real_path = "/" + path.split("/", 2)[2]
+    r = request(mock, "POST", prefix + real_path, body, {**auth_headers("openai"), **origin},
+                host="api.openai.com", tls=True)
+    assert r.status == status and r.body == b""
+    assert r.headers["location"] == f"https://api.anthropic.com/mock-redirected{real_path}"
+    assert r.headers["access-control-allow-origin"] == "*"  # so a browser in cors mode could follow it
+    assert mock.last()["redirect"] == r.headers["location"]
+    asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    pre = request(mock, "OPTIONS", prefix + real_path, None, {**origin, **asked}, host="api.anthropic.com", tls=True)
+    assert pre.status == 204
+    moved = request(mock, "GET", "/mock-redirect/v1/models", None, host="api.anthropic.com", tls=True)
+    assert moved.headers["location"] == "https://api.openai.com/mock-redirected/v1/models"

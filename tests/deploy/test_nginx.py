@@ -28,13 +28,7 @@ from tests.deploy.server import ROOT, NginxServer, listening
 NGINX_CONF = ROOT / "nginx.conf"
 IMMUTABLE = "public, max-age=31536000, immutable"
 RUNTIME = "public, max-age=3600, must-revalidate"
-SECURITY = {
-    "content-security-policy": csp.header_policy(),
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
-}
+SECURITY = {name.lower(): value for name, value in csp.security_headers().items()}
 
 
 def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

@@ -45,6 +45,13 @@ def test_script_src_is_self_wasm_and_what_pyscript_was_shown_to_need() -> None:
     assert directive(policy, "base-uri") == ["'none'"]
 
 
+def test_trusted_types_are_required_and_only_our_two_policies_may_exist() -> None:
+    for policy in (csp.header_policy(), csp.meta_policy()):
+        assert directive(policy, "require-trusted-types-for") == ["'script'"]
+        # No "default" (a pass-through default policy would undo it) and no 'allow-duplicates'.
+        assert directive(policy, "trusted-types") == ["switchboard-html", "switchboard-sw"]
+
+
 def test_meta_policy_is_the_header_policy_without_frame_ancestors() -> None:
     header, meta = csp.header_policy(), csp.meta_policy()
     assert directive(header, "frame-ancestors") == ["'none'"]
@@ -52,9 +59,20 @@ def test_meta_policy_is_the_header_policy_without_frame_ancestors() -> None:
     assert header == meta + "; frame-ancestors 'none'"
 
 
-def test_nginx_conf_carries_the_generated_policy() -> None:
+def test_nginx_conf_carries_the_generated_policy_and_headers() -> None:
     text = (ROOT / "nginx.conf").read_text()
     assert csp.nginx_policy(text) == csp.header_policy(), "run: python3 scripts/buildlib/csp.py --write"
+    assert csp.nginx_headers(text) == csp.security_headers(), "run: python3 scripts/buildlib/csp.py --write"
+    assert csp.security_headers()["Content-Security-Policy"] == csp.header_policy()
+
+
+def test_with_header_rewrites_exactly_that_header_line() -> None:
+    text = (ROOT / "nginx.conf").read_text()
+    changed = csp.with_header(text, "X-Frame-Options", "SAMEORIGIN")
+    assert csp.nginx_headers(changed) == {**csp.security_headers(), "X-Frame-Options": "SAMEORIGIN"}
+    assert [b for a, b in zip(text.splitlines(), changed.splitlines(), strict=True) if a != b] == [
+        '    add_header X-Frame-Options "SAMEORIGIN" always;'
+    ]
 
 
 def test_with_policy_rewrites_exactly_the_policy_line() -> None:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from scripts.buildlib import precache
+from scripts.buildlib import csp, precache
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "public" / "sw.js"
@@ -24,12 +24,21 @@ def listed(sw_source: str) -> tuple[str, dict[str, str]]:
     return build.group(1), dict(entries)
 
 
+def headers(sw_source: str) -> dict[str, str]:
+    """SECURITY_HEADERS as the built sw.js declares them."""
+    found = re.search(r"^const SECURITY_HEADERS = (\{.*?\n\});", sw_source, re.MULTILINE | re.DOTALL)
+    assert found, "sw.js lost its SECURITY_HEADERS line"
+    return dict(json.loads(re.sub(r",\n\}$", "\n}", found.group(1))))
+
+
 def test_built_worker_lists_this_build_and_the_hash_of_every_file(dist: Path) -> None:
     source = (dist / "sw.js").read_text()
     build, files = listed(source)
     assert "{{" not in source
     assert build == json.loads((dist / "build.json").read_text())["build"]
     assert files == dict(precache.manifest(dist))
+    assert {"index.html", "pyodide/pyodide.asm.wasm"} <= files.keys()  # an empty list would match an empty manifest
+    assert headers(source) == csp.security_headers()  # what nginx.conf sends, for hosts that send none
     for path, sha256 in files.items():
         assert hashlib.sha256((dist / path).read_bytes()).hexdigest() == sha256, path
 
@@ -62,11 +71,15 @@ def test_the_worker_the_saved_copy_and_unused_chunks_are_left_out(dist: Path) ->
 
 
 def test_render_fills_build_and_files_and_refuses_a_template_without_them() -> None:
-    source = precache.render(TEMPLATE.read_text(), "abc123", [("index.html", "0" * 64), ("a b+c.js", "1" * 64)])
+    sent = {"Content-Security-Policy": "default-src 'none'; a \"quoted\" b", "X-Frame-Options": "DENY"}
+    source = precache.render(TEMPLATE.read_text(), "abc123", [("index.html", "0" * 64), ("a b+c.js", "1" * 64)], sent)
     build, files = listed(source)
     assert build == "abc123" and files == {"index.html": "0" * 64, "a b+c.js": "1" * 64}
+    assert headers(source) == sent
     with pytest.raises(ValueError, match="SW_FILES"):
-        precache.render('const BUILD = "{{SW_BUILD}}";', "abc123", [])
+        precache.render('const BUILD = "{{SW_BUILD}}";', "abc123", [], sent)
+    with pytest.raises(ValueError, match="SW_HEADERS"):
+        precache.render('const BUILD = "{{SW_BUILD}}"; const FILES = {{SW_FILES}};', "abc123", [], sent)
 
 
 def test_write_is_reproducible_and_changes_with_any_file(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ def test_each_answer_is_a_record_with_usage_timing_and_the_model_served() -> Non
         return MockResponse(200, SSE, openai_chunks("gpt-4o-2024-08-06", ["Hi ", "there"]))
 
     run = Run.ask("hello", [GPT, CLAUDE], Params(system="Be brief.", temperature=0.2, max_output_tokens=50))
-    run.subscribe(lambda a: seen.append((a.target.model, a.status, a.text)))
+    run.subscribe(lambda _i, a: seen.append((a.target.model, a.status, a.text)))
     transport = MockTransport(handler)
     go(run.execute(transport, keys, Clock()))
     gpt, claude = run.answers
@@ -147,7 +147,7 @@ def test_one_failing_target_leaves_the_others_intact() -> None:
     assert mini.status == "failed" and mini.error is not None and mini.error.kind == "auth"
     assert gpt.status == "failed" and gpt.text == "part"  # broken mid-answer: the text so far is kept
     assert claude.status == "done" and claude.text == "fine"
-    assert mistral.status == "failed" and mistral.sent_at is not None and mistral.error is not None
+    assert mistral.status == "failed" and mistral.sent_at is None and mistral.error is not None
     assert "No Mistral key" in mistral.error.message
 
 
@@ -263,3 +263,43 @@ def test_timeouts_reach_each_answer() -> None:
     go(run.execute(MockTransport(handler), keys, Clock(), Timeouts(connect=1, idle=0.05)))
     assert run.answers[0].status == "failed" and run.answers[0].error is not None
     assert run.answers[0].error.kind == "timeout"
+
+
+def test_a_follow_up_may_add_and_drop_targets_and_counts_rounds() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        return MockResponse(200, SSE, openai_chunks(model_of(request), [f"{model_of(request)}!"]))
+
+    transport = MockTransport(handler)
+    first = Run.ask("one", [GPT, MINI])
+    go(first.execute(transport, keys, Clock()))
+    assert first.round == 1
+    second = first.follow_up("two", [MINI, Target("openai", "o3")])
+    assert [a.target for a in second.answers] == [MINI, Target("openai", "o3")]
+    assert second.answers[0].history == (Message("user", "one"), Message("assistant", "gpt-4o-mini!"))
+    assert second.answers[1].history == ()
+    assert second.round == 2
+
+
+def test_retry_asks_one_target_again_afresh() -> None:
+    calls: list[str] = []
+
+    def handler(request: HttpRequest) -> MockResponse:
+        calls.append(model_of(request))
+        if calls.count("gpt-4o") == 1 and model_of(request) == "gpt-4o":
+            return MockResponse(429, {"content-type": "application/json"}, b'{"error": {"message": "slow down"}}')
+        return MockResponse(200, SSE, openai_chunks(model_of(request), ["ok"]))
+
+    async def main() -> Run:
+        run = Run.ask("hello", [GPT, MINI])
+        with pytest.raises(RuntimeError):
+            await run.retry(0)
+        await run.execute(MockTransport(handler), keys, Clock())
+        assert [a.status for a in run.answers] == ["failed", "done"]
+        mini = run.answers[1]
+        await run.retry(0)
+        assert run.answers[1] is mini  # the others are untouched
+        return run
+
+    run = go(main())
+    assert [a.status for a in run.answers] == ["done", "done"] and run.answers[0].text == "ok"
+    assert calls.count("gpt-4o") == 2 and calls.count("gpt-4o-mini") == 1

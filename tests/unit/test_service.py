@@ -203,15 +203,17 @@ def test_transport_failures_become_network_errors_with_hints() -> None:
     assert got.error is not None and got.error.kind == "cors" and got.error.provider == "gemini"
 
 
-def test_request_blocked_by_the_pages_csp_keeps_its_own_message() -> None:
-    message = "blocked by this site's Content-Security-Policy (connect-src); add https://x.example to it"
-
+@pytest.mark.parametrize(("code", "message"), [
+    ("csp", "blocked by this site's Content-Security-Policy (connect-src); add https://x.example to it"),
+    ("redirect", "https://x.example answered with a redirect to another address, which is not followed"),
+])
+def test_a_transport_error_with_a_known_cause_keeps_its_own_message(code: str, message: str) -> None:
     def handler(request: HttpRequest) -> MockResponse:
-        raise ProviderError("network", message, code="csp")
+        raise ProviderError("network", message, code=code)
 
     got = collect(go(events_of(MockTransport(handler))))
     assert got.error is not None and got.error.kind == "network"
-    assert got.error.message == message and got.error.provider == "openai"
+    assert got.error.message == message and got.error.provider == "openai" and got.error.code == code
 
 
 def test_connection_lost_mid_body_keeps_text() -> None:
@@ -284,6 +286,7 @@ def test_list_models_and_check_key() -> None:
     with pytest.raises(ProviderError) as info:
         go(check_key(transport, "openrouter", "sk-k-0123456789"))
     assert info.value.kind == "auth" and "789" not in info.value.message
+    assert len(transport.responses) == 3  # type: ignore[attr-defined]  # one per call: none left unchecked
     assert all(r.closed for r in transport.responses)  # type: ignore[attr-defined]
 
 

@@ -8,12 +8,15 @@ import hashlib
 import html
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from scripts.buildlib import csp, single
 
-DIST = Path(__file__).resolve().parents[2] / "dist"
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "dist"
 BLOCK = re.compile(r'<script type="application/octet-stream" data-path="([^"]+)" data-type="([^"]+)" '
                    r'data-encoding="(gzip|identity)">([^<]*)</script>\n')
 
@@ -66,6 +69,8 @@ def test_csp_allows_only_its_own_inline_code_and_the_providers(saved: str) -> No
     assert rules["style-src"] == [single.sha256_source(style)]
     assert set(csp.provider_origins()) <= set(rules["connect-src"])
     assert "'self'" not in rules["connect-src"]
+    assert rules["require-trusted-types-for"] == ["'script'"]
+    assert rules["trusted-types"] == ["switchboard-html"]  # no service worker on file://, so no switchboard-sw
     flat = " ".join(" ".join(values) for values in rules.values())
     assert "unsafe-inline" not in flat and "'unsafe-eval'" not in flat
 
@@ -96,3 +101,30 @@ def test_the_head_may_not_load_what_the_saved_copy_lacks() -> None:
         with pytest.raises(single.SingleFileError, match="head"):
             single.page(index.replace("</head>", extra + "</head>"), "body {}", b"<svg/>", "// boot", [])
     single.page(index, "body {}", b"<svg/>", "// boot", [])  # the real head passes
+
+
+def test_the_build_prints_the_saved_copys_sha256_and_the_about_box_shows_it(tmp_path: Path) -> None:
+    """What a user checks a saved copy they were sent against (docs/deploy.md, "Saved copy")."""
+    out = tmp_path / "site"
+    build = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
+    sha256 = hashlib.sha256((out / single.OUTPUT).read_bytes()).hexdigest()
+    assert f"saved copy switchboard.html sha256 {sha256}" in build.stdout.splitlines()
+    facts = json.loads((out / "build.json").read_text())
+    assert facts["saved_copy_sha256"] == sha256
+    index = (out / "index.html").read_text()
+    assert f'<dd id="about-saved-copy" class="hash">{sha256}</dd>' in index
+    assert f'<dd id="about-build">{facts["build"]}</dd>' in index
+    # The saved copy cannot hold its own hash: it names its build instead.
+    saved = (out / single.OUTPUT).read_text()
+    assert sha256 not in saved and f'<dd id="about-build">{facts["build"]}</dd>' in saved
+    assert f"a saved copy of build {facts['build']}" in saved
+
+
+def test_build_out_refuses_to_delete_a_folder_that_is_not_a_build(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    build = subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "--out", str(tmp_path)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 1 and "not deleting" in build.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"

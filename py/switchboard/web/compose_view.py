@@ -1,122 +1,74 @@
-"""The compose screen: one prompt, the chosen providers, and an answer card per provider as it streams.
+"""The compose screen: one prompt, the models it goes to, options, and the conversation's rounds.
 
-Each answer runs as its own task, so a slow or failing provider never holds up the others; "Stop"
-cancels that task, which aborts its fetch. Model output is only ever set as text, never as HTML.
+Send builds a Run (core) for the picked targets, or the next round of the current conversation, and
+hands it to the answers view; the Run drives every answer as its own task over the one transport.
+Ctrl/Cmd+Enter sends, Esc stops everything that is running. "Merge answers" asks one model to merge
+the last round's answers into a region named "Merged answer".
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from dataclasses import dataclass
+import math
 from typing import Any
 
 import js
 
-from switchboard.answer import DEFAULT_MODELS, AnswerProgress
-from switchboard.chat import ChatRequest, Message
 from switchboard.errors import ProviderError
-from switchboard.escaping import Markup
 from switchboard.http import Transport
-from switchboard.providers import Provider, get
-from switchboard.service import Timeouts, list_models, stream_chat
-from switchboard.settings import CHOSEN_PROVIDERS, CONNECT_TIMEOUT, IDLE_TIMEOUT, Setting, Settings, last_model
-from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultError, VaultLocked
-from switchboard.web.dom import absent, append_html, by_id, create, on, spawn
+from switchboard.providers import get
+from switchboard.run import MERGE_INSTRUCTIONS, Answer, Clock, Params, Run, Target, merge_prompt
+from switchboard.service import Timeouts
+from switchboard.settings import CONNECT_TIMEOUT, IDLE_TIMEOUT, Setting, Settings
+from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultLocked
+from switchboard.web.answers_view import AnswersView
+from switchboard.web.dom import absent, by_id, on, spawn
+from switchboard.web.model_picker import ModelPicker
 
 # Timeouts field -> the input that sets it and the setting that remembers it
 TIMEOUTS = {"connect": ("connect-timeout", CONNECT_TIMEOUT), "idle": ("idle-timeout", IDLE_TIMEOUT)}
 
-MODEL_ROW = Markup("""
-<div class="model-row" data-slot="{slot}">
-  <label for="model-{dom}">{name} model</label>
-  <input id="model-{dom}" list="models-{dom}" autocomplete="off" spellcheck="false" placeholder="{default}">
-  <datalist id="models-{dom}"></datalist>
-  <button type="button" class="list-models">List models</button>
-  <span class="model-message" aria-live="polite"></span>
-</div>""")
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where one answer comes from: a built-in provider, or a custom OpenAI-compatible endpoint."""
-
-    slot: str  # "openai" or "endpoint:lm-studio": the checkbox value, DOM ids and remembered settings
-    name: str
-    provider: Provider
-    ref: EntryRef
-
-    @classmethod
-    def of(cls, slot: str) -> Target:
-        if slot.startswith("endpoint:"):
-            ref = EntryRef.parse(slot)
-            return cls(slot, ref.id, get("openai-compatible"), ref)
-        provider = get(slot)
-        return cls(slot, provider.display_name, provider, EntryRef.provider(slot))
-
-    @property
-    def dom(self) -> str:
-        return self.slot.replace(":", "-")
-
 
 class ComposeView:
-    """Owns #compose and #answers."""
+    """Owns #compose: the prompt, the picker, options, Send / Stop all / Merge and the conversation."""
 
-    def __init__(self, vault: Vault, settings: Settings, transport: Transport) -> None:
+    def __init__(self, vault: Vault, settings: Settings, transport: Transport, clock: Clock) -> None:
         self._vault = vault
         self._settings = settings
         self._transport = transport
-        self._running: dict[str, asyncio.Task[None]] = {}
-        chosen: list[str] = settings.get(CHOSEN_PROVIDERS)
-        self._remembered = set(chosen)
-        for box in self._boxes():
-            box.checked = str(box.value) in self._remembered
-        # Delegated listeners: boxes, model rows and answer cards come and go without a proxy each.
-        on(by_id("provider-list"), "change", self._chosen_changed)
-        on(by_id("model-choices"), "click", self._model_clicked)
-        on(by_id("answers"), "click", self._answer_clicked)
-        by_id("provider-list").disabled = False
+        self._clock = clock
+        self._answers = AnswersView()
+        self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
+        self._running: list[Run] = []
+        self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
         on(by_id("prompt"), "input", lambda _e: self._update_send())
         on(by_id("send"), "click", self._send)
-        on(by_id("prompt"), "keydown", self._shortcut)
+        on(by_id("stop-all"), "click", lambda _e: self.stop_all())
+        on(by_id("new-conversation"), "click", lambda _e: self._new_conversation())
+        on(by_id("merge-open"), "click", lambda _e: self._open_merge())
+        on(by_id("merge-form"), "submit", self._merge)
+        on(js.document, "keydown", self._shortcut)
         for element_id, setting in TIMEOUTS.values():
-            self._bind_timeout(element_id, setting)
-        self._render_models()
+            self._bind_number(element_id, setting)
+        for element_id in ("system-prompt", "temperature", "max-output-tokens", "layout-toggle"):
+            by_id(element_id).disabled = False
+        on(by_id("layout-toggle"), "click", self._toggle_layout)
         self._update_send()
-
-    def _boxes(self) -> list[Any]:
-        return list(js.document.querySelectorAll('#provider-list input[name="provider"]'))
 
     async def show_endpoints(self) -> None:
-        """List the custom endpoints the vault can use now (call after it unlocks, locks or changes)."""
-        try:
-            endpoints = [i.ref for i in await self._vault.entries() if i.ref.kind == "endpoint"]
-        except VaultError:
-            endpoints = []
-        wanted = {str(ref) for ref in endpoints}
-        for box in self._boxes():
-            if str(box.value).startswith("endpoint:") and str(box.value) not in wanted:
-                box.closest("label").remove()
-        shown = {str(box.value) for box in self._boxes()}
-        for ref in endpoints:
-            if str(ref) in shown:
-                continue
-            box = create("input", type="checkbox", name="provider", value=str(ref))
-            box.checked = str(ref) in self._remembered
-            label = create("label", class_="provider endpoint")
-            label.append(box, f" {ref.id}")
-            by_id("provider-list").append(label)
-        self._render_models()
-        self._update_send()
+        await self._picker.show_endpoints()
 
-    def _bind_timeout(self, element_id: str, setting: Setting[float]) -> None:
+    # --- options ----------------------------------------------------------------------------------
+
+    def _bind_number(self, element_id: str, setting: Setting[float]) -> None:
         field = by_id(element_id)
         field.value = f"{self._settings.get(setting):g}"
         field.disabled = False
 
         def remember(_event: Any) -> None:
             if field.checkValidity() and str(field.value):
-                self._settings.set(setting, float(field.value))
+                with contextlib.suppress(ValueError):
+                    self._settings.set(setting, float(field.value))
 
         on(field, "change", remember)
 
@@ -129,152 +81,149 @@ class ComposeView:
                 chosen[name] = float(field.value)
         return Timeouts(**chosen)
 
-    def _chosen(self) -> list[Target]:
-        return [Target.of(str(box.value)) for box in self._boxes() if box.checked]
+    def _params(self) -> Params | str:
+        """The round's options, or what is wrong with them in words."""
+        system = str(by_id("system-prompt").value).strip() or None
+        temperature = _number(by_id("temperature"))
+        tokens = _number(by_id("max-output-tokens"))
+        if temperature is not None and not 0 <= temperature <= 2:  # NaN fails this too
+            return "Temperature goes from 0 to 2; leave it empty for each provider's default."
+        if tokens is not None and not (1 <= tokens <= 1_000_000 and tokens == int(tokens)):
+            return "Maximum output tokens is a whole number from 1; leave it empty for each provider's default."
+        return Params(system, temperature, None if tokens is None else int(tokens))
 
-    def _chosen_changed(self, _event: Any) -> None:
-        # Endpoints absent while the vault is locked keep their tick for when they come back.
-        shown = {str(box.value) for box in self._boxes()}
-        self._remembered = (self._remembered - shown) | {t.slot for t in self._chosen()}
-        self._settings.set(CHOSEN_PROVIDERS, sorted(self._remembered))
-        self._render_models()
-        self._update_send()
+    def _toggle_layout(self, _event: Any) -> None:
+        toggle = by_id("layout-toggle")
+        stacked = str(toggle.getAttribute("aria-pressed")) != "true"
+        toggle.setAttribute("aria-pressed", "true" if stacked else "false")
+        by_id("answers").classList.toggle("stacked", stacked)
 
-    def _render_models(self) -> None:
-        area = by_id("model-choices")
-        chosen = {t.slot: t for t in self._chosen()}
-        for row in list(area.querySelectorAll(".model-row")):
-            if str(row.dataset.slot) not in chosen:
-                row.remove()
-        present = {str(row.dataset.slot) for row in area.querySelectorAll(".model-row")}
-        for target in chosen.values():
-            if target.slot in present:
-                continue
-            append_html(area, MODEL_ROW.fill(
-                slot=target.slot, dom=target.dom, name=target.name,
-                default=DEFAULT_MODELS.get(target.slot, "model id (List models)")))
-            by_id(f"model-{target.dom}").value = self._settings.get(last_model(target.slot))
-
-    async def _model_clicked(self, event: Any) -> None:
-        button = event.target.closest(".list-models")
-        if not absent(button):
-            row = button.closest(".model-row")
-            await self._list_models(Target.of(str(row.dataset.slot)), row)
+    # --- sending ----------------------------------------------------------------------------------
 
     def _update_send(self) -> None:
         prompt = str(by_id("prompt").value).strip()
-        by_id("send").disabled = not prompt or not self._chosen()
+        by_id("send").disabled = not prompt or not self._picker.has_targets()
+        by_id("stop-all").disabled = not any(run.running for run in self._running)
+        last = self._last
+        by_id("merge-open").disabled = last is None or last.running or sum(bool(a.text) for a in last.answers) < 2
+        by_id("conversation-note").hidden = last is None
+        if last is not None:
+            by_id("conversation-round").textContent = str(last.round + 1)
 
     def _shortcut(self, event: Any) -> None:
-        if event.key == "Enter" and (event.ctrlKey or event.metaKey):
+        if event.key == "Enter" and (event.ctrlKey or event.metaKey) and event.target.id == "prompt":
             event.preventDefault()
             if not by_id("send").disabled:
                 spawn(self._send(None))
+        elif (event.key == "Escape" and any(run.running for run in self._running)
+              and absent(js.document.querySelector("dialog[open]"))):  # Esc in a dialog closes the dialog
+            self.stop_all()
 
-    def _model(self, target: Target) -> str:
-        chosen = str(by_id(f"model-{target.dom}").value).strip()
-        if chosen:
-            with contextlib.suppress(ValueError):  # an id we could not read back is used, not remembered
-                self._settings.set(last_model(target.slot), chosen)
-        return chosen or DEFAULT_MODELS.get(target.slot, "")
+    def _say(self, text: str) -> None:
+        by_id("compose-message").textContent = text
 
-    async def _credential(self, target: Target) -> tuple[str, str | None]:
-        """Key and base URL to call target with; raises ProviderError(auth) in words when there is none."""
-        provider = target.provider
+    async def _send(self, _event: Any) -> None:
+        prompt = str(by_id("prompt").value).strip()
+        targets = self._picker.targets()
+        params = self._params()
+        if isinstance(params, str):
+            self._say(params)
+            return
+        if not prompt or not targets:
+            self._say("Write a prompt and pick at least one model.")
+            return
+        self._say("")
+        if self._last is not None and self._last.running:
+            self._last.stop_all()  # a new round supersedes the one still streaming
+        run = Run.ask(prompt, targets, params) if self._last is None else self._last.follow_up(prompt, targets, params)
+        self._last = run
+        by_id("prompt").value = ""
+        await self._execute(run)
+
+    async def _execute(self, run: Run, *, merged: bool = False) -> None:
+        self._answers.show(run, merged=merged)
+        self._running.append(run)
+        run.subscribe(lambda _i, _a: self._update_send())
+        self._update_send()
         try:
-            credential = await self._vault.get_credential(target.ref)
+            await run.execute(self._transport, self._credentials, self._clock, self._timeouts())
+        finally:
+            self._running.remove(run)
+            self._update_send()
+
+    def stop_all(self) -> None:
+        for run in list(self._running):
+            run.stop_all()
+
+    def _new_conversation(self) -> None:
+        self.stop_all()
+        self._last = None
+        self._answers.clear()
+        self._update_send()
+        by_id("prompt").focus()
+
+    async def _credentials(self, target: Target) -> tuple[str, str | None]:
+        """Key and base URL to call target with; raises ProviderError(auth) in words when there is none."""
+        provider = get(target.provider_id)
+        ref = EntryRef.parse(target.slot) if target.slot.startswith("endpoint:") else EntryRef.provider(target.slot)
+        try:
+            credential = await self._vault.get_credential(ref)
         except UnknownEntry:
             if not provider.needs_key:
                 return "", None
-            raise provider.error("auth", lead=f"No {target.name} key yet: add one under API keys.") from None
+            raise provider.error("auth", lead=f"No {target.source} key yet: add one under API keys.") from None
         except VaultLocked:
             raise provider.error("auth", lead="The vault is locked: unlock it to use your saved keys.") from None
         return credential.key, credential.base_url
 
-    async def _list_models(self, target: Target, row: Any) -> None:
-        message = row.querySelector(".model-message")
-        message.textContent = "Asking…"
+    # --- merge ------------------------------------------------------------------------------------
+
+    def _open_merge(self) -> None:
+        last = self._last
+        if last is None:
+            return
+        picker = by_id("merge-model")
+        picker.replaceChildren()
+        for index, answer in enumerate(_with_text(last.answers)):
+            option = js.document.createElement("option")
+            option.value, option.textContent = str(index), answer.target.label
+            picker.append(option)
+        instructions = by_id("merge-instructions")
+        if not str(instructions.value).strip():
+            instructions.value = MERGE_INSTRUCTIONS
+        by_id("merge-form").hidden = False
+        picker.focus()
+
+    async def _merge(self, _event: Any) -> None:
+        last = self._last
+        if last is None:
+            return
+        answers = _with_text(last.answers)
+        if len(answers) < 2:
+            self._say("Merging needs at least two answers with text.")
+            return
+        target = answers[int(by_id("merge-model").value or 0)].target
+        instructions = str(by_id("merge-instructions").value).strip() or MERGE_INSTRUCTIONS
+        by_id("merge-form").hidden = True
+        params = self._params()
+        merge = Run(merge_prompt(last, instructions), [Answer(target)],
+                    params if isinstance(params, Params) else Params())
         try:
-            key, base_url = await self._credential(target)
-            models = await list_models(self._transport, target.provider, key, base_url)
+            await self._execute(merge, merged=True)
         except ProviderError as exc:
-            message.textContent = exc.message
-            return
-        options = by_id(f"models-{target.dom}")
-        options.replaceChildren(*[create("option", value=m.id) for m in models[:500]])
-        message.textContent = f"{len(models)} models: pick one in the field."
+            self._say(exc.message)
 
-    async def _send(self, _event: Any) -> None:
-        prompt = str(by_id("prompt").value).strip()
-        if not prompt:
-            return
-        cards = []
-        for target in self._chosen():
-            if target.slot in self._running:
-                self._running.pop(target.slot).cancel()
-            request = ChatRequest(model=self._model(target), messages=[Message("user", prompt)])
-            card = self._card(target, request.model)
-            cards.append(card)
-            self._running[target.slot] = spawn(self._answer(target, request, card))
-        by_id("answers").prepend(*cards)  # newest round on top, in the order the providers are listed
 
-    def _card(self, target: Target, model: str) -> Any:
-        card = create("article", class_="answer", aria_label=f"{target.name} answer", data_slot=target.slot)
-        head = create("header", class_="answer-head")
-        head.append(create("strong", target.name), create("span", f" {model}", class_="muted"))
-        stop = create("button", "Stop", type="button", class_="answer-stop")
-        head.append(stop)
-        card.append(head, create("div", class_="answer-text"), create("p", "Sending…", class_="answer-meta"))
-        return card
+def _with_text(answers: list[Answer]) -> list[Answer]:
+    return [answer for answer in answers if answer.text]
 
-    def _answer_clicked(self, event: Any) -> None:
-        stop = event.target.closest(".answer-stop")
-        if not absent(stop):
-            self._stop(str(stop.closest("article").dataset.slot))
 
-    def _stop(self, slot: str) -> None:
-        task = self._running.pop(slot, None)
-        if task is not None:
-            task.cancel()
-
-    def _forget_task(self, slot: str) -> None:
-        """Drop this task's entry, unless a newer answer for the same target already replaced it."""
-        if self._running.get(slot) is asyncio.current_task():
-            del self._running[slot]
-
-    async def _answer(self, target: Target, request: ChatRequest, card: Any) -> None:
-        text_node, meta = card.querySelector(".answer-text"), card.querySelector(".answer-meta")
-        clock = js.performance.now
-        progress = AnswerProgress(started_at=clock() / 1000)
-        try:
-            key, base_url = await self._credential(target)
-        except (ProviderError, VaultError) as exc:
-            # Nothing was sent, so there is no timing to report.
-            card.querySelector(".answer-stop").remove()
-            card.classList.add("failed")
-            meta.textContent = exc.message if isinstance(exc, ProviderError) else str(exc)
-            self._forget_task(target.slot)
-            return
-        try:
-            meta.textContent = "Waiting for the first token…"
-            events = stream_chat(self._transport, target.provider, request, key, base_url=base_url,
-                                 timeouts=self._timeouts())
-            async for event in events:
-                added = progress.feed(event, clock() / 1000)
-                if added:
-                    text_node.append(added)
-                    meta.textContent = "Streaming…"
-        except asyncio.CancelledError:
-            progress.finish(clock() / 1000)
-            meta.textContent = " · ".join(filter(None, ["Stopped", progress.summary()]))
-            raise
-        finally:
-            card.querySelector(".answer-stop").remove()
-            self._forget_task(target.slot)
-        progress.finish(clock() / 1000)
-        summary = progress.summary()
-        if progress.error is not None:
-            card.classList.add("failed")
-            meta.textContent = f"{progress.error.message}{' · ' + summary if summary else ''}"
-        else:
-            meta.textContent = summary or "Done."
+def _number(field: Any) -> float | None:
+    text = str(field.value).strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return math.nan
+    return value

@@ -1,9 +1,17 @@
 """The browser Transport: `fetch` with a streaming body reader and abort on cancel or close.
 
+Redirects are never followed: following one would re-send the request, key header included, to
+wherever its `Location` points, which a moved provider, a proxy or a hostile endpoint chooses. We ask
+for `redirect: "manual"` rather than `"error"`: neither follows, but "error" rejects with the same bare
+`TypeError` as every other failure, while "manual" hands back an opaque-redirect response (status 0, no
+headers, no body), so the transport can say that a redirect was the cause (code "redirect").
+
 When fetch rejects with its bare `TypeError`, the browser hides why. A second, header-less `no-cors`
-probe of the same URL tells the two main causes apart: if the server answers it, the server is up and
+probe of the same URL tells the other causes apart: if the server answers it, the server is up and
 CORS rejected the real request (`cors`); if it fails too, the host is unreachable (`network`), unless
-the page's Content-Security-Policy refused it (`network` with code "csp", see `web/csp.py`).
+the page's Content-Security-Policy refused it (`network` with code "csp", see `web/csp.py`). The probe
+carries no key, cookie or referrer; a `no-cors` request can only follow redirects (Fetch standard), so
+it does, when a redirect without CORS headers made the real request fail.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import js
 from pyodide.ffi import JsException, to_js
@@ -31,6 +40,7 @@ def _init(request: HttpRequest, signal: Any) -> Any:
         "cache": "no-store",
         "credentials": "omit",  # providers authenticate by key; never send this origin's cookies
         "referrerPolicy": "no-referrer",
+        "redirect": "manual",  # never re-send a key to wherever a redirect points (see the module docstring)
     }
     if request.body:
         init["body"] = to_js(request.body)
@@ -47,6 +57,18 @@ async def _reachable(url: str) -> bool:
     except (JsException, TimeoutError):
         return False
     return True
+
+
+def redirect_error(url: str) -> ProviderError:
+    """The error for a request answered with a redirect, which the transport does not follow."""
+    parts = urlsplit(url)
+    return ProviderError(
+        "network",
+        f"{parts.scheme}://{parts.netloc} answered with a redirect to another address. Switchboard does not "
+        "follow redirects, so your API key is never sent anywhere else; if the provider moved, use its new "
+        "base URL.",
+        code="redirect",
+    )
 
 
 class FetchResponse:
@@ -97,4 +119,6 @@ class FetchTransport:
                 if await violations.blocked(request.url):  # the probe fails too: CSP blocks it alike
                     raise blocked_error(request.url) from None
                 raise ProviderError("network", str(exc)) from None
+        if str(response.type) == "opaqueredirect":
+            raise redirect_error(request.url)
         return FetchResponse(response, controller)

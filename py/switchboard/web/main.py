@@ -14,7 +14,7 @@ from switchboard.web.compose_view import ComposeView
 from switchboard.web.dom import by_id, on
 from switchboard.web.fetch import FetchTransport
 from switchboard.web.keys_view import KeysDialog
-from switchboard.web.session import BrowserClock, TabSync
+from switchboard.web.session import BrowserClock, MonotonicClock, TabSync
 from switchboard.web.vault_view import VaultPanel
 
 
@@ -26,7 +26,7 @@ class App:
         self.panel = VaultPanel(vault, settings, self._changed_here)
         self.keys = KeysDialog(vault, transport, lambda: self._changed_here("changed"))
         self.sync = TabSync(vault, self._changed_elsewhere)
-        self.compose = ComposeView(vault, settings, transport)
+        self.compose = ComposeView(vault, settings, transport, MonotonicClock())
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
         # "Lock" shows whenever any key is held, session-only keys included, however they came or went.

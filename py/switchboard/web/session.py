@@ -28,6 +28,13 @@ class BrowserClock:
         return float(js.Date.now()) / 1000.0
 
 
+class MonotonicClock:
+    """Seconds on the page's monotonic clock, for answer timings (never jumps with the wall clock)."""
+
+    def now(self) -> float:
+        return float(js.performance.now()) / 1000.0
+
+
 class TabSync:
     """Auto-lock timer, activity tracking and cross-tab messages for one Vault."""
 

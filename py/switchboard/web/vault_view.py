@@ -69,16 +69,18 @@ UNLOCK = Markup("""
 </details>""")
 
 UNLOCKED = Markup("""
-<p id="vault-summary" class="ok"></p>
-<div class="field"><label for="vault-idle">Lock automatically after</label>
-  <select id="vault-idle">{idle_options}</select></div>
-<p id="vault-message" aria-live="polite"></p>
-<div class="vault-actions">
-  <button type="button" id="vault-change">Change master password</button>
-  <button type="button" id="vault-export">Export keys</button>
-  <button type="button" id="vault-import">Import keys</button>
-  <button type="button" id="vault-forget" class="danger">Forget vault…</button>
+<div class="vault-unlocked">
+  <p id="vault-summary" class="ok" title="Keys are decrypted only to send a request.">Unlocked</p>
+  <div class="field inline"><label for="vault-idle">Lock automatically after</label>
+    <select id="vault-idle">{idle_options}</select></div>
+  <div class="vault-actions">
+    <button type="button" id="vault-change">Change master password</button>
+    <button type="button" id="vault-export">Export keys</button>
+    <button type="button" id="vault-import">Import keys</button>
+    <button type="button" id="vault-forget" class="danger">Forget vault…</button>
+  </div>
 </div>
+<p id="vault-message" aria-live="polite"></p>
 <div id="vault-extra"></div>""")
 
 CHANGE = Markup("""
@@ -177,6 +179,9 @@ class VaultPanel:
 
     def _render(self, state: str, markup: Markup) -> None:
         self._shown = state
+        # Unlocked, the panel shrinks to a bar above the prompt and leaves the width to the answers.
+        by_id("vault-panel").classList.toggle("compact", state == "unlocked")
+        js.document.querySelector(".layout").classList.toggle("vault-compact", state == "unlocked")
         self._extra.dispose()
         self._bound.dispose()
         set_html(self._body, markup)
@@ -278,7 +283,6 @@ class VaultPanel:
             OPTION.fill(value=str(m), selected=SELECTED if m == current else Markup(""), label=label)
             for m, label in IDLE_CHOICES)
         self._render("unlocked", UNLOCKED.fill(idle_options=options))
-        by_id("vault-summary").textContent = "Unlocked. Keys are decrypted only to send a request."
         self._bound.on(by_id("vault-idle"), "change", self._set_idle)
         self._bound.on(by_id("vault-change"), "click", lambda _e: self._show(CHANGE, "vault-change-form", self._change))
         self._bound.on(by_id("vault-export"), "click", lambda _e: self._show(EXPORT, "vault-export-form", self._export))

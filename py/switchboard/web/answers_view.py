@@ -1,0 +1,141 @@
+"""Answers on the page: one pane per answer of each Run, newest round on top, drawn from the Run.
+
+The Run holds the state; this view subscribes and redraws a pane at most every RENDER_EVERY seconds
+while it streams (not once per token), and at once when it ends. Pane buttons (Stop, Retry, Copy)
+are delegated from #answers, so panes come and go without a listener each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import js
+
+from switchboard.answer import STATUS, meta_text
+from switchboard.escaping import Markup
+from switchboard.run import Answer, Run
+from switchboard.web.dom import absent, append_html, by_id, create, on, spawn
+
+RENDER_EVERY = 0.08  # seconds between redraws of a streaming pane
+PANE = Markup("""
+<article class="answer" data-run="{run}" data-index="{index}" aria-label="{source} answer">
+ <section class="answer-pane" aria-label="{label}">
+  <header class="answer-head">
+    <strong class="answer-model">{model}</strong> <span class="muted">{source}</span>
+    <span class="answer-status" aria-live="polite">Sending…</span>
+    <span class="answer-tools">
+      <button type="button" class="answer-stop">Stop</button>
+      <button type="button" class="answer-retry" hidden>Retry</button>
+      <button type="button" class="answer-copy" disabled>Copy</button>
+    </span>
+  </header>
+  <details class="answer-reasoning" hidden><summary>Reasoning</summary><div class="reasoning-text"></div></details>
+  <div class="answer-text"></div>
+  <p class="answer-meta">Sending…</p>
+ </section>
+</article>""")
+
+
+class AnswersView:
+    """Owns #answers: rounds of panes, each redrawn from its Answer record."""
+
+    def __init__(self) -> None:
+        self._area = by_id("answers")
+        self._runs: dict[str, Run] = {}
+        self._dirty: set[tuple[str, int]] = set()
+        self._flush_at: asyncio.TimerHandle | None = None
+        on(self._area, "click", self._clicked)
+
+    def show(self, run: Run, *, merged: bool = False) -> None:
+        """Add a round of panes for run, on top, and follow it until it ends."""
+        self._runs[run.id] = run
+        kind = "Merged from the answers above:" if merged else (
+            f"Follow-up {run.round - 1}:" if run.round > 1 else "You asked:")
+        group = create("div", class_="round", role="group", data_run=run.id,
+                       aria_label="Merge" if merged else f"Round {run.round}")
+        line = create("p", class_="round-prompt")
+        line.append(create("span", kind, class_="muted"), "" if merged else f" {run.prompt}")
+        panes = create("div", class_="round-panes")
+        group.append(line, panes)
+        self._area.prepend(group)
+        for index, answer in enumerate(run.answers):
+            target = answer.target
+            label = "Merged answer" if merged else target.label
+            append_html(panes, PANE.fill(run=run.id, index=str(index), source=target.source, label=label,
+                                         model=target.model))
+        run.subscribe(self._changed)
+
+    def _pane(self, run_id: str, index: int) -> Any:
+        return self._area.querySelector(f'article[data-run="{run_id}"][data-index="{index}"]')
+
+    def _changed(self, index: int, answer: Answer) -> None:
+        run = next((r for r in self._runs.values() if index < len(r.answers) and r.answers[index] is answer), None)
+        if run is None:
+            return
+        self._dirty.add((run.id, index))
+        if not answer.running:
+            self._flush()  # the end shows at once
+        elif self._flush_at is None:
+            self._flush_at = asyncio.get_event_loop().call_later(RENDER_EVERY, self._flush)
+
+    def _flush(self) -> None:
+        if self._flush_at is not None:
+            self._flush_at.cancel()
+            self._flush_at = None
+        dirty, self._dirty = self._dirty, set()
+        for run_id, index in dirty:
+            run = self._runs.get(run_id)
+            pane = self._pane(run_id, index)
+            if run is not None and not absent(pane):
+                self._draw(pane, run.answers[index])
+
+    def _draw(self, pane: Any, answer: Answer) -> None:
+        pane.querySelector(".answer-status").textContent = STATUS[answer.status]
+        text = pane.querySelector(".answer-text")
+        if str(text.textContent) != answer.text:
+            text.textContent = answer.text
+        if answer.reasoning:
+            details = pane.querySelector(".answer-reasoning")
+            details.hidden = False
+            details.querySelector(".reasoning-text").textContent = answer.reasoning
+        if answer.model_served and answer.model_served != answer.target.model:
+            pane.querySelector(".answer-model").textContent = f"{answer.target.model} → {answer.model_served}"
+        pane.querySelector(".answer-meta").textContent = meta_text(answer)
+        pane.classList.toggle("failed", answer.status == "failed")
+        pane.querySelector(".answer-stop").hidden = not answer.running
+        pane.querySelector(".answer-retry").hidden = answer.running
+        pane.querySelector(".answer-copy").disabled = not answer.text
+
+    def _clicked(self, event: Any) -> None:
+        button = event.target.closest("button")
+        pane = event.target.closest("article[data-run]")
+        if absent(button) or absent(pane):
+            return
+        run = self._runs.get(str(pane.dataset.run))
+        index = int(pane.dataset.index)
+        if run is None:
+            return
+        kind = str(button.className)
+        if kind == "answer-stop":
+            run.stop(index)
+        elif kind == "answer-retry":
+            spawn(run.retry(index))
+        elif kind == "answer-copy":
+            spawn(self._copy(pane, run.answers[index]))
+
+    async def _copy(self, pane: Any, answer: Answer) -> None:
+        status = pane.querySelector(".answer-status")
+        try:
+            await js.navigator.clipboard.writeText(answer.text)
+        except Exception as exc:  # no permission, or no clipboard in this context
+            status.textContent = f"Could not copy: {exc}"
+            return
+        status.textContent = "Copied the Markdown"
+
+    def clear(self) -> None:
+        """Forget every round (a new conversation); running answers are stopped first."""
+        for run in self._runs.values():
+            run.stop_all()
+        self._runs.clear()
+        self._area.replaceChildren()
