@@ -24,6 +24,8 @@ WHEELS: list[tuple[str, str, str | None]] = [
     ("typing-extensions", "4.16.0", None),
     ("annotated-types", "0.8.0", None),
     ("typing-inspection", "0.4.5", None),
+    ("markdown-it-py", "4.3.0", None),  # answers as Markdown, loaded with the first answer
+    ("mdurl", "0.1.2", None),  # markdown-it-py's URL helpers
 ]
 PYODIDE_PYTHON = "3.14"  # pure wheels must be resolved for the browser's Python, not the host's
 

@@ -61,6 +61,7 @@ class Call:
     seq: int  # request number: makes ids unique and deterministic within a run
     default_scenario: str = "ok"
     scenario: Scenario = field(default_factory=Scenario)
+    reply_text: str | None = None  # the server's configured verbatim reply, if any
 
     @property
     def origin(self) -> str | None:
@@ -193,7 +194,8 @@ class Protocol:
         if s.name == "error-503":
             return self.error(call, "overloaded")
         reply = make_reply(
-            self.name, info.model, info.prompt, count_tokens(info.input_text), info.max_tokens, s.words
+            self.name, info.model, info.prompt, count_tokens(info.input_text), info.max_tokens, s.words,
+            call.reply_text,
         )
         resp = handler(call, info, reply)
         resp.reply = reply

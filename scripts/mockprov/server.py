@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import registry, tls
 from .base import Call, Response, dumps
 from .scenario import SCENARIOS, parse_name
+from .text import MAX_REPLY_TEXT
 
 MAX_BODY = 4 * 1024 * 1024  # larger request bodies get 413
 MAX_LOGGED_BODY = 64 * 1024  # a log entry keeps at most this much of a non-JSON body
@@ -108,7 +109,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(
                 Response(status=403, body=b"", content_type="text/plain", cors=False), provider, None
             )
-        call = Call(provider.name, self.command, path, query, headers, body, raw, entry["seq"], mock.scenario)
+        call = Call(provider.name, self.command, path, query, headers, body, raw, entry["seq"], mock.scenario,
+                    reply_text=mock.reply_text)
         if self.command == "HEAD":
             call.method = "GET"
         resp = provider.protocol.handle(call)
@@ -332,6 +334,7 @@ class MockProviders:
         max_log: int = 1000,
         cert_dir: str | None = None,
         on_request: Callable[[dict[str, Any]], None] | None = None,
+        reply_text: str | None = None,
     ):
         if host not in LOOPBACK and not host.startswith("127."):
             raise ValueError(f"the mock listens on loopback only, not {host!r}")
@@ -347,6 +350,7 @@ class MockProviders:
         self.cert_path: str | None = None
         self.pace = self.slow_first_token = self.stall_max = 0.0
         self.scenario = "ok"
+        self.reply_text: str | None = None
         self.ollama_origins: tuple[str, ...] = ()
         self.configure(
             pace=pace,
@@ -354,6 +358,7 @@ class MockProviders:
             slow_first_token=slow_first_token,
             stall_max=stall_max,
             ollama_origins=ollama_origins,
+            reply_text=reply_text,
         )
 
     # ---- settings (may change while running, e.g. from /__mock/config) ------------------------------
@@ -368,6 +373,12 @@ class MockProviders:
                     raise ValueError(f"unknown scenario {value!r}; known: {', '.join(SCENARIOS)}")
             elif name == "ollama_origins":
                 value = tuple(str(v) for v in value)
+            elif name == "reply_text":  # every chat answer is exactly this text (None or "": normal replies)
+                if value is not None and not isinstance(value, str):
+                    raise ValueError("reply_text must be a string or None")
+                if value and len(value) > MAX_REPLY_TEXT:
+                    raise ValueError(f"reply_text is over {MAX_REPLY_TEXT} characters")
+                value = value or None
             else:
                 raise TypeError(f"unknown setting {name!r}")
             setattr(self, name, value)
@@ -379,6 +390,7 @@ class MockProviders:
             "slow_first_token": self.slow_first_token,
             "stall_max": self.stall_max,
             "ollama_origins": list(self.ollama_origins),
+            "reply_text": self.reply_text,
         }
 
     def wait(self, seconds: float) -> None:

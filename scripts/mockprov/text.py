@@ -8,10 +8,12 @@ the output count also equals the number of content chunks: a test can check usag
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MAX_ECHO_WORDS = 64  # the reply echoes at most this many prompt words
 MAX_REPLY_WORDS = 5000  # bound for `mock-words-N`
+MAX_REPLY_TEXT = 1_000_000  # bound for a configured verbatim reply (characters)
 VOCABULARY = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
 
 
@@ -26,15 +28,19 @@ class Reply:
     words: list[str]
     input_tokens: int
     finish: str  # "stop" or "length": each protocol maps it to its own finish-reason vocabulary
+    pieces: list[str] | None = None  # a verbatim reply's chunks, whitespace kept (see `verbatim_pieces`)
     chunks: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        # The first chunk carries no leading space; joining the chunks gives `text` exactly.
-        self.chunks = [w if i == 0 else " " + w for i, w in enumerate(self.words)]
+        if self.pieces is not None:
+            self.chunks = list(self.pieces)
+        else:
+            # The first chunk carries no leading space; joining the chunks gives `text` exactly.
+            self.chunks = [w if i == 0 else " " + w for i, w in enumerate(self.words)]
 
     @property
     def text(self) -> str:
-        return " ".join(self.words)
+        return "".join(self.chunks)
 
     @property
     def output_tokens(self) -> int:
@@ -54,13 +60,35 @@ class Reply:
         }
 
 
+def verbatim_pieces(text: str) -> list[str]:
+    """`text` cut into one chunk per word, each with the whitespace before it (newlines included) and the
+    last with any whitespace after it: the chunks join to `text` exactly and count as its tokens."""
+    pieces = re.findall(r"\s*\S+", text)
+    if pieces:
+        pieces[-1] += text[len("".join(pieces)):]
+    return pieces
+
+
 def make_reply(
-    provider: str, model: str, prompt: str, input_tokens: int, max_tokens: int | None, words: int | None
+    provider: str,
+    model: str,
+    prompt: str,
+    input_tokens: int,
+    max_tokens: int | None,
+    words: int | None,
+    verbatim: str | None = None,
 ) -> Reply:
-    """Echo-derived text: `Mock <provider> reply to: <first prompt words>`, or N vocabulary words.
+    """Echo-derived text: `Mock <provider> reply to: <first prompt words>`, or N vocabulary words, or
+    exactly `verbatim` (a configured reply text, Markdown and newlines kept; it wins over `words`).
 
     `max_tokens` truncates the reply (finish "length") the way a real model stops at its output limit.
     """
+    if verbatim:
+        pieces = verbatim_pieces(verbatim)
+        finish = "stop"
+        if max_tokens is not None and 0 < max_tokens < len(pieces):
+            pieces, finish = pieces[:max_tokens], "length"
+        return Reply(words=[p.strip() for p in pieces], input_tokens=input_tokens, finish=finish, pieces=pieces)
     if words is not None:
         out = [VOCABULARY[i % len(VOCABULARY)] for i in range(min(words, MAX_REPLY_WORDS))]
     else:

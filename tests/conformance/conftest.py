@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from scripts.mock_providers import MockProviders
 
-DEFAULTS = {"pace": 0.0, "scenario": "ok", "slow_first_token": 0.4, "stall_max": 5.0, "ollama_origins": ()}
+DEFAULTS = {"pace": 0.0, "scenario": "ok", "slow_first_token": 0.4, "stall_max": 5.0, "ollama_origins": (),
+            "reply_text": None}
 
 
 @pytest.fixture(scope="session")

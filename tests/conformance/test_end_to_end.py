@@ -107,6 +107,20 @@ def test_max_tokens_reaches_the_provider(mock: MockProviders, pid: str) -> None:
     assert got.finish_reason == "length" and got.usage.output_tokens == 3
 
 
+VERBATIM = "# Title\n\n- one\n- two  \n\n```python\nprint('hi')\n```\n\n<script>window.__pwned=1</script> ünï 🌍\n"
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_a_configured_reply_text_arrives_verbatim(mock: MockProviders, pid: str) -> None:
+    mock.configure(reply_text=VERBATIM)
+    got = stream(mock, pid)
+    assert got.error is None, got.error
+    assert got.text == mock.last()["reply"]["text"] == VERBATIM
+    assert got.usage.output_tokens == len(VERBATIM.split())
+    cut = stream(mock, pid, max_output_tokens=3)
+    assert (cut.text, cut.finish_reason) == ("# Title\n\n-", "length")
+
+
 @pytest.mark.parametrize("pid", ["openrouter", "xai"])
 def test_reported_costs(mock: MockProviders, pid: str) -> None:
     got = stream(mock, pid)

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from scripts.mock_providers import INVALID_KEY, MockProviders
+from scripts.mockprov.text import make_reply, verbatim_pieces
 
 from ._support import ALL, auth_headers, chat, ndjson_lines, request, sse_events
 
@@ -181,6 +182,31 @@ def test_words_and_max_tokens(mock: MockProviders) -> None:
     lines = ndjson_lines(request(mock, "POST", path, body).body)
     assert "".join(x["message"]["content"] for x in lines) == "alpha bravo charlie delta echo"
     assert (lines[-1]["done_reason"], lines[-1]["eval_count"]) == ("length", 5)
+
+
+def test_verbatim_pieces_join_to_the_text_one_per_word() -> None:
+    text = "  # Hi\n\n- a\n- b\t\n\n"
+    pieces = verbatim_pieces(text)
+    assert pieces == ["  #", " Hi", "\n\n-", " a", "\n-", " b\t\n\n"] and "".join(pieces) == text
+    assert verbatim_pieces("") == [] and verbatim_pieces("   ") == []
+    reply = make_reply("openai", "m", "mock-words-50 ignored", 3, None, 50, verbatim=text)
+    assert (reply.text, reply.output_tokens, reply.finish) == (text, 6, "stop")
+    assert make_reply("openai", "m", "", 3, 2, None, verbatim=text).text == "  # Hi"
+
+
+def test_reply_text_setting_replaces_every_reply(mock: MockProviders) -> None:
+    mock.configure(reply_text="line one\n\nline *two*")
+    for provider in ("anthropic", "ollama"):
+        path, body = chat(provider, "mock-words-9", stream=False)
+        request(mock, "POST", path, body, auth_headers(provider))
+        assert mock.last()["reply"] == {"text": "line one\n\nline *two*", "input_tokens": 1, "output_tokens": 4,
+                                        "finish": "stop"}
+    mock.configure(reply_text=None)
+    path, body = chat("openai", "mock-words-2", stream=False)
+    request(mock, "POST", path, body, auth_headers("openai"))
+    assert mock.last()["reply"]["text"] == "alpha bravo"
+    with pytest.raises(ValueError):
+        mock.configure(reply_text=["not", "text"])
 
 
 def midstream_payload(mock: MockProviders, provider: str) -> object:

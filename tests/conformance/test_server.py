@@ -148,6 +148,8 @@ def test_control_endpoints(mock: MockProviders) -> None:
     assert [e["path"] for e in log] == [path]
     assert request(mock, "POST", "/__mock/config", {"scenario": "no-such"}).status == 400
     assert request(mock, "POST", "/__mock/config", {"pace": -1}).status == 400
+    assert request(mock, "POST", "/__mock/config", {"reply_text": "a\n\n*b*"}).json()["reply_text"] == "a\n\n*b*"
+    assert request(mock, "POST", "/__mock/config", {"reply_text": 7}).status == 400
     assert request(mock, "POST", "/__mock/reset").json() == {"ok": True} and mock.requests == []
 
 

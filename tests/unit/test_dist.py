@@ -30,7 +30,8 @@ def test_pyscript_uses_our_local_interpreter(dist: Path) -> None:
 def test_pyodide_lock_matches_the_shipped_wheels(dist: Path) -> None:
     lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
     packages = lock["packages"]
-    assert {"switchboard", "pydantic", "pydantic-core"} <= packages.keys()
+    assert {"switchboard", "pydantic", "pydantic-core", "markdown-it-py", "mdurl"} <= packages.keys()
+    assert packages["markdown-it-py"]["depends"] == ["mdurl"]
     assert packages["pydantic-core"]["file_name"].endswith("pyemscripten_2026_0_wasm32.whl")
     for name, entry in packages.items():
         data = (dist / "pyodide" / entry["file_name"]).read_bytes()

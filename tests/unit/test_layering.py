@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "py" / "switchboard"
-BROWSER_MODULES = {"js", "pyodide", "pyscript"}
+BROWSER_MODULES = {"js", "pyodide", "pyodide_js", "pyscript"}
 
 
 def browser_imports(source: str) -> list[str]:

