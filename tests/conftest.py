@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: hypothesis's default 200 ms deadline per example fails
+# them at random on a loaded 2-core machine.
+settings.register_profile("switchboard", deadline=None)
+settings.load_profile("switchboard")
 
 DIST = Path(__file__).resolve().parents[1] / "dist"
 

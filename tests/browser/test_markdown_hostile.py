@@ -22,8 +22,6 @@ from scripts.mock_providers import MockProviders
 from tests.browser.conftest import is_allowed
 from tests.markdown_corpus import HOSTILE_ANSWER
 
-# Remove when the answer panes draw their text with web.markdown_view (the tests pass once they do).
-pytestmark = pytest.mark.skip(reason="needs the compose view's panes to draw answers with web.markdown_view")
 TIMEOUT = 30_000
 FORBIDDEN = "script, img, iframe, frame, svg, math, form, input, base, style, link, meta, object, embed, details"
 

@@ -15,6 +15,7 @@ import js
 from switchboard.answer import STATUS, meta_text
 from switchboard.escaping import Markup
 from switchboard.run import Answer, Run
+from switchboard.web import markdown_view
 from switchboard.web.dom import absent, append_html, by_id, create, on, spawn
 
 RENDER_EVERY = 0.08  # seconds between redraws of a streaming pane
@@ -45,6 +46,7 @@ class AnswersView:
         self._runs: dict[str, Run] = {}
         self._dirty: set[tuple[str, int]] = set()
         self._flush_at: asyncio.TimerHandle | None = None
+        self._markdown: dict[tuple[str, int], markdown_view.LiveMarkdown] = {}
         on(self._area, "click", self._clicked)
 
     def show(self, run: Run, *, merged: bool = False) -> None:
@@ -88,13 +90,15 @@ class AnswersView:
             run = self._runs.get(run_id)
             pane = self._pane(run_id, index)
             if run is not None and not absent(pane):
-                self._draw(pane, run.answers[index])
+                self._draw(pane, run.answers[index], (run_id, index))
 
-    def _draw(self, pane: Any, answer: Answer) -> None:
+    def _draw(self, pane: Any, answer: Answer, key: tuple[str, int]) -> None:
         pane.querySelector(".answer-status").textContent = STATUS[answer.status]
-        text = pane.querySelector(".answer-text")
-        if str(text.textContent) != answer.text:
-            text.textContent = answer.text
+        markdown = self._markdown.get(key)
+        if markdown is None:
+            markdown = self._markdown[key] = markdown_view.LiveMarkdown(pane.querySelector(".answer-text"))
+        if markdown.text != answer.text:
+            markdown.draw(answer.text)
         if answer.reasoning:
             details = pane.querySelector(".answer-reasoning")
             details.hidden = False
@@ -108,6 +112,8 @@ class AnswersView:
         pane.querySelector(".answer-copy").disabled = not answer.text
 
     def _clicked(self, event: Any) -> None:
+        if markdown_view.clicked(event):
+            return
         button = event.target.closest("button")
         pane = event.target.closest("article[data-run]")
         if absent(button) or absent(pane):
@@ -138,4 +144,5 @@ class AnswersView:
         for run in self._runs.values():
             run.stop_all()
         self._runs.clear()
+        self._markdown.clear()
         self._area.replaceChildren()
