@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from scripts.mock_providers import MockProviders
 
 from tests.browser.conftest import wait_ready
-from tests.browser.vault_helpers import create_vault
+from tests.browser.vault_helpers import add_session_keys, create_vault
 
 KEYED = {"openai": "OpenAI", "anthropic": "Anthropic", "mistral": "Mistral", "groq": "Groq"}
 TIMEOUT = 30_000
@@ -26,16 +26,8 @@ TIMEOUT = 30_000
 @pytest.fixture(scope="module")
 def app(shared_page: Page) -> Iterator[Page]:
     """The shared app with a session-only key for each provider the tests use (no vault needed)."""
-    page = shared_page
-    page.get_by_role("button", name="API keys").click()
-    for pid, name in KEYED.items():
-        row = page.locator(f'form[data-provider="{pid}"]')
-        page.get_by_label(f"{name} API key", exact=True).fill(f"sk-{pid}-ask-many-test-9876")
-        row.get_by_label("This session only").check()
-        row.get_by_role("button", name="Save key").click()
-        expect(row.locator(".key-status")).to_have_text("•••• 9876 (this session only)")
-    page.keyboard.press("Escape")
-    yield page
+    add_session_keys(shared_page, KEYED, "9876")
+    yield shared_page
 
 
 def pick(page: Page, models: dict[str, list[str]]) -> None:

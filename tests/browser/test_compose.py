@@ -10,22 +10,16 @@ import pytest
 from playwright.sync_api import expect
 from scripts.mock_providers import MockProviders
 
+from tests.browser.vault_helpers import add_session_keys
+
 FAILED = re.compile(r"\bfailed\b")
 
 
 @pytest.fixture(scope="module")
 def compose(shared_page: Any) -> Iterator[Any]:
     """The shared app with session-only keys for OpenAI and Anthropic (no vault needed)."""
-    page = shared_page
-    page.get_by_role("button", name="API keys").click()
-    for pid, name in (("openai", "OpenAI"), ("anthropic", "Anthropic")):
-        row = page.locator(f'form[data-provider="{pid}"]')
-        page.get_by_label(f"{name} API key", exact=True).fill(f"sk-{pid}-compose-test-5678")
-        row.get_by_label("This session only").check()
-        row.get_by_role("button", name="Save key").click()
-        expect(row.locator(".key-status")).to_have_text("•••• 5678 (this session only)")
-    page.keyboard.press("Escape")
-    yield page
+    add_session_keys(shared_page, {"openai": "OpenAI", "anthropic": "Anthropic"}, "5678")
+    yield shared_page
 
 
 @pytest.fixture

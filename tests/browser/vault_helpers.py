@@ -270,3 +270,15 @@ def change_password(page: Page, old: str, new: str) -> None:
     button(page, "Change password").click()
     expect(message(page)).to_have_text("Master password changed. Other tabs must unlock again.",
                                        timeout=UI_TIMEOUT)
+
+
+def add_session_keys(page: Page, providers: Mapping[str, str], last4: str) -> None:
+    """Keep a session-only key for each provider (id -> display name) through "API keys"; no vault needed."""
+    button(page, "API keys").click()
+    for pid, name in providers.items():
+        form = row(page, pid)
+        form.get_by_label(f"{name} API key", exact=True).fill(f"sk-{pid}-session-test-{last4}")
+        form.get_by_label("This session only").check()
+        button(form, "Save key").click()
+        expect(status(page, pid)).to_have_text(f"•••• {last4} (this session only)")
+    page.keyboard.press("Escape")
