@@ -258,3 +258,27 @@ def test_unlocked_vault_is_a_compact_bar_and_nothing_overflows_at_360_px(browser
         assert sizes["page"] <= 360 and sizes["header"] <= sizes["headerBox"], sizes
     finally:
         context.close()
+
+
+COUNT_DRAWS = """(label) => {
+  const text = [...document.querySelectorAll("section.answer-pane")].find((s) => s.ariaLabel === label)
+    .querySelector(".answer-text");
+  window.__draws = 0;
+  new MutationObserver(() => { window.__draws += 1; }).observe(text, {childList: true, subtree: true,
+                                                                   characterData: true});
+}"""
+
+
+def test_a_fast_stream_is_redrawn_at_a_throttled_rate_not_per_token(app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.004, scenario="ok")  # 250 chunks/s
+    try:
+        pick(app, {"openai": ["gpt-4o-mini"]})
+        ask(app, "stream fast mock-words-300")
+        label = "gpt-4o-mini (OpenAI)"
+        app.evaluate(COUNT_DRAWS, label)
+        expect(pane(app, label).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+        assert len(pane(app, label).locator(".answer-text").inner_text().split()) == 300
+        draws = app.evaluate("() => window.__draws")
+        assert 1 <= draws <= 40, draws  # about 1.2 s of stream at most every 80 ms, not 300 draws
+    finally:
+        mock.configure(pace=0.0)

@@ -1,8 +1,8 @@
 """Answers on the page: one pane per answer of each Run, newest round on top, drawn from the Run.
 
-The Run holds the state; this view subscribes and redraws a pane at most every RENDER_EVERY seconds
-while it streams (not once per token), and at once when it ends. Pane buttons (Stop, Retry, Copy)
-are delegated from #answers, so panes come and go without a listener each.
+The Run holds the state; this view subscribes and redraws panes at most every RENDER_EVERY seconds
+while they stream (not once per token; further apart when drawing is slow), and at once when one
+ends. Pane buttons (Stop, Retry, Copy) are delegated from #answers: panes need no listener each.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import js
 
 from switchboard.answer import STATUS, meta_text
 from switchboard.escaping import Markup
-from switchboard.run import Answer, Run
+from switchboard.run import Answer, Clock, Run
+from switchboard.throttle import Throttle
 from switchboard.web import markdown_view
 from switchboard.web.dom import absent, append_html, by_id, create, on, spawn
 
@@ -41,8 +42,11 @@ PANE = Markup("""
 class AnswersView:
     """Owns #answers: rounds of panes, each redrawn from its Answer record."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
         self._area = by_id("answers")
+        self._clock = clock
+        # One throttle for every pane: draws come at most every RENDER_EVERY s, further apart if slow.
+        self._throttle = Throttle(RENDER_EVERY, clock.now)
         self._runs: dict[str, Run] = {}
         self._dirty: set[tuple[str, int]] = set()
         self._flush_at: asyncio.TimerHandle | None = None
@@ -76,21 +80,24 @@ class AnswersView:
         if run is None:
             return
         self._dirty.add((run.id, index))
-        if not answer.running:
+        wait = self._throttle.changed()
+        if not answer.running or wait == 0:
             self._flush()  # the end shows at once
         elif self._flush_at is None:
-            self._flush_at = asyncio.get_event_loop().call_later(RENDER_EVERY, self._flush)
+            self._flush_at = asyncio.get_event_loop().call_later(wait, self._flush)
 
     def _flush(self) -> None:
         if self._flush_at is not None:
             self._flush_at.cancel()
             self._flush_at = None
         dirty, self._dirty = self._dirty, set()
+        started = self._clock.now()
         for run_id, index in dirty:
             run = self._runs.get(run_id)
             pane = self._pane(run_id, index)
             if run is not None and not absent(pane):
                 self._draw(pane, run.answers[index], (run_id, index))
+        self._throttle.drawn(started)
 
     def _draw(self, pane: Any, answer: Answer, key: tuple[str, int]) -> None:
         pane.querySelector(".answer-status").textContent = STATUS[answer.status]

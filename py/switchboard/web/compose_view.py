@@ -37,7 +37,7 @@ class ComposeView:
         self._settings = settings
         self._transport = transport
         self._clock = clock
-        self._answers = AnswersView()
+        self._answers = AnswersView(clock)
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._running: list[Run] = []
         self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)

@@ -4,9 +4,9 @@ Only three DOM operations carry anything a model wrote: `createElement` with a t
 (allowlisted when the tree was built, and checked again here), `setAttribute` with an allowlisted
 attribute, and text (`append(str)`, `textContent`). No HTML string is ever parsed. Links also get
 rel="noopener noreferrer" and target="_blank"; a code block gets a Copy button, served by one
-delegated click listener (`clicked` / `listen`), not a listener per block.
+delegated click listener (`clicked`, called by the answers view), not a listener per block.
 
-markdown-it-py is not loaded at start-up: the first `LiveMarkdown` (or `load()`) asks Pyodide for it,
+markdown-it-py is not loaded at start-up: the first `LiveMarkdown` asks Pyodide for it,
 and until it is there the answer is shown as plain text. If it cannot be loaded, answers stay plain text.
 """
 
@@ -20,11 +20,9 @@ import js
 
 from switchboard import markdown
 from switchboard.markdown import ATTRIBUTES, TAGS, CodeBlock, Node, Text
-from switchboard.throttle import Throttle
-from switchboard.web.dom import absent, create, on, spawn
+from switchboard.web.dom import absent, create, spawn
 
 PACKAGE = "markdown-it-py"  # its dependency, mdurl, comes with it (pyodide-lock.json)
-INTERVAL = 0.1  # seconds between draws while an answer streams
 LINK_REL = "noopener noreferrer"
 COPIED_FOR = 2.0  # seconds "Copied" stays shown
 
@@ -128,15 +126,6 @@ def clicked(event: Any) -> bool:
     return True
 
 
-def listen(container: Any) -> None:
-    """One click listener on a container that lives as long as the page, for every code block in it."""
-
-    def handler(event: Any) -> None:
-        clicked(event)
-
-    on(container, "click", handler)
-
-
 async def _copy(block: Any) -> None:
     status = block.querySelector(".code-status")
     text = str(block.querySelector("code").textContent)
@@ -158,26 +147,17 @@ async def _copy(block: Any) -> None:
     asyncio.get_event_loop().call_later(COPIED_FOR, clear)
 
 
-def _now() -> float:
-    return float(js.performance.now()) / 1000
-
-
 class LiveMarkdown:
-    """One answer's text drawn as Markdown into `container` (which it owns) while it streams.
+    """One answer's text drawn as Markdown into `container` (which it owns); the caller throttles.
 
-    Either call `update(text)` with the whole text so far on every chunk and `finish(text)` once at the
-    end: it draws at most every INTERVAL seconds (longer when drawing is slow) and draws the last change
-    when the interval is over. Or, when the caller throttles already, call `draw(text)` whenever it
-    redraws. Until markdown-it-py has loaded the text is shown plain, then it is redrawn as Markdown.
-    Blocks that did not change since the last draw are kept (see `render`).
+    Until markdown-it-py has loaded the text is shown plain, then it is redrawn as Markdown. Blocks
+    that did not change since the last draw are kept (see `render`).
     """
 
-    def __init__(self, container: Any, interval: float = INTERVAL) -> None:
+    def __init__(self, container: Any) -> None:
         self._container = container
-        self._throttle = Throttle(interval, _now)
         self._text = ""
         self._shown: tuple[Node, ...] = ()  # empty: the container holds plain text, or nothing of ours
-        self._timer: asyncio.TimerHandle | None = None
         container.classList.add("markdown")
         if not ready():
             spawn(self._when_loaded())
@@ -186,42 +166,11 @@ class LiveMarkdown:
     def text(self) -> str:
         return self._text
 
-    def update(self, text: str) -> None:
-        self._text = text
-        wait = self._throttle.changed()
-        if wait == 0:
-            self._draw()
-        elif self._timer is None:
-            self._timer = asyncio.get_event_loop().call_later(wait, self._trailing)
-
     def draw(self, text: str) -> None:
-        """Draw `text` now, unthrottled."""
         self._text = text
         self._draw()
-
-    def finish(self, text: str | None = None) -> None:
-        """Draw now (the final text, when given) and stop any pending draw."""
-        self._cancel_timer()
-        if text is not None:
-            self._text = text
-        self._draw()
-
-    def close(self) -> None:
-        """Stop any pending draw (the answer is being removed)."""
-        self._cancel_timer()
-
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _trailing(self) -> None:
-        self._timer = None
-        if self._throttle.pending:
-            self._draw()
 
     def _draw(self) -> None:
-        started = _now()
         nodes: tuple[Node, ...] | None = None
         if ready():
             try:
@@ -236,7 +185,6 @@ class LiveMarkdown:
             render(self._container, nodes, self._shown)
             self._container.classList.remove("plain")
             self._shown = nodes
-        self._throttle.drawn(started)
 
     async def _when_loaded(self) -> None:
         with contextlib.suppress(asyncio.CancelledError):
