@@ -3,6 +3,9 @@
 
     python3 scripts/bench.py startup [--runs N]   app start vs bare Pyodide start, cold and warm
     python3 scripts/bench.py decode               SSE decode MB/s, ours vs the anthropic SDK's
+    python3 scripts/bench.py fanout [--runs N]    Ask many: five answers at once vs the slowest alone,
+                                                  click -> first request, four panes at 200 chunks/s
+                                                  (options: scripts/bench_fanout.py --help)
 """
 
 from __future__ import annotations
@@ -119,13 +122,17 @@ def startup(runs: int) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("startup", "decode"):
+    if not argv or argv[0] not in ("startup", "decode", "fanout"):
         print(__doc__)
         return 2
     if argv[0] == "decode":
         from scripts import bench_decode
 
         return bench_decode.main(argv[1:])
+    if argv[0] == "fanout":
+        from scripts import bench_fanout
+
+        return bench_fanout.main(argv[1:])
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 5
     return startup(runs)
 

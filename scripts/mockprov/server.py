@@ -191,6 +191,7 @@ class Handler(BaseHTTPRequestHandler):
         entry = getattr(self, "entry", None)
         if entry is not None:
             entry["outcome"] = what
+            entry["finished"] = time.time()  # the last byte written (or the cut): for benchmarks
 
     def send_body(
         self, resp: Response, provider: registry.Provider | None, call: Call | None, name: str, slow: float
@@ -218,9 +219,15 @@ class Handler(BaseHTTPRequestHandler):
             self.slow_start(slow, resp.keepalive)
         # Misbehaving streams stop halfway: some content has arrived, the end has not.
         cut = max(1, len(frames) // 2) if name in ("midstream-error", "drop", "stall") else len(frames)
+        # Paced by the clock, not by sleeping pace after each write: a write or a wake-up that runs late
+        # does not slow the rest, so the stream keeps 1/pace chunks per second (a benchmark's rate).
+        due = time.monotonic()
         for i, frame in enumerate(frames[:cut]):
             if i and mock.pace:
-                mock.wait(mock.pace)
+                due += mock.pace
+                mock.wait(due - time.monotonic())
+            else:
+                due = time.monotonic()
             self.chunk(frame)
         if name in ("drop", "stall"):
             if name == "stall":
