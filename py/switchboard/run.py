@@ -24,6 +24,7 @@ from .errors import ProviderError
 from .http import Transport
 from .providers import get
 from .service import Timeouts, stream_chat
+from .tasks import eager_task
 
 Status: TypeAlias = Literal["waiting", "streaming", "done", "stopped", "failed"]
 ENDPOINT = "endpoint:"
@@ -223,10 +224,17 @@ class Run:
         self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
     ) -> None:
         """Run every answer at once, each in its own task; returns when all have ended."""
+        await self.start(transport, credentials, clock, timeouts)
+
+    def start(
+        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> asyncio.Future[list[BaseException | None]]:
+        """Start every answer now (each runs until its first wait before this returns, so requests
+        leave before the caller draws anything); await the result for all of them to end."""
         self._driver = Driver(transport, credentials, clock, timeouts)
         for index in range(len(self.answers)):
             self._start(index)
-        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        return asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def retry(self, index: int) -> None:
         """Ask one target again, afresh (the run must have been executed); returns when it ends."""
@@ -239,7 +247,7 @@ class Run:
 
     def _start(self, index: int) -> asyncio.Task[None]:
         assert self._driver is not None
-        task = asyncio.ensure_future(self._answer(self.answers[index], self._driver))
+        task = eager_task(self._answer(self.answers[index], self._driver))
         self._tasks[index] = task
         return task
 

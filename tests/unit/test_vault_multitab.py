@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from switchboard.vault import layout
@@ -137,3 +139,34 @@ async def test_lock_is_per_tab_and_session_keys_are_private() -> None:
     assert b.is_unlocked
     assert await b.entries() == []
     assert await a.entries() == []  # the lock dropped the session key; stored keys need the password
+
+
+class YieldingStore(MemoryStore):
+    """Reads give other tasks a turn, as IndexedDB's do: operations of one tab interleave."""
+
+    async def get(self, key: str) -> str | None:
+        await asyncio.sleep(0)
+        return await super().get(key)
+
+
+@async_test
+async def test_operations_of_one_tab_overlapping_another_tabs_write_all_succeed() -> None:
+    # Tab a holds a stale meta (b wrote since). Several of a's operations then read the meta at once:
+    # the first to resume adopts the newer meta; the others used to take that for a lock and fail
+    # with "the vault was locked" (seen in the browser once tasks started eagerly).
+    store, clock = YieldingStore(), FakeClock()
+    a, b = make_vault(store, clock), make_vault(store, clock)
+    await a.create(PW)
+    await b.unlock(PW)
+    await b.set_provider_key("anthropic", "sk-from-tab-b-000000000000")
+    results = await asyncio.gather(
+        a.set_provider_key("openai", "sk-from-tab-a-000000000000"),
+        a.entries(),
+        a.get_key(EntryRef.provider("anthropic")),
+        a.set_provider_key("mistral", "mistral-from-tab-a-0000000"),
+        return_exceptions=True,
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert results[2] == "sk-from-tab-b-000000000000"
+    assert a.is_unlocked
+    assert {str(i.ref) for i in await a.entries()} == {"provider:anthropic", "provider:mistral", "provider:openai"}

@@ -444,12 +444,20 @@ class Vault:
 
     async def _current(self) -> _Unlocked:
         """The unlocked state, checked against the stored meta: another tab may have changed the vault."""
-        state = self._require()
-        text = await self._store.get(META_KEY)
+        for _ in range(MAX_COMMIT_ATTEMPTS):
+            epoch = self._epoch
+            state = self._require()
+            text = await self._store.get(META_KEY)
+            if self._epoch != epoch:
+                raise VaultLocked("the vault was locked")
+            # Another of this tab's operations adopted a newer meta while we read: read again rather
+            # than judge the store against a state that is no longer ours.
+            if self._unlocked is state:
+                break
+        else:
+            raise VaultChanged("the vault is being changed in another tab; try again")
         if text == state.meta_text:
             return state
-        if self._unlocked is not state:
-            raise VaultLocked("the vault was locked")
         if text is None:
             self.lock()
             raise VaultChanged("the vault was removed in another tab")

@@ -71,6 +71,9 @@ class AnswersView:
             append_html(panes, PANE.fill(run=run.id, index=str(index), source=target.source, label=label,
                                          model=target.model))
         run.subscribe(self._changed)
+        # The answers started before their panes existed: draw what each has reached so far.
+        self._dirty.update((run.id, index) for index in range(len(run.answers)))
+        self._flush()
 
     def _pane(self, run_id: str, index: int) -> Any:
         return self._area.querySelector(f'article[data-run="{run_id}"][data-index="{index}"]')

@@ -123,6 +123,7 @@ class ComposeView:
         by_id("compose-message").textContent = text
 
     async def _send(self, _event: Any) -> None:
+        js.performance.mark("switchboard:send")  # scripts/bench_fanout.py splits click → request here
         prompt = str(by_id("prompt").value).strip()
         targets = self._picker.targets()
         params = self._params()
@@ -141,12 +142,24 @@ class ComposeView:
         await self._execute(run)
 
     async def _execute(self, run: Run, *, merged: bool = False) -> None:
-        self._answers.show(run, merged=merged)
+        shown: dict[int, tuple[str, bool]] = {}
+
+        def changed(index: int, answer: Answer) -> None:
+            # Buttons depend on statuses and on whether answers have text: not on every token.
+            state = (answer.status, bool(answer.text))
+            if shown.get(index) != state:
+                shown[index] = state
+                self._update_send()
+
         self._running.append(run)
-        run.subscribe(lambda _i, _a: self._update_send())
+        run.subscribe(changed)
+        # Requests first, panes second: the answers start at once and their fetches leave before the
+        # page lays out the new panes (the panes then show whatever state the answers reached).
+        done = run.start(self._transport, self._credentials, self._clock, self._timeouts())
+        self._answers.show(run, merged=merged)
         self._update_send()
         try:
-            await run.execute(self._transport, self._credentials, self._clock, self._timeouts())
+            await done
         finally:
             self._running.remove(run)
             self._update_send()

@@ -17,6 +17,7 @@ import js
 from pyodide.ffi import create_proxy, to_js
 
 from switchboard.escaping import Markup
+from switchboard.tasks import eager_task
 
 _tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to running tasks
 _live = 0  # listener proxies created and not yet destroyed, for the leak test and diagnostics
@@ -35,8 +36,11 @@ def by_id(element_id: str) -> Any:
 
 
 def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-    """Run coroutine as a task that stays referenced until it ends (the loop holds only weak refs)."""
-    task = asyncio.ensure_future(coroutine)
+    """Run coroutine as a task that stays referenced until it ends (the loop holds only weak refs).
+
+    It starts at once, like a JS async function, so a handler reads its form before the next event
+    and starts its work (a request) before the browser repaints."""
+    task = eager_task(coroutine)
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
     return task
