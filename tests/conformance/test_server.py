@@ -191,6 +191,8 @@ def test_command_line_with_standard_library_only() -> None:
         stderr=subprocess.PIPE,
         text=True,
         cwd="/",
+        # A runner started in the background hands its children SIGINT ignored; Ctrl-C must work here.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         lines = []
