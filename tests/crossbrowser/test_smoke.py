@@ -70,7 +70,7 @@ def test_start_create_save_ask_reload_unlock(engine: str, request: pytest.Fixtur
     page.fill("Confirm master password", PASSWORD)
     page.click("Create vault")
     page.button("Lock")
-    page.wait_text("#vault-summary", "Unlocked. Keys are decrypted only to send a request.")
+    page.wait_text("#vault-summary", "Unlocked")
     if "navigator.storage.persist" in MISSING[engine]:
         page.wait_text("#vault-message", NOT_PERSISTENT)
 
