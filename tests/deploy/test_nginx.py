@@ -182,11 +182,16 @@ def test_nginx_dies_with_a_killed_runner(dist: Path) -> None:
         master, prefix = runner.nginx_pid(), runner.nginx_prefix()
         runner.stop(signal.SIGKILL)
         shutil.rmtree(prefix, ignore_errors=True)  # a killed runner cannot clean up after itself
+    # nginx closes its port before its master process has finished exiting: wait for both.
     deadline = time.monotonic() + 10
-    while listening(runner.port) and time.monotonic() < deadline:
+    while (listening(runner.port) or _alive(master)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not listening(runner.port), "nginx outlived the runner that started it"
-    assert not Path(f"/proc/{master}").exists() or _zombie(master)
+    assert not _alive(master), "nginx's master process outlived the runner that started it"
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and not _zombie(pid)
 
 
 def _zombie(pid: int) -> bool:
