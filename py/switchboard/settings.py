@@ -107,11 +107,17 @@ def _identity(value: str) -> str:
     return value
 
 
+def _listed_model_id(item: object) -> str:
+    if not isinstance(item, str):
+        raise ValueError("holds something that is not a model id")
+    return model_id(item)
+
+
 def model_ids(raw: str) -> list[str]:
     value = json.loads(raw)
     if not isinstance(value, list) or len(value) > 50:
         raise ValueError("not a list of at most 50 model ids")
-    return [model_id(item) if isinstance(item, str) else model_id("") for item in value]
+    return [_listed_model_id(item) for item in value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +135,7 @@ def model_list(raw: str) -> ModelList:
     fetched_at = value.get("fetched_at")
     if isinstance(fetched_at, bool) or not isinstance(fetched_at, int | float) or not 0 <= fetched_at < math.inf:
         raise ValueError("the list has no valid fetch time")
-    ids = tuple(model_id(i) if isinstance(i, str) else model_id("") for i in value["ids"])
+    ids = tuple(_listed_model_id(item) for item in value["ids"])
     return ModelList(float(fetched_at), ids)
 
 

@@ -70,7 +70,7 @@ class AnswersView:
             label = "Merged answer" if merged else target.label
             append_html(panes, PANE.fill(run=run.id, index=str(index), source=target.source, label=label,
                                          model=target.model))
-        run.subscribe(self._changed)
+        run.subscribe(lambda index, answer: self._changed(run, index, answer))
         # The answers started before their panes existed: draw what each has reached so far.
         self._dirty.update((run.id, index) for index in range(len(run.answers)))
         self._flush()
@@ -78,9 +78,8 @@ class AnswersView:
     def _pane(self, run_id: str, index: int) -> Any:
         return self._area.querySelector(f'article[data-run="{run_id}"][data-index="{index}"]')
 
-    def _changed(self, index: int, answer: Answer) -> None:
-        run = next((r for r in self._runs.values() if index < len(r.answers) and r.answers[index] is answer), None)
-        if run is None:
+    def _changed(self, run: Run, index: int, answer: Answer) -> None:
+        if run.id not in self._runs:  # cleared by a new conversation
             return
         self._dirty.add((run.id, index))
         wait = self._throttle.changed()
