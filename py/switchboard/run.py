@@ -27,6 +27,7 @@ from .service import Timeouts, stream_chat
 from .tasks import eager_task
 
 Status: TypeAlias = Literal["waiting", "streaming", "done", "stopped", "failed"]
+Kind: TypeAlias = Literal["ask", "merge"]
 ENDPOINT = "endpoint:"
 DEFAULT_TIMEOUTS = Timeouts()
 
@@ -159,6 +160,8 @@ class Run:
         *,
         run_id: str | None = None,
         created_at: float | None = None,
+        thread: str | None = None,
+        kind: Kind = "ask",
     ) -> None:
         if not prompt.strip():
             raise ValueError("the prompt is empty")
@@ -166,6 +169,8 @@ class Run:
             raise ValueError("a run needs at least one target")
         self.id = run_id or secrets.token_hex(8)
         self.created_at = time.time() if created_at is None else created_at
+        self.thread = thread or self.id  # the conversation: its first round's id
+        self.kind = kind
         self.prompt = prompt
         self.params = params
         self.answers = answers
@@ -184,7 +189,7 @@ class Run:
         previous = {answer.target: answer for answer in self.answers}
         chosen = [answer.target for answer in self.answers] if targets is None else targets
         answers = [Answer(t, previous[t].history_after(self.prompt) if t in previous else ()) for t in chosen]
-        return Run(prompt, answers, self.params if params is None else params)
+        return Run(prompt, answers, self.params if params is None else params, thread=self.thread)
 
     @property
     def round(self) -> int:

@@ -1,0 +1,272 @@
+"""History: saves runs as they stream, lists and searches them, and changes them at the user's word.
+
+Saving is throttled per run: the first change saves at once (a run exists in history from its first
+request), then at most every SAVE_EVERY seconds while answers stream, and at once when one ends. A
+save that fails (a full disk) is reported to subscribers and retried with the next change; what
+was saved before stays. Listing never reads every run: an unfiltered page is one key range, and a
+filtered one intersects index keys before reading only the page's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from ..run import Answer, Run
+from ..tasks import eager_task
+from . import search
+from .record import CorruptRecord, RunRecord, from_doc, from_run, to_doc
+from .store import HistoryStore, Row, StoreError, key_bound, row_key
+
+SAVE_EVERY = 1.0  # seconds between saves of a streaming run
+PAGE_SIZE = 25
+MAX_TITLE = 200
+_FIRST_KEY = ""
+_AFTER_LAST = "\uffff"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the history view asks for; every part narrows the result."""
+
+    text: str = ""
+    slot: str | None = None
+    model: str | None = None
+    favorites: bool = False
+    since: float | None = None  # Unix seconds, inclusive
+    until: float | None = None  # Unix seconds, exclusive
+
+    @property
+    def filtered(self) -> bool:
+        return bool(search.query_words(self.text) or self.slot or self.model or self.favorites)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Runs newest first; `after` continues the listing; `total` counts matches of a filtered query."""
+
+    records: list[RunRecord]
+    after: str | None
+    total: int | None = None
+    unreadable: int = 0  # rows skipped because their document is corrupt
+
+
+def to_row(record: RunRecord) -> Row:
+    """The stored row for a record: its document and what the indexes read."""
+    texts = [record.prompt, record.params.system or ""]
+    for answer in record.answers:
+        texts += [answer.text, answer.reasoning]
+    return Row(
+        key=row_key(record.created, record.id),
+        id=record.id,
+        doc=json.dumps(to_doc(record), ensure_ascii=False, separators=(",", ":")),
+        slots=tuple(dict.fromkeys(a.slot for a in record.answers)),
+        models=tuple(dict.fromkeys(a.model for a in record.answers)),
+        words=tuple(search.words(texts)),
+        title=record.title,
+        title_words=tuple(search.words([record.title])),
+        favorite=record.favorite,
+    )
+
+
+def from_row(row: Row) -> RunRecord:
+    """The record in a row (raises CorruptRecord); the row's own title and favorite win."""
+    try:
+        doc = json.loads(row.doc)
+    except (ValueError, RecursionError):
+        raise CorruptRecord(f"run {row.id!r}: its stored document is not JSON") from None
+    return replace(from_doc(doc), title=row.title, favorite=row.favorite)
+
+
+Listener = Callable[[], None]
+
+
+class History:
+    """The user's saved runs over a HistoryStore; views subscribe to hear of changes and failures."""
+
+    def __init__(self, store: HistoryStore, *, save_every: float = SAVE_EVERY) -> None:
+        self._store = store
+        self._save_every = save_every
+        self._listeners: list[Listener] = []
+        self.problem: str | None = None  # the last save's failure in words; None once a save works
+        self.enabled = True  # False: keep no history (runs are not saved; saved ones stay until cleared)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """listener() after history changed or a save failed; returns the unsubscriber."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # --- recording --------------------------------------------------------------------------------
+
+    def record(self, run: Run) -> _Recorder | None:
+        """Save run now and as it changes, until it ends; None when history is off."""
+        if not self.enabled:
+            return None
+        return _Recorder(self, run)
+
+    async def _save(self, record: RunRecord) -> bool:
+        try:
+            await self._store.save(to_row(record))
+        except StoreError as exc:
+            self.problem = f"{exc} This run is not saved; runs saved before are kept."
+            self._changed()
+            return False
+        self.problem = None
+        self._changed()
+        return True
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    async def page(self, query: Query = Query(), after: str | None = None, limit: int = PAGE_SIZE) -> Page:
+        """Up to limit runs matching query, newest first, after the cursor of a previous page."""
+        newest = _FIRST_KEY if query.until is None else key_bound(query.until)
+        oldest = _AFTER_LAST if query.since is None else key_bound(query.since)
+        start = max(after or _FIRST_KEY, newest)
+        if not query.filtered:
+            return self._page(await self._store.range(start, oldest, limit + 1), limit, None)
+        keys = await self._matching(query)
+        in_dates = sorted(k for k in keys or () if newest < k < oldest)
+        ordered = [k for k in in_dates if k > start]
+        return self._page(await self._store.rows(ordered[:limit + 1]), limit, len(in_dates))
+
+    async def _matching(self, query: Query) -> set[str] | None:
+        """Keys matching every filter of query (None: nothing matches)."""
+        found: set[str] | None = None
+        lookups = []
+        if query.favorites:
+            lookups.append(self._store.keys("favorite", "1"))
+        if query.slot:
+            lookups.append(self._store.keys("slot", query.slot))
+        if query.model:
+            lookups.append(self._store.keys("model", query.model))
+        for word in search.query_words(query.text):
+            lookups.append(self._word(word))
+        for lookup in lookups:  # one at a time: an empty result ends the search early
+            keys = await lookup
+            found = keys if found is None else found & keys
+            if not found:
+                for rest in lookups:
+                    rest.close()
+                return None
+        return found
+
+    async def _word(self, word: str) -> set[str]:
+        return await self._store.keys("word", word, prefix=True) | await self._store.keys("title", word, prefix=True)
+
+    def _page(self, rows: list[Row], limit: int, total: int | None) -> Page:
+        records, unreadable = [], 0
+        for row in rows[:limit]:
+            try:
+                records.append(from_row(row))
+            except CorruptRecord as exc:
+                log.warning("history: skipped a run: %s", exc)
+                unreadable += 1
+        after = rows[limit - 1].key if len(rows) > limit else None
+        return Page(records, after, total, unreadable)
+
+    async def get(self, record: RunRecord) -> RunRecord | None:
+        """The stored version of a record (None if it was deleted)."""
+        rows = await self._store.rows([row_key(record.created, record.id)])
+        return from_row(rows[0]) if rows else None
+
+    async def everything(self, query: Query = Query(), batch: int = 500) -> tuple[list[RunRecord], int]:
+        """Every run matching query (for an export), newest first, and how many were unreadable."""
+        out: list[RunRecord] = []
+        unreadable = 0
+        after: str | None = None
+        while True:
+            page = await self.page(query, after, batch)
+            out += page.records
+            unreadable += page.unreadable
+            if page.after is None:
+                return out, unreadable
+            after = page.after
+
+    async def count(self) -> int:
+        return await self._store.count()
+
+    # --- the user's changes -----------------------------------------------------------------------
+
+    async def rename(self, record: RunRecord, title: str) -> bool:
+        title = " ".join(title.split())[:MAX_TITLE]
+        done = await self._store.mark(row_key(record.created, record.id), title=title,
+                                      title_words=search.words([title]))
+        self._changed()
+        return done
+
+    async def favorite(self, record: RunRecord, favorite: bool) -> bool:
+        done = await self._store.mark(row_key(record.created, record.id), favorite=favorite)
+        self._changed()
+        return done
+
+    async def delete(self, records: Sequence[RunRecord]) -> list[Row]:
+        """Delete runs; returns what undo() needs to put them back."""
+        gone = await self._store.delete([row_key(r.created, r.id) for r in records])
+        self._changed()
+        return gone
+
+    async def undo(self, deleted: Sequence[Row]) -> None:
+        await self._store.restore(deleted)
+        self._changed()
+
+    async def clear(self) -> int:
+        count = await self._store.clear()
+        self._changed()
+        return count
+
+    async def add(self, records: Sequence[RunRecord]) -> int:
+        """Add imported runs whose id is new, all or none; returns how many were added."""
+        added = await self._store.add_new([to_row(r) for r in records])
+        self._changed()
+        return added
+
+
+class _Recorder:
+    """Saves one run while it streams (see the module docstring)."""
+
+    def __init__(self, history: History, run: Run) -> None:
+        self._history = history
+        self._run = run
+        self._due: asyncio.TimerHandle | None = None
+        self._saving: asyncio.Task[None] | None = None
+        self._again = False
+        run.subscribe(self._changed)  # for the run's life: a retry after the end is saved too
+        self.saves = 0
+        self._save_now()
+
+    def _changed(self, _index: int, answer: Answer) -> None:
+        if not answer.running:
+            self._save_now()
+        elif self._due is None:
+            self._due = asyncio.get_event_loop().call_later(self._history._save_every, self._save_now)
+
+    def _save_now(self) -> None:
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+        if self._saving is not None and not self._saving.done():
+            self._again = True  # one save at a time per run, so an older state never lands last
+            return
+        self._saving = eager_task(self._save())
+
+    async def _save(self) -> None:
+        while True:
+            self._again = False
+            self.saves += 1
+            await self._history._save(from_run(self._run))
+            if not self._again:
+                return
+
+    async def settled(self) -> None:
+        """Wait until the last save has landed (tests, and the page before it unloads)."""
+        while self._saving is not None and not self._saving.done():
+            await self._saving

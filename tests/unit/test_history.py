@@ -1,0 +1,418 @@
+"""History on CPython: records from live runs, saving while streaming, listing, search, and changes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable
+from decimal import Decimal
+from typing import TypeVar
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from switchboard.chat import Message, Usage
+from switchboard.history import search
+from switchboard.history.record import (
+    AnswerRecord,
+    CorruptRecord,
+    RunRecord,
+    SavedError,
+    from_doc,
+    from_run,
+    to_doc,
+    to_run,
+)
+from switchboard.history.service import History, Query, from_row, to_row
+from switchboard.history.store import MemoryHistoryStore, Row, StorageFull, key_bound, row_key
+from switchboard.http import HttpRequest, MockResponse, MockTransport
+from switchboard.run import Params, Run, Target
+from tests.unit.test_run import SSE, Clock, keys, model_of, openai_chunks
+
+T = TypeVar("T")
+DAY = 86_400.0
+NOW = 1_790_000_000.0  # 2026-09-21
+
+
+def go(coro: Awaitable[T]) -> T:
+    async def bounded() -> T:
+        async with asyncio.timeout(10):
+            return await coro
+
+    return asyncio.run(bounded())
+
+
+def record(n: int, prompt: str = "", *, slot: str = "openai", model: str = "gpt-4o", text: str = "",
+           created: float | None = None, favorite: bool = False) -> RunRecord:
+    return RunRecord(
+        id=f"run{n:05d}",
+        created=NOW + n if created is None else created,
+        prompt=prompt or f"question {n}",
+        answers=(AnswerRecord(slot, model, "done", text or f"answer {n}"),),
+        favorite=favorite,
+    )
+
+
+async def filled(*records: RunRecord) -> tuple[History, MemoryHistoryStore]:
+    store = MemoryHistoryStore()
+    await store.add_new([to_row(r) for r in records])
+    return History(store), store
+
+
+# --- records -----------------------------------------------------------------------------------------
+
+
+def test_a_record_survives_its_document_and_its_row() -> None:
+    full = RunRecord(
+        id="abc123", created=NOW + 0.123, prompt="Wie geht's?", title="Greeting", favorite=True, thread="t0",
+        round=2, kind="ask", params=Params("Be brief.", 0.5, 100), route={"rule": "cheapest"},
+        extra={"future_field": [1, 2]},
+        answers=(
+            AnswerRecord("openai", "gpt-4o", "done", "Gut.", "thinking…", (Message("user", "Hi"),
+                         Message("assistant", "Hello")), "gpt-4o-2024-08-06",
+                         Usage(10, 2, 5, 1, Decimal("0.000123")), None, 310, 1200),
+            AnswerRecord("endpoint:My box", "llama", "failed", "half",
+                         error=SavedError("rate_limit", "Slow down", 429)),
+            AnswerRecord("anthropic", "claude", "streaming", "partial"),
+        ),
+    )
+    assert from_doc(json.loads(json.dumps(to_doc(full)))) == full
+    assert from_row(to_row(full)) == full
+    assert full.incomplete and full.answers[2].incomplete and not full.answers[0].incomplete
+
+
+@pytest.mark.parametrize(("patch", "message"), [
+    ({"id": 5}, "id must be text"),
+    ({"answers": []}, "answers must be a non-empty list"),
+    ({"created": "yesterday"}, "created"),
+    ({"created": "2026-01-01T00:00:00"}, "no time zone"),
+    ({"prompt": "  "}, "prompt must not be empty"),
+    ({"favorite": "yes"}, "favorite must be true or false"),
+    ({"params": {"temperature": "hot"}}, "temperature must be a number"),
+    ({"kind": "poem"}, "kind must be"),
+])
+def test_a_bad_document_is_refused_naming_the_field(patch: dict[str, object], message: str) -> None:
+    doc = to_doc(record(1)) | patch
+    with pytest.raises(CorruptRecord, match=message):
+        from_doc(doc)
+
+
+@pytest.mark.parametrize(("patch", "message"), [
+    ({"status": "exploded"}, r"answers\[0\]: status"),
+    ({"usage": {"input_tokens": -1}}, "input_tokens must be a whole number"),
+    ({"cost_usd": "lots"}, "not a decimal"),
+    ({"error": {"kind": "gremlins", "message": "x"}}, "error.kind"),
+    ({"history": [{"role": "system", "content": "x"}]}, r"history\[0\].role"),
+])
+def test_a_bad_answer_is_refused_naming_the_field(patch: dict[str, object], message: str) -> None:
+    doc = to_doc(record(1))
+    doc["answers"][0].update(patch)
+    with pytest.raises(CorruptRecord, match=message):
+        from_doc(doc)
+
+
+def test_a_record_comes_back_as_a_run_the_answers_view_can_draw() -> None:
+    saved = RunRecord("r1", NOW, "Hi", (
+        AnswerRecord("openai", "gpt-4o", "done", "Hello", usage=Usage(3, None, 4), ttft_ms=200, duration_ms=1000),
+        AnswerRecord("openai", "gpt-4o-mini", "streaming", "Hel"),
+        AnswerRecord("anthropic", "claude", "failed", error=SavedError("auth", "Bad key", 401)),
+    ), thread="t1", round=3)
+    run = to_run(saved)
+    done, partial, failed = run.answers
+    assert (run.id, run.thread, run.prompt) == ("r1", "t1", "Hi")
+    assert (done.text, done.status, done.usage.output_tokens, done.time_to_first_token) == ("Hello", "done", 4, 0.2)
+    assert done.tokens_per_second == pytest.approx(5.0)
+    assert (partial.status, partial.text) == ("stopped", "Hel")  # incomplete: shown stopped, text kept
+    assert failed.error is not None and (failed.error.kind, failed.error.message) == ("auth", "Bad key")
+    assert not run.running
+
+
+# --- search words ------------------------------------------------------------------------------------
+
+
+def test_words_fold_case_and_accents_and_queries_match_prefixes() -> None:
+    assert search.words(["Café CAFÉ naïve", "Straße"]) == ["cafe", "naive", "strasse"]
+    assert search.query_words("TOK tokens  ÉTÉ") == ["tokens", "ete"]
+    assert search.matches(search.words(["Tokens are counted"]), search.query_words("tok COUNT"))
+    assert not search.matches(search.words(["Tokens are counted"]), search.query_words("tok bananas"))
+
+
+def test_the_index_is_bounded_per_run() -> None:
+    huge = " ".join(f"w{i}" for i in range(20_000)) + " " + "x" * 500
+    found = search.words([huge])
+    assert len(found) == search.MAX_WORDS and all(len(w) <= search.MAX_WORD for w in found)
+
+
+# --- listing and searching ---------------------------------------------------------------------------
+
+
+def test_pages_are_newest_first_and_continue_where_they_stopped() -> None:
+    async def main() -> list[list[str]]:
+        history, _ = await filled(*(record(n) for n in range(60)))
+        pages, after = [], None
+        while True:
+            page = await history.page(after=after, limit=25)
+            pages.append([r.id for r in page.records])
+            if page.after is None:
+                return pages
+            after = page.after
+
+    pages = go(main())
+    assert [len(p) for p in pages] == [25, 25, 10]
+    flat = [i for p in pages for i in p]
+    assert flat == [f"run{n:05d}" for n in reversed(range(60))]
+
+
+def test_search_finds_words_of_answers_and_prompts_by_prefix_ignoring_case_and_accents() -> None:
+    async def main() -> dict[str, list[str]]:
+        history, _ = await filled(
+            record(1, "How do tokens work?", text="Tokens are pieces of words."),
+            record(2, "Crème brûlée recipe", text="Use cream and sugar."),
+            record(3, "Unrelated", text="Nothing to see."),
+        )
+        out = {}
+        for query in ("pieces", "TOK", "creme", "BRULEE recipe", "cream suga", "tokens cream", "zebra"):
+            out[query] = [r.id for r in (await history.page(Query(query))).records]
+        return out
+
+    found = go(main())
+    assert found == {"pieces": ["run00001"], "TOK": ["run00001"], "creme": ["run00002"],
+                     "BRULEE recipe": ["run00002"], "cream suga": ["run00002"], "tokens cream": [], "zebra": []}
+
+
+def test_filters_combine_and_count_what_matched() -> None:
+    async def main() -> dict[str, tuple[list[str], int | None]]:
+        history, _ = await filled(
+            record(1, "alpha", slot="openai", model="gpt-4o", created=NOW - 3 * DAY),
+            record(2, "alpha", slot="anthropic", model="claude", created=NOW - DAY, favorite=True),
+            record(3, "alpha beta", slot="openai", model="gpt-4o-mini", created=NOW, favorite=True),
+            record(4, "beta", slot="endpoint:Box", model="llama", created=NOW + 1),
+        )
+        queries = {
+            "openai": Query(slot="openai"),
+            "model exact": Query(model="gpt-4o"),
+            "favorites": Query(favorites=True),
+            "alpha favorites": Query("alpha", favorites=True),
+            "alpha since": Query("alpha", since=NOW - 2 * DAY),
+            "until": Query(until=NOW),
+            "since and until": Query(since=NOW - 2 * DAY, until=NOW),
+            "endpoint": Query("beta", slot="endpoint:Box"),
+        }
+        out = {}
+        for name, query in queries.items():
+            page = await history.page(query)
+            out[name] = ([r.id[-1] for r in page.records], page.total)
+        return out
+
+    assert go(main()) == {
+        "openai": (["3", "1"], 2), "model exact": (["1"], 1), "favorites": (["3", "2"], 2),
+        "alpha favorites": (["3", "2"], 2), "alpha since": (["3", "2"], 2), "until": (["2", "1"], None),
+        "since and until": (["2"], None), "endpoint": (["4"], 1),
+    }
+
+
+def test_a_filtered_search_pages_too() -> None:
+    async def main() -> list[int]:
+        history, _ = await filled(*(record(n, "needle" if n % 3 == 0 else "hay") for n in range(100)))
+        sizes, after = [], None
+        while True:
+            page = await history.page(Query("needle"), after, 10)
+            sizes.append(len(page.records))
+            assert page.total == 34
+            if page.after is None:
+                return sizes
+            after = page.after
+
+    assert go(main()) == [10, 10, 10, 4]
+
+
+def test_a_corrupt_row_is_skipped_and_counted_not_fatal() -> None:
+    async def main() -> tuple[list[str], int]:
+        history, store = await filled(record(1), record(2))
+        await store.restore([Row(row_key(NOW + 3, "bad"), "bad", "{not json")])
+        await store.restore([Row(row_key(NOW + 4, "worse"), "worse", json.dumps({"id": "worse"}))])
+        page = await history.page()
+        return [r.id for r in page.records], page.unreadable
+
+    assert go(main()) == (["run00002", "run00001"], 2)
+
+
+def test_date_bounds_split_by_the_millisecond() -> None:
+    assert row_key(NOW, "zzz") < key_bound(NOW) < row_key(NOW - 0.001, "a")
+    assert row_key(NOW + 1, "a") < row_key(NOW, "a")
+
+
+# --- the user's changes ------------------------------------------------------------------------------
+
+
+def test_rename_favorite_delete_undo_and_clear() -> None:
+    async def main() -> None:
+        history, _ = await filled(record(1), record(2), record(3))
+        heard: list[int] = []
+        history.subscribe(lambda: heard.append(1))
+        one, two, three = reversed((await history.page()).records)
+        assert await history.rename(one, "  My   favourite\nrun ")
+        assert await history.favorite(two, True)
+        assert [r.name for r in (await history.page(Query("favourite"))).records] == ["My favourite run"]
+        assert [r.id for r in (await history.page(Query(favorites=True))).records] == [two.id]
+        deleted = await history.delete([one, three])
+        assert [r.id for r in (await history.page()).records] == [two.id]
+        await history.undo(deleted)
+        again = (await history.page()).records
+        assert [r.id for r in again] == [three.id, two.id, one.id]
+        assert again[2].title == "My favourite run" and again[1].favorite
+        assert await history.clear() == 3 and await history.count() == 0
+        assert not await history.rename(one, "gone")
+        assert len(heard) == 6
+
+    go(main())
+
+
+def test_imports_add_only_new_ids_and_never_change_existing_runs() -> None:
+    async def main() -> None:
+        history, _ = await filled(record(1), record(2))
+        await history.rename(record(1), "Mine")
+        incoming = [record(1, "changed prompt"), record(3)]
+        assert await history.add(incoming) == 1
+        records = (await history.page()).records
+        assert [(r.id, r.prompt, r.title) for r in records] == [
+            ("run00003", "question 3", ""), ("run00002", "question 2", ""), ("run00001", "question 1", "Mine")]
+
+    go(main())
+
+
+def test_a_failed_import_adds_nothing() -> None:
+    async def main() -> None:
+        history, store = await filled(record(1))
+        store.fail_with = StorageFull("The browser's storage for this site is full.")
+        with pytest.raises(StorageFull):
+            await history.add([record(2), record(3)])
+        store.fail_with = None
+        assert [r.id for r in (await history.page()).records] == ["run00001"]
+
+    go(main())
+
+
+# --- saving live runs --------------------------------------------------------------------------------
+
+
+def paced_handler(words: list[str], delay: float, gate: asyncio.Event | None = None) -> MockTransport:
+    def handler(request: HttpRequest) -> MockResponse:
+        async def body() -> AsyncIterator[bytes]:
+            chunks = openai_chunks(model_of(request), words)
+            for chunk in chunks[:-2]:
+                await asyncio.sleep(delay)
+                yield chunk
+            if gate is not None:
+                await gate.wait()
+            for chunk in chunks[-2:]:
+                yield chunk
+
+        return MockResponse(200, SSE, body())
+
+    return MockTransport(handler)
+
+
+def test_a_streaming_run_is_saved_at_once_throttled_while_it_streams_and_whole_at_the_end() -> None:
+    async def main() -> None:
+        history = History(MemoryHistoryStore(), save_every=0.05)
+        gate = asyncio.Event()
+        run = Run.ask("hello", [Target("openai", "gpt-4o"), Target("openai", "gpt-4o-mini")])
+        recorder = history.record(run)
+        assert recorder is not None
+        done = run.start(paced_handler([f"w{i} " for i in range(40)], 0.005, gate), keys, Clock())
+        await asyncio.sleep(0)
+        first = (await history.page()).records
+        assert [r.id for r in first] == [run.id] and first[0].incomplete  # saved before any answer
+        await asyncio.sleep(0.3)
+        middle = (await history.page()).records[0]
+        assert middle.incomplete and all(a.text.startswith("w0 w1") for a in middle.answers)
+        gate.set()
+        await done
+        await recorder.settled()
+        final = (await history.page()).records[0]
+        assert not final.incomplete and [a.status for a in final.answers] == ["done", "done"]
+        assert final.answers[0].text == "".join(f"w{i} " for i in range(40))
+        assert final.answers[0].usage.output_tokens == 3 and final.answers[0].duration_ms is not None
+        # 40 chunks over ~0.2 s per answer, 80 changes in all: throttled to a handful of saves
+        assert 3 <= recorder.saves <= 20
+
+    go(main())
+
+
+def test_a_stopped_answer_keeps_its_text_and_a_rename_in_another_tab_survives_later_saves() -> None:
+    async def main() -> None:
+        store = MemoryHistoryStore()
+        history = History(store, save_every=0.01)
+        other_tab = History(store)
+        gate = asyncio.Event()
+        run = Run.ask("hello", [Target("openai", "gpt-4o")])
+        recorder = history.record(run)
+        assert recorder is not None
+        done = run.start(paced_handler(["a ", "b ", "c "], 0.01, gate), keys, Clock())
+        await asyncio.sleep(0.1)
+        saved = (await other_tab.page()).records[0]
+        await other_tab.rename(saved, "Named elsewhere")
+        await other_tab.favorite(saved, True)
+        run.stop_all()
+        await done
+        await recorder.settled()
+        final = (await history.page()).records[0]
+        assert (final.title, final.favorite) == ("Named elsewhere", True)
+        assert (final.answers[0].status, final.answers[0].text) == ("stopped", "a b c ")
+
+    go(main())
+
+
+def test_a_full_disk_is_reported_and_the_next_save_recovers() -> None:
+    async def main() -> None:
+        store = MemoryHistoryStore()
+        history = History(store, save_every=0.01)
+        old = record(1)
+        await history.add([old])
+        store.fail_with = StorageFull("The browser's storage for this site is full.")
+        heard: list[str | None] = []
+        history.subscribe(lambda: heard.append(history.problem))
+        run = Run.ask("hello", [Target("openai", "gpt-4o")])
+        recorder = history.record(run)
+        assert recorder is not None
+        await recorder.settled()
+        assert history.problem is not None and "full" in history.problem and "kept" in history.problem
+        store.fail_with = None
+        await run.execute(paced_handler(["a"], 0.001), keys, Clock())
+        await recorder.settled()
+        assert history.problem is None and heard[0] is not None and heard[-1] is None
+        assert [r.id for r in (await history.page()).records] == [run.id, old.id]
+
+    go(main())
+
+
+def test_keeping_no_history_saves_nothing() -> None:
+    history = History(MemoryHistoryStore())
+    history.enabled = False
+    assert history.record(Run.ask("hello", [Target("openai", "gpt-4o")])) is None
+    assert go(history.count()) == 0
+
+
+def test_follow_ups_share_their_thread() -> None:
+    first = Run.ask("one", [Target("openai", "gpt-4o")])
+    second = first.follow_up("two")
+    assert second.thread == first.id and from_run(second).thread == first.id
+    assert from_run(first).thread_id == first.id
+
+
+@settings(max_examples=60)
+@given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6), st.text(max_size=12))
+def test_search_in_the_store_agrees_with_the_plain_definition(texts: list[str], query: str) -> None:
+    records = [record(i, t, text=t[::-1]) for i, t in enumerate(texts)]
+
+    async def main() -> set[str]:
+        history, _ = await filled(*records)
+        return {r.id for r in (await history.page(Query(query), limit=100)).records}
+
+    wanted = search.query_words(query)
+    expected = {r.id for r in records if search.matches(search.words([r.prompt, r.answers[0].text]), wanted)}
+    if not wanted:
+        expected = {r.id for r in records}
+    assert go(main()) == expected
