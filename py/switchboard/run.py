@@ -236,10 +236,16 @@ class Run:
     ) -> asyncio.Future[list[BaseException | None]]:
         """Start every answer now (each runs until its first wait before this returns, so requests
         leave before the caller draws anything); await the result for all of them to end."""
-        self._driver = Driver(transport, credentials, clock, timeouts)
+        self.bind(transport, credentials, clock, timeouts)
         for index in range(len(self.answers)):
             self._start(index)
         return asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    def bind(
+        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> None:
+        """Set what requests go through, without sending any: a run reopened from history can retry."""
+        self._driver = Driver(transport, credentials, clock, timeouts)
 
     async def retry(self, index: int) -> None:
         """Ask one target again, afresh (the run must have been executed); returns when it ends."""

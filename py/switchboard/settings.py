@@ -71,6 +71,13 @@ def integer_in(allowed: tuple[int, ...]) -> Callable[[str], int]:
     return decode
 
 
+def boolean(raw: str) -> bool:
+    value = json.loads(raw)
+    if type(value) is not bool:
+        raise ValueError(f"{value!r} is not true or false")
+    return value
+
+
 def seconds_between(low: float, high: float) -> Callable[[str], float]:
     def decode(raw: str) -> float:
         value = json.loads(raw)
@@ -169,6 +176,7 @@ AUTO_LOCK_MINUTES = Setting("switchboard.autoLockMinutes", 15, integer_in(AUTO_L
 CHOSEN_PROVIDERS: Setting[list[str]] = Setting("switchboard.providers", [], slot_list)
 CONNECT_TIMEOUT = Setting("switchboard.timeout.connect", 30.0, seconds_between(1, 600))
 IDLE_TIMEOUT = Setting("switchboard.timeout.idle", 120.0, seconds_between(1, 3600))
+KEEP_HISTORY = Setting("switchboard.history.keep", True, boolean)
 
 
 MODEL_SETS: Setting[dict[str, list[list[str]]]] = Setting("switchboard.modelSets", {}, model_sets,

@@ -27,7 +27,7 @@ from switchboard.history.record import (
 from switchboard.history.service import History, Query, from_row, to_row
 from switchboard.history.store import MemoryHistoryStore, Row, StorageFull, key_bound, row_key
 from switchboard.http import HttpRequest, MockResponse, MockTransport
-from switchboard.run import Params, Run, Target
+from switchboard.run import Answer, Params, Run, Target
 from tests.unit.test_run import SSE, Clock, keys, model_of, openai_chunks
 
 T = TypeVar("T")
@@ -236,6 +236,15 @@ def test_a_corrupt_row_is_skipped_and_counted_not_fatal() -> None:
         return [r.id for r in page.records], page.unreadable
 
     assert go(main()) == (["run00002", "run00001"], 2)
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_a_run_read_back_has_the_key_it_was_stored_under(created: float) -> None:
+    run = Run("hi", [Answer(Target("openai", "gpt-4o"))], run_id="r1", created_at=created)
+    row = to_row(from_run(run))
+    back = from_row(row)
+    assert row_key(back.created, back.id) == row.key
+    assert abs(back.created - created) <= 0.0005 + 1e-6
 
 
 def test_date_bounds_split_by_the_millisecond() -> None:

@@ -12,6 +12,7 @@ from switchboard.settings import (
     CHOSEN_PROVIDERS,
     CONNECT_TIMEOUT,
     IDLE_TIMEOUT,
+    KEEP_HISTORY,
     MAX_RAW_CHARS,
     MemoryStore,
     Setting,
@@ -20,7 +21,7 @@ from switchboard.settings import (
 )
 from switchboard.vault.idle import check_timeout
 
-EVERY: list[Setting[object]] = [AUTO_LOCK_MINUTES, CHOSEN_PROVIDERS, CONNECT_TIMEOUT, IDLE_TIMEOUT,
+EVERY: list[Setting[object]] = [AUTO_LOCK_MINUTES, CHOSEN_PROVIDERS, CONNECT_TIMEOUT, IDLE_TIMEOUT, KEEP_HISTORY,
                                  last_model("openai"), last_model("endpoint:lm-studio")]  # type: ignore[list-item]
 
 # Garbage, too large, wrong type: for each setting, values an attacker, an old version or a cut-off write
@@ -33,6 +34,7 @@ BAD = {
                            "null"],
     CONNECT_TIMEOUT.key: ["", "soon", "0", "-1", "601", "1e309", "NaN", "Infinity", '"30"', "[30]", "true", "null"],
     IDLE_TIMEOUT.key: ["", "x", "0", "3601", "-Infinity", '{"s": 1}', "false"],
+    KEEP_HISTORY.key: ["", "0", "1", '"false"', "no", "null", "[true]"],
     last_model("openai").key: ["", "gpt 4o", "gpt-4o\n", "\x00", "m" * 201],
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, get_args
 
@@ -111,7 +111,7 @@ def from_run(run: Run) -> RunRecord:
     """The record of a live run as it stands now (call again as it streams)."""
     return RunRecord(
         id=run.id,
-        created=run.created_at,
+        created=round(run.created_at * 1000) / 1000,  # what the document keeps, so keys agree
         prompt=run.prompt,
         answers=tuple(_answer_record(answer) for answer in run.answers),
         params=run.params,
@@ -297,8 +297,11 @@ def _answer_from_doc(doc: object, where: str) -> AnswerRecord:
 
 
 def iso(seconds: float) -> str:
-    """UTC ISO 8601 with milliseconds, e.g. 2026-11-30T06:00:00.123Z."""
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC ISO 8601 to the nearest millisecond, e.g. 2026-11-30T06:00:00.123Z."""
+    # In whole milliseconds: a float's binary fraction must not truncate .123 to .122 (the key moves).
+    ms = round(seconds * 1000)
+    moment = datetime.fromtimestamp(ms // 1000, UTC) + timedelta(milliseconds=ms % 1000)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_time(value: object, where: str) -> float:

@@ -194,6 +194,10 @@ class History:
     async def count(self) -> int:
         return await self._store.count()
 
+    async def choices(self) -> tuple[list[str], list[str]]:
+        """The providers (slots) and models that saved runs used: what the filters offer."""
+        return await self._store.values("slot"), await self._store.values("model")
+
     # --- the user's changes -----------------------------------------------------------------------
 
     async def rename(self, record: RunRecord, title: str) -> bool:

@@ -90,6 +90,10 @@ class HistoryStore(Protocol):
         """Keys of rows with `value` (or a value starting with it) among that index's values."""
         ...
 
+    async def values(self, index: Index) -> list[str]:
+        """The distinct values an index holds, sorted (what the filters offer)."""
+        ...
+
     async def add_new(self, rows: Sequence[Row]) -> int:
         """Add the rows whose id is not stored yet; all of them or, on failure, none. Returns how many."""
         ...
@@ -164,6 +168,9 @@ class MemoryHistoryStore:
             return v.startswith(value) if prefix else v == value
 
         return {key for key, row in self._rows.items() if any(hit(v) for v in row.index_values(index))}
+
+    async def values(self, index: Index) -> list[str]:
+        return sorted({v for row in self._rows.values() for v in row.index_values(index)})
 
     async def add_new(self, rows: Sequence[Row]) -> int:
         self._write()

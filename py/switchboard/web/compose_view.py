@@ -15,6 +15,8 @@ from typing import Any
 import js
 
 from switchboard.errors import ProviderError
+from switchboard.history.record import RunRecord, to_run
+from switchboard.history.service import History
 from switchboard.http import Transport
 from switchboard.providers import get
 from switchboard.run import MERGE_INSTRUCTIONS, Answer, Clock, Params, Run, Target, merge_prompt
@@ -32,8 +34,10 @@ TIMEOUTS = {"connect": ("connect-timeout", CONNECT_TIMEOUT), "idle": ("idle-time
 class ComposeView:
     """Owns #compose: the prompt, the picker, options, Send / Stop all / Merge and the conversation."""
 
-    def __init__(self, vault: Vault, settings: Settings, transport: Transport, clock: Clock) -> None:
+    def __init__(self, vault: Vault, settings: Settings, transport: Transport, clock: Clock,
+                 history: History) -> None:
         self._vault = vault
+        self._history = history
         self._settings = settings
         self._transport = transport
         self._clock = clock
@@ -156,6 +160,7 @@ class ComposeView:
         # Requests first, panes second: the answers start at once and their fetches leave before the
         # page lays out the new panes (the panes then show whatever state the answers reached).
         done = run.start(self._transport, self._credentials, self._clock, self._timeouts())
+        self._history.record(run)
         self._answers.show(run, merged=merged)
         self._update_send()
         try:
@@ -174,6 +179,40 @@ class ComposeView:
         self._answers.clear()
         self._update_send()
         by_id("prompt").focus()
+
+    # --- runs from history --------------------------------------------------------------------------
+
+    def open_run(self, record: RunRecord) -> None:
+        """Show a saved run as the current conversation: a Send continues it, Retry asks again."""
+        self.stop_all()
+        self._answers.clear()
+        run = to_run(record)
+        run.bind(self._transport, self._credentials, self._clock, self._timeouts())
+        self._last = run
+        self._history.record(run)  # a retry in it is saved to the same run
+        self._answers.show(run, merged=record.kind == "merge")
+        self._update_send()
+        by_id("prompt").focus()
+
+    def reuse(self, record: RunRecord) -> None:
+        """Put a saved run's prompt and options back in the form, to edit and send."""
+        by_id("prompt").value = record.prompt
+        by_id("system-prompt").value = record.params.system or ""
+        temperature, tokens = record.params.temperature, record.params.max_output_tokens
+        by_id("temperature").value = "" if temperature is None else f"{temperature:g}"
+        by_id("max-output-tokens").value = "" if tokens is None else str(tokens)
+        self._update_send()
+        by_id("prompt").focus()
+
+    async def rerun(self, record: RunRecord) -> None:
+        """Ask a saved run's prompt again, of the same models, each with the conversation it had."""
+        self.stop_all()
+        self._answers.clear()
+        answers = [Answer(a.target, a.history) for a in record.answers]
+        run = Run(record.prompt, answers, record.params, thread=record.thread_id if record.round > 1 else None,
+                  kind=record.kind)
+        self._last = run
+        await self._execute(run, merged=record.kind == "merge")
 
     async def _credentials(self, target: Target) -> tuple[str, str | None]:
         """Key and base URL to call target with; raises ProviderError(auth) in words when there is none."""
@@ -220,7 +259,7 @@ class ComposeView:
         by_id("merge-form").hidden = True
         params = self._params()
         merge = Run(merge_prompt(last, instructions), [Answer(target)],
-                    params if isinstance(params, Params) else Params())
+                    params if isinstance(params, Params) else Params(), thread=last.thread, kind="merge")
         try:
             await self._execute(merge, merged=True)
         except ProviderError as exc:

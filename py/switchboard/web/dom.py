@@ -10,6 +10,7 @@ listens once on a stable ancestor (event delegation) and creates no proxy per re
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -42,8 +43,16 @@ def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     and starts its work (a request) before the browser repaints."""
     task = eager_task(coroutine)
     _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+    task.add_done_callback(_ended)
     return task
+
+
+def _ended(task: asyncio.Task[None]) -> None:
+    # A handler's failure would otherwise surface only when the task is garbage-collected, if ever.
+    _tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        js.console.error("".join(traceback.format_exception(error)))
 
 
 Handler = Callable[[Any], Awaitable[None] | None]

@@ -34,8 +34,21 @@ def _v1_vault(db: Any, _tx: Any) -> None:
     db.createObjectStore(VAULT_STORE)
 
 
+HISTORY_STORE = "history"
+# History's indexes: name -> (key path, multiEntry). The row layout is web/history_store.py's.
+HISTORY_INDEXES = {"id": ("id", False), "slot": ("s", True), "model": ("m", True), "word": ("w", True),
+                   "title": ("tw", True), "favorite": ("fav", False)}
+
+
+def _v2_history(db: Any, _tx: Any) -> None:
+    """v2: saved runs under keys that sort newest first, with the indexes history lists and searches by."""
+    runs = db.createObjectStore(HISTORY_STORE, js_object({"keyPath": "k"}))
+    for name, (path, multi) in HISTORY_INDEXES.items():
+        runs.createIndex(name, path, js_object({"unique": name == "id", "multiEntry": multi}))
+
+
 # Index i upgrades version i to i + 1; the database version is the list's length. Append only.
-MIGRATIONS: tuple[Migration, ...] = (_v1_vault,)
+MIGRATIONS: tuple[Migration, ...] = (_v1_vault, _v2_history)
 VERSION = len(MIGRATIONS)
 
 
@@ -47,13 +60,13 @@ class IdbError(Exception):
         self.name = name
 
 
-def _error(js_error: Any, fallback: str) -> IdbError:
+def idb_error(js_error: Any, fallback: str) -> IdbError:
     if absent(js_error):
         return IdbError("AbortError", fallback)
     return IdbError(str(getattr(js_error, "name", "Error")), str(getattr(js_error, "message", fallback)))
 
 
-def _to_py(value: Any) -> object:
+def py_value(value: Any) -> object:
     """A stored JS value as Python: strings and numbers arrive converted, objects are converted deeply."""
     if absent(value):
         return None
@@ -61,11 +74,11 @@ def _to_py(value: Any) -> object:
     return to_py() if callable(to_py) else value
 
 
-def _to_js(value: object) -> Any:
+def js_object(value: object) -> Any:
     return to_js(value, dict_converter=js.Object.fromEntries)
 
 
-class _Handlers:
+class Handlers:
     """Python callbacks on a JS target's on<event> properties, detached and destroyed together."""
 
     def __init__(self, target: Any, **handlers: Callable[[Any], None]) -> None:
@@ -83,7 +96,7 @@ class _Handlers:
         self._proxies.clear()
 
 
-def _request(request: Any, convert: Callable[[Any], T]) -> asyncio.Future[T]:
+def request_future(request: Any, convert: Callable[[Any], T]) -> asyncio.Future[T]:
     """Future for one IDBRequest's result (converted inside the success event, while still valid)."""
     future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
 
@@ -97,9 +110,9 @@ def _request(request: Any, convert: Callable[[Any], T]) -> asyncio.Future[T]:
 
     def failed(_event: Any) -> None:
         if not future.done():
-            future.set_exception(_error(request.error, "the request failed"))
+            future.set_exception(idb_error(request.error, "the request failed"))
 
-    handlers = _Handlers(request, onsuccess=succeeded, onerror=failed)
+    handlers = Handlers(request, onsuccess=succeeded, onerror=failed)
     future.add_done_callback(lambda _f: handlers.release())
     return future
 
@@ -114,9 +127,9 @@ def _finished(tx: Any) -> asyncio.Future[None]:
 
     def abort(_event: Any) -> None:
         if not future.done():
-            future.set_exception(_error(tx.error, "the transaction was aborted"))
+            future.set_exception(idb_error(tx.error, "the transaction was aborted"))
 
-    handlers = _Handlers(tx, oncomplete=complete, onabort=abort)
+    handlers = Handlers(tx, oncomplete=complete, onabort=abort)
     future.add_done_callback(lambda _f: handlers.release())
     return future
 
@@ -133,7 +146,7 @@ class Database:
         self._db = db
         self._closed = False
         self._on_versionchange = on_versionchange
-        self._handlers = _Handlers(db, onversionchange=self._version_change, onclose=self._lost)
+        self._handlers = Handlers(db, onversionchange=self._version_change, onclose=self._lost)
 
     @property
     def version(self) -> int:
@@ -163,21 +176,21 @@ class Database:
         self._closed = True
         self._handlers.release()
 
-    def _transaction(self, stores: str | Sequence[str], mode: Mode) -> Any:
+    def begin(self, stores: str | Sequence[str], mode: Mode) -> Any:
         if self._closed:
             raise IdbError("InvalidStateError", "the database connection is closed; reload the page")
         names = stores if isinstance(stores, str) else to_js(list(stores))
         # "strict" asks the browser to flush to disk before reporting completion: a finished
         # password change must survive a crash. Browsers that do not know the option ignore it.
-        options = _to_js({"durability": "strict" if mode == "readwrite" else "default"})
+        options = js_object({"durability": "strict" if mode == "readwrite" else "default"})
         try:
             return self._db.transaction(names, mode, options)
         except JsException as e:
-            raise _error(e, "could not start a transaction") from None
+            raise idb_error(e, "could not start a transaction") from None
 
     async def transaction(self, stores: str | Sequence[str], mode: Mode, body: Callable[[Any], T]) -> T:
         """Run body(tx) (synchronous: it issues requests) in one transaction; return once committed."""
-        tx = self._transaction(stores, mode)
+        tx = self.begin(stores, mode)
         done = _finished(tx)
         try:
             result = body(tx)
@@ -192,17 +205,17 @@ class Database:
 
     async def get(self, store: str, key: str) -> object:
         """The value under key, or None."""
-        tx = self._transaction(store, "readonly")
-        return await _request(tx.objectStore(store).get(key), _to_py)
+        tx = self.begin(store, "readonly")
+        return await request_future(tx.objectStore(store).get(key), py_value)
 
     async def get_all(self, store: str, prefix: str = "") -> list[tuple[str, object]]:
         """(key, value) pairs whose key starts with prefix, in key order."""
-        tx = self._transaction(store, "readonly")
+        tx = self.begin(store, "readonly")
         objects = tx.objectStore(store)
         key_range = _prefix_range(prefix)
         # Both requests issued before either is awaited, so they read the same snapshot.
-        keys = _request(objects.getAllKeys(key_range), _to_py)
-        values = _request(objects.getAll(key_range), _to_py)
+        keys = request_future(objects.getAllKeys(key_range), py_value)
+        values = request_future(objects.getAll(key_range), py_value)
         key_list, value_list = await keys, await values
         if not isinstance(key_list, list) or not isinstance(value_list, list):
             raise IdbError("DataError", "getAll returned something other than arrays")
@@ -229,11 +242,11 @@ class Database:
     ) -> bool:
         """Atomically: if each `expect` key holds that string (None: absent), apply puts in order, then
         deletes. Returns False, writing nothing, if an expectation fails."""
-        writes = [(key, _to_js(value)) for key, value in puts.items()]
+        writes = [(key, js_object(value)) for key, value in puts.items()]
         removals = list(deletes)
         checks = list((expect or {}).items())
         applied = False
-        handlers: _Handlers | None = None
+        handlers: Handlers | None = None
 
         def body(tx: Any) -> None:
             nonlocal handlers
@@ -259,7 +272,7 @@ class Database:
                 if all(_matches(request.result, wanted) for request, wanted in reads):
                     write()
 
-            handlers = _Handlers(reads[-1][0], onsuccess=compare)
+            handlers = Handlers(reads[-1][0], onsuccess=compare)
 
         try:
             await self.transaction(store, "readwrite", body)
@@ -296,7 +309,7 @@ async def open_database(
     try:
         request = factory.open(name, version)
     except JsException as e:
-        raise _error(e, "could not open the database") from None
+        raise idb_error(e, "could not open the database") from None
 
     def upgrade(event: Any) -> None:
         # Runs inside the versionchange transaction: an exception here aborts the whole upgrade.
@@ -308,9 +321,9 @@ async def open_database(
         if on_blocked is not None:
             on_blocked()
 
-    extra = _Handlers(request, onupgradeneeded=upgrade, onblocked=blocked)
+    extra = Handlers(request, onupgradeneeded=upgrade, onblocked=blocked)
     try:
-        db = await _request(request, lambda result: result)  # keep the IDBDatabase proxy itself
+        db = await request_future(request, lambda result: result)  # keep the IDBDatabase proxy itself
     finally:
         extra.release()
     return Database(db, on_versionchange)

@@ -6,6 +6,7 @@ import traceback
 
 import js
 
+from switchboard.history.service import History
 from switchboard.http import Transport
 from switchboard.settings import AUTO_LOCK_MINUTES, Settings
 from switchboard.vault import Vault
@@ -13,6 +14,8 @@ from switchboard.web import capabilities, idb, shell, storage, webcrypto
 from switchboard.web.compose_view import ComposeView
 from switchboard.web.dom import by_id, on
 from switchboard.web.fetch import FetchTransport
+from switchboard.web.history_store import history_store
+from switchboard.web.history_view import HistoryView
 from switchboard.web.keys_view import KeysDialog
 from switchboard.web.session import BrowserClock, MonotonicClock, TabSync
 from switchboard.web.vault_view import VaultPanel
@@ -21,12 +24,13 @@ from switchboard.web.vault_view import VaultPanel
 class App:
     """The running page: one vault, its panel, the keys dialog, and the tab sync between them."""
 
-    def __init__(self, vault: Vault, settings: Settings, transport: Transport) -> None:
+    def __init__(self, vault: Vault, settings: Settings, transport: Transport, history: History) -> None:
         self.vault = vault
         self.panel = VaultPanel(vault, settings, self._changed_here)
         self.keys = KeysDialog(vault, transport, lambda: self._changed_here("changed"))
         self.sync = TabSync(vault, self._changed_elsewhere)
-        self.compose = ComposeView(vault, settings, transport, MonotonicClock())
+        self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history)
+        self.history = HistoryView(history, settings, self.compose, idb.request_persistence)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
         # "Lock" shows whenever any key is held, session-only keys included, however they came or went.
@@ -75,7 +79,7 @@ async def start() -> None:
         settings = Settings(storage.LocalStorage(), storage.warn)
         idle = settings.get(AUTO_LOCK_MINUTES) * 60 or None
         vault = Vault(webcrypto.cipher(), idb.vault_store(db), BrowserClock(), idle_timeout=idle)
-        app = App(vault, settings, FetchTransport())
+        app = App(vault, settings, FetchTransport(), History(history_store(db)))
         await app.panel.render()
         await app.reflect()
         shell.ready()

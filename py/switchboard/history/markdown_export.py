@@ -1,0 +1,104 @@
+"""One saved run as a Markdown document a person can read, keep or share.
+
+It holds only what the record holds (the prompt, parameters, answers and their numbers); a record holds
+no key, and nothing is added to it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from .. import providers
+from ..run import ENDPOINT
+from .record import AnswerRecord, RunRecord
+
+_NOT_DONE = {"waiting": "Incomplete (it was still arriving when last saved)",
+             "streaming": "Incomplete (it was still arriving when last saved)",
+             "stopped": "Stopped before the end", "failed": "Failed"}
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def run_markdown(record: RunRecord) -> str:
+    """The run as Markdown: title, date, prompt, settings, then each answer under its own heading."""
+    when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# {record.name}", "", f"*{when}*" + (f" · round {record.round} of a conversation"
+                                                    if record.round > 1 else ""), "", "## Prompt", "",
+             _quote(record.prompt), ""]
+    params = record.params
+    if params.system:
+        lines += ["## System prompt", "", _quote(params.system), ""]
+    settings = [f"temperature {params.temperature:g}" if params.temperature is not None else "",
+                f"at most {params.max_output_tokens:,} output tokens" if params.max_output_tokens is not None else ""]
+    if any(settings):
+        lines += ["Settings: " + ", ".join(s for s in settings if s) + ".", ""]
+    for answer in record.answers:
+        lines += _answer(answer, merged=record.kind == "merge")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _answer(answer: AnswerRecord, *, merged: bool) -> list[str]:
+    heading = "Merged answer: " if merged else ""
+    lines = [f"## {heading}{answer.model} ({_source(answer.slot)})", ""]
+    if answer.status in _NOT_DONE:
+        state = _NOT_DONE[answer.status]
+        if answer.error is not None:
+            state += f": {answer.error.message}" + (f" (HTTP {answer.error.status})" if answer.error.status else "")
+        lines += [f"**{state}**", ""]
+    if answer.reasoning:
+        lines += ["**Reasoning**", "", _quote(answer.reasoning), ""]
+    if answer.text:
+        lines += [_closed(answer.text), ""]
+    numbers = _numbers(answer)
+    if numbers:
+        lines += [f"*{numbers}*", ""]
+    return lines
+
+
+def _numbers(answer: AnswerRecord) -> str:
+    """E.g. "gpt-4o-2024-08-06 · 120 tokens in (20 cached) · 300 out (100 reasoning) · 0.4 s to first token"."""
+    usage = answer.usage
+    parts = []
+    if answer.model_served and answer.model_served != answer.model:
+        parts.append(f"served by {answer.model_served}")
+    if usage.input_tokens is not None:
+        cached = f" ({usage.cached_input_tokens:,} cached)" if usage.cached_input_tokens else ""
+        parts.append(f"{usage.input_tokens:,} tokens in{cached}")
+    if usage.output_tokens is not None:
+        reasoning = f" ({usage.reasoning_tokens:,} reasoning)" if usage.reasoning_tokens else ""
+        parts.append(f"{usage.output_tokens:,} out{reasoning}")
+    if usage.cost_usd is not None:
+        parts.append(f"${usage.cost_usd}")
+    if answer.ttft_ms is not None:
+        parts.append(f"{answer.ttft_ms / 1000:.1f} s to first token")
+    if answer.duration_ms is not None:
+        parts.append(f"{answer.duration_ms / 1000:.1f} s in all")
+    return " · ".join(parts)
+
+
+def _source(slot: str) -> str:
+    """The provider's display name or the endpoint's own name (the slot itself for one this build lacks)."""
+    if slot.startswith(ENDPOINT):
+        return slot.removeprefix(ENDPOINT)
+    try:
+        return providers.get(slot).display_name
+    except KeyError:
+        return slot
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in text.splitlines()) or ">"
+
+
+def _closed(text: str) -> str:
+    """The text with a code fence it left open closed, so the next heading is not read as code."""
+    fence = ""
+    for line in text.splitlines():
+        marker = _FENCE.match(line)
+        if marker is None:
+            continue
+        if not fence:
+            fence = marker[1]
+        elif marker[1][0] == fence[0] and len(marker[1]) >= len(fence) and not line[marker.end():].strip():
+            fence = ""
+    return text.rstrip() + (f"\n{fence}" if fence else "")

@@ -1,0 +1,250 @@
+"""The history store port over IndexedDB: one object store of rows, indexed (see idb.HISTORY_INDEXES).
+
+A row is stored as {k, id, doc, s, m, w, t, tw, fav?}: `doc` is the run's JSON text (one string is
+cheap to move between Python and JS), the arrays feed multiEntry indexes, and `fav` exists only on
+favorites so the favorite index holds nothing else. Reads that list runs take only the fields a page
+needs, never the word arrays. Each method is one transaction whose requests are all issued from
+synchronous code or request callbacks (see idb's docstring): a read-then-write is atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+import js
+
+from switchboard.history.store import HistoryStore, Index, Row, StorageFull, StoreError
+from switchboard.web.dom import absent
+from switchboard.web.idb import HISTORY_STORE, Database, Handlers, IdbError, Mode, js_object, request_future
+
+_ARRAYS = {"slots": "s", "models": "m", "words": "w", "title_words": "tw"}
+
+
+def _js_row(row: Row) -> Any:
+    value: dict[str, object] = {"k": row.key, "id": row.id, "doc": row.doc, "t": row.title}
+    for name, field in _ARRAYS.items():
+        value[field] = list(getattr(row, name))
+    if row.favorite:
+        value["fav"] = "1"
+    return js_object(value)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return () if absent(value) else tuple(str(v) for v in value)
+
+
+def _text(value: Any) -> str:
+    return "" if absent(value) else str(value)
+
+
+def _row(value: Any, *, full: bool) -> Row:
+    """A stored object as a Row; without `full`, the word arrays are left behind (a page needs none)."""
+    return Row(
+        key=str(value.k), id=_text(getattr(value, "id", None)), doc=_text(getattr(value, "doc", None)),
+        slots=_strings(getattr(value, "s", None)), models=_strings(getattr(value, "m", None)),
+        words=_strings(getattr(value, "w", None)) if full else (),
+        title=_text(getattr(value, "t", None)),
+        title_words=_strings(getattr(value, "tw", None)) if full else (),
+        favorite=not absent(getattr(value, "fav", None)),
+    )
+
+
+def _failure(exc: IdbError) -> StoreError:
+    if exc.name == "QuotaExceededError":
+        return StorageFull("The browser's storage for this site is full: delete old runs or free disk space.")
+    return StoreError(f"The history storage failed ({exc}).")
+
+
+class IdbHistoryStore:
+    """HistoryStore on the app's database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _write(self, body: Callable[[Any], Handlers | None]) -> None:
+        await self._transact("readwrite", body)
+
+    async def _transact(self, mode: Mode, body: Callable[[Any], Handlers | None]) -> None:
+        """One transaction: body(object store) issues its requests and returns the handlers it
+        attached, released once the transaction is over, whatever its outcome."""
+        held: list[Handlers] = []
+
+        def start(tx: Any) -> None:
+            handlers = body(tx.objectStore(HISTORY_STORE))
+            if handlers is not None:
+                held.append(handlers)
+
+        try:
+            await self._db.transaction(HISTORY_STORE, mode, start)
+        except IdbError as exc:
+            raise _failure(exc) from None
+        finally:
+            for handlers in held:
+                handlers.release()
+
+    async def _read(self, request: Callable[[Any], Any], convert: Callable[[Any], Any]) -> Any:
+        try:
+            tx = self._db.begin(HISTORY_STORE, "readonly")
+            return await request_future(request(tx.objectStore(HISTORY_STORE)), convert)
+        except IdbError as exc:
+            raise _failure(exc) from None
+
+    async def save(self, row: Row) -> None:
+        value = _js_row(row)
+
+        def body(runs: Any) -> Handlers:
+            read = runs.get(row.key)
+
+            def write(_event: Any) -> None:  # still inside the transaction: read and write are one
+                old = read.result
+                if not absent(old):
+                    for field in ("t", "tw", "fav"):
+                        if absent(getattr(old, field, None)):
+                            js.Reflect.deleteProperty(value, field)
+                        else:
+                            setattr(value, field, getattr(old, field))
+                runs.put(value)
+
+            return Handlers(read, onsuccess=write)
+
+        await self._write(body)
+
+    async def mark(self, key: str, *, title: str | None = None, title_words: Sequence[str] = (),
+                   favorite: bool | None = None) -> bool:
+        found = False
+        words = js_object(list(title_words))
+
+        def body(runs: Any) -> Handlers:
+            read = runs.get(key)
+
+            def write(_event: Any) -> None:
+                nonlocal found
+                value = read.result
+                if absent(value):
+                    return
+                found = True
+                if title is not None:
+                    value.t, value.tw = title, words
+                if favorite is True:
+                    value.fav = "1"
+                elif favorite is False:
+                    js.Reflect.deleteProperty(value, "fav")
+                runs.put(value)
+
+            return Handlers(read, onsuccess=write)
+
+        await self._write(body)
+        return found
+
+    async def rows(self, keys: Sequence[str]) -> list[Row]:
+        if not keys:
+            return []
+        try:
+            tx = self._db.begin(HISTORY_STORE, "readonly")
+            runs = tx.objectStore(HISTORY_STORE)
+            # Every get issued before the first await: one snapshot, and the requests overlap.
+            futures = [request_future(runs.get(key), lambda v: None if absent(v) else _row(v, full=False))
+                       for key in keys]
+            found = [await future for future in futures]
+        except IdbError as exc:
+            raise _failure(exc) from None
+        return [row for row in found if row is not None]
+
+    async def range(self, lower: str, upper: str, limit: int) -> list[Row]:
+        if lower >= upper or limit <= 0:
+            return []
+        bounds = js.IDBKeyRange.bound(lower, upper, True, True)
+        return list(await self._read(lambda runs: runs.getAll(bounds, limit),
+                                     lambda values: [_row(v, full=False) for v in values]))
+
+    async def keys(self, index: Index, value: str, *, prefix: bool = False) -> set[str]:
+        bounds = js.IDBKeyRange.bound(value, value + "\uffff") if prefix else js.IDBKeyRange.only(value)
+        found = await self._read(lambda runs: runs.index(index).getAllKeys(bounds),
+                                 lambda keys: {str(k) for k in keys})
+        return set(found)
+
+    async def values(self, index: Index) -> list[str]:
+        found: list[str] = []
+
+        def body(runs: Any) -> Handlers:
+            # A key cursor over distinct values: one step per value, never per run.
+            cursor = runs.index(index).openKeyCursor(None, "nextunique")
+
+            def step(_event: Any) -> None:
+                current = cursor.result
+                if not absent(current):
+                    found.append(str(current.key))
+                    current.continue_()
+
+            return Handlers(cursor, onsuccess=step)
+
+        await self._transact("readonly", body)
+        return found
+
+    async def add_new(self, rows: Sequence[Row]) -> int:
+        added = 0
+
+        def body(runs: Any) -> Handlers:
+            # Every stored key ends with its run's id: one read of the keys tells which ids are new.
+            read = runs.getAllKeys()
+
+            def write(_event: Any) -> None:
+                nonlocal added
+                stored = {str(key).partition(":")[2] for key in read.result}
+                for row in rows:
+                    if row.id not in stored:
+                        stored.add(row.id)
+                        runs.put(_js_row(row))
+                        added += 1
+
+            return Handlers(read, onsuccess=write)
+
+        await self._write(body)
+        return added
+
+    async def delete(self, keys: Collection[str]) -> list[Row]:
+        wanted = list(keys)
+        gone: list[Row] = []
+
+        def body(runs: Any) -> Handlers | None:
+            reads = [runs.get(key) for key in wanted]
+
+            def remove(_event: Any) -> None:  # requests complete in order: every read is in by now
+                for read in reads:
+                    if not absent(read.result):
+                        gone.append(_row(read.result, full=True))
+                        runs.delete(read.result.k)
+
+            return Handlers(reads[-1], onsuccess=remove) if reads else None
+
+        await self._write(body)
+        return gone
+
+    async def restore(self, rows: Sequence[Row]) -> None:
+        values = [_js_row(row) for row in rows]
+
+        def body(runs: Any) -> None:
+            for value in values:
+                runs.put(value)
+
+        await self._write(body)
+
+    async def clear(self) -> int:
+        counted: list[int] = []
+
+        def body(runs: Any) -> Handlers:
+            request = runs.count()
+            runs.clear()
+            return Handlers(request, onsuccess=lambda _e: counted.append(int(request.result)))
+
+        await self._write(body)
+        return counted[0] if counted else 0
+
+    async def count(self) -> int:
+        return int(await self._read(lambda runs: runs.count(), int))
+
+
+def history_store(db: Database) -> HistoryStore:
+    """The history's store for the composition root (typed as the port, so mypy checks conformance)."""
+    return IdbHistoryStore(db)

@@ -1,0 +1,487 @@
+"""The history dialog: search and filters, pages of saved runs, their actions, export and import.
+
+The list is drawn from `History` pages (never from the DOM): rows are one Markup each, and their
+buttons are delegated from the list, so a redraw creates no listener. The search waits for a pause
+in typing. Export and import load pydantic on demand (never at start-up) for the file's schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from types import ModuleType
+from typing import Any, Protocol
+
+import js
+from pyodide.ffi import to_js
+
+from switchboard.escaping import Markup
+from switchboard.history.record import RunRecord
+from switchboard.history.service import PAGE_SIZE, History, Query
+from switchboard.history.store import Row, StoreError, row_key
+from switchboard.run import Target
+from switchboard.settings import KEEP_HISTORY, Settings
+from switchboard.web.dom import absent, append_html, by_id, on, set_html, spawn
+
+SEARCH_PAUSE = 0.15  # seconds of no typing before a search runs
+REFRESH_PAUSE = 0.3  # coalesces refreshes while runs stream into an open list
+IMPORT_LIMIT_BYTES = 25 * 1024 * 1024  # the schema refuses more; checked here too, before reading a file
+ROW = Markup("""
+<li class="history-item" data-key="{key}">
+  <div class="history-line">
+    <input type="checkbox" class="history-select" aria-label="Select: {name}">
+    <h3 class="history-name" id="history-name-{n}">{name}</h3>
+    <button type="button" class="history-favorite" aria-pressed="{favorite}">Favorite</button>
+  </div>
+  <p class="history-facts muted">{when} · {models}{state}</p>
+  <p class="history-snippet">{snippet}</p>
+  <div class="history-actions">
+    <button type="button" class="history-open" aria-describedby="history-name-{n}">Open</button>
+    <button type="button" class="history-reuse" aria-describedby="history-name-{n}">Use prompt</button>
+    <button type="button" class="history-rerun" aria-describedby="history-name-{n}">Run again</button>
+    <button type="button" class="history-rename" aria-describedby="history-name-{n}">Rename</button>
+    <button type="button" class="history-markdown" aria-describedby="history-name-{n}">Markdown</button>
+    <button type="button" class="history-delete" aria-describedby="history-name-{n}">Delete</button>
+  </div>
+</li>""")
+RENAME = Markup("""
+<form class="history-rename-form">
+  <label for="history-rename-input">New name</label>
+  <input id="history-rename-input" maxlength="200" value="{title}" autocomplete="off">
+  <button type="submit">Save name</button> <button type="button" class="history-rename-cancel">Cancel</button>
+</form>""")
+
+
+class Actions(Protocol):
+    """What the compose screen does with a saved run."""
+
+    def open_run(self, record: RunRecord) -> None: ...
+
+    def reuse(self, record: RunRecord) -> None: ...
+
+    def rerun(self, record: RunRecord) -> Coroutine[Any, Any, None]: ...
+
+
+class HistoryView:
+    """Owns #history-dialog."""
+
+    def __init__(self, history: History, settings: Settings, actions: Actions,
+                 persist: Callable[[], Awaitable[bool]]) -> None:
+        self._history = history
+        self._settings = settings
+        self._actions = actions
+        self._persist = persist
+        self._dialog = by_id("history-dialog")
+        self._list = by_id("history-list")
+        self._shown: dict[str, RunRecord] = {}
+        self._after: str | None = None
+        self._deleted: list[Row] = []
+        self._search_at: asyncio.TimerHandle | None = None
+        self._refresh_at: asyncio.TimerHandle | None = None
+        self._asked_persistence = False
+        self._drawing: asyncio.Task[None] | None = None
+        history.enabled = settings.get(KEEP_HISTORY)
+        keep = by_id("history-keep")
+        keep.checked = history.enabled
+        by_id("history-import-hint").textContent = (
+            f"A Switchboard history export (JSON), up to {IMPORT_LIMIT_BYTES // 2**20} MB. "
+            "Runs already here are skipped; nothing saved is changed.")
+        on(by_id("open-history"), "click", self.open)
+        on(by_id("history-search"), "input", lambda _e: self._search_soon())
+        on(by_id("history-filters"), "change", self._filter_changed)
+        on(by_id("history-filters"), "submit", lambda _e: self._redraw())
+        on(by_id("history-more"), "click", lambda _e: self._more())
+        on(self._list, "click", self._clicked)
+        on(self._list, "submit", self._renamed)
+        on(self._list, "change", lambda _e: self._update_selection())
+        on(by_id("history-undo-button"), "click", lambda _e: self._undo())
+        on(by_id("history-export-all"), "click", lambda _e: self._export(Query(), "all"))
+        on(by_id("history-export-favorites"), "click", lambda _e: self._export(Query(favorites=True), "favorites"))
+        on(by_id("history-export-selected"), "click", lambda _e: self._export(None, "selected"))
+        on(by_id("history-import"), "change", self._import)
+        on(keep, "change", lambda _e: self._keep(bool(keep.checked)))
+        on(by_id("history-clear"), "click", lambda _e: self._confirm_clear())
+        on(by_id("history-clear-yes"), "click", lambda _e: self._clear())
+        on(by_id("history-clear-no"), "click", lambda _e: self._hide_clear())
+        history.subscribe(self._history_changed)
+        by_id("open-history").disabled = False
+
+    # --- opening and drawing ----------------------------------------------------------------------
+
+    async def open(self, _event: Any = None) -> None:
+        if not self._dialog.open:
+            self._dialog.showModal()
+        self._say("")
+        await self._fill_choices()
+        await self._redraw()
+        spawn(self._show_usage())
+
+    def _query(self) -> Query:
+        since, until = str(by_id("history-since").value), str(by_id("history-until").value)
+        return Query(
+            text=str(by_id("history-search").value),
+            slot=str(by_id("history-slot").value) or None,
+            model=str(by_id("history-model").value) or None,
+            favorites=bool(by_id("history-favorites").checked),
+            since=_local_day(since) if since else None,
+            until=_local_day(until) + 86_400 if until else None,  # "to" includes that whole day
+        )
+
+    async def _fill_choices(self) -> None:
+        try:
+            slots, models = await self._history.choices()
+        except StoreError as exc:
+            self._say(str(exc))
+            return
+        _options(by_id("history-slot"), "All providers", [(s, Target(s, "-").source) for s in slots])
+        _options(by_id("history-model"), "All models", [(m, m) for m in models])
+
+    async def _redraw(self, keep: int = PAGE_SIZE) -> None:
+        """Draw the first page again (or as many rows as were shown, up to `keep`)."""
+        self._after = None
+        self._list.setAttribute("aria-busy", "true")
+        await self._draw(self._query(), max(keep, PAGE_SIZE), replace=True)
+
+    async def _more(self) -> None:
+        await self._draw(self._query(), PAGE_SIZE, replace=False)
+
+    async def _draw(self, query: Query, limit: int, *, replace: bool) -> None:
+        try:
+            page = await self._history.page(query, None if replace else self._after, limit)
+            total = page.total if page.total is not None else (
+                None if query.since or query.until else await self._history.count())
+        except StoreError as exc:
+            self._say(str(exc))
+            return
+        if query != self._query():
+            return  # the user typed on while this page was read: a newer draw is on its way
+        if replace:
+            set_html(self._list, Markup(""))
+            self._shown.clear()
+        start = len(self._shown)
+        rows = []
+        for n, record in enumerate(page.records, start=start):
+            key = row_key(record.created, record.id)
+            self._shown[key] = record
+            rows.append(_row(record, key, n))
+        append_html(self._list, Markup.concat(rows))
+        self._after = page.after
+        by_id("history-more").hidden = page.after is None
+        shown = len(self._shown)
+        if not shown:
+            summary = "No saved run matches." if query.filtered or query.since or query.until else (
+                "No saved runs yet. Every prompt you send is saved here as it streams.")
+        elif total is not None:
+            summary = f"Showing {shown} of {total} {'run' if total == 1 else 'runs'}."
+        else:
+            summary = f"Showing {shown} {'run' if shown == 1 else 'runs'}."
+        if page.unreadable:
+            summary += f" {page.unreadable} saved {'run is' if page.unreadable == 1 else 'runs are'} unreadable."
+        by_id("history-summary").textContent = summary
+        self._list.setAttribute("aria-busy", "false")
+        self._update_selection()
+
+    def _search_soon(self) -> None:
+        self._list.setAttribute("aria-busy", "true")  # until the results for what was typed are drawn
+        if self._search_at is not None:
+            self._search_at.cancel()
+        self._search_at = asyncio.get_event_loop().call_later(SEARCH_PAUSE, lambda: spawn(self._redraw()))
+
+    def _filter_changed(self, event: Any) -> None:
+        if str(event.target.id) != "history-search":
+            spawn(self._redraw())
+
+    def _history_changed(self) -> None:
+        problem = by_id("history-problem")
+        problem.hidden = self._history.problem is None
+        problem.textContent = self._history.problem or ""
+        if not self._asked_persistence and self._history.problem is None:
+            self._asked_persistence = True  # once history holds something: ask not to be evicted
+            spawn(self._ask_persistence())
+        if not self._dialog.open or not absent(self._list.querySelector("form")):
+            return  # closed, or the user is renaming: a redraw would throw their typing away
+        if self._refresh_at is None:
+            self._refresh_at = asyncio.get_event_loop().call_later(REFRESH_PAUSE, self._refresh)
+
+    def _refresh(self) -> None:
+        self._refresh_at = None
+        if self._dialog.open and absent(self._list.querySelector("form")):
+            spawn(self._redraw(len(self._shown)))
+
+    async def _ask_persistence(self) -> None:
+        await self._persist()
+
+    async def _show_usage(self) -> None:
+        storage: Any = getattr(js.navigator, "storage", None)
+        usage = by_id("history-usage")
+        if absent(storage) or absent(getattr(storage, "estimate", None)):
+            usage.textContent = "This browser does not say how much storage this site uses."
+            return
+        try:
+            estimate = await storage.estimate()
+            persisted = bool(await storage.persisted()) if not absent(getattr(storage, "persisted", None)) else False
+        except Exception as exc:
+            usage.textContent = f"Storage use is unknown ({exc})."
+            return
+        used, quota = float(estimate.usage or 0), float(estimate.quota or 0)
+        kept = ("The browser keeps it even when space runs low." if persisted else
+                "The browser may clear it if the disk runs low on space; export what you want to keep.")
+        usage.textContent = f"This site stores {_size(used)} of {_size(quota)} available. {kept}"
+
+    def _say(self, text: str) -> None:
+        by_id("history-message").textContent = text
+
+    # --- a row's buttons --------------------------------------------------------------------------
+
+    def _clicked(self, event: Any) -> None:
+        button = event.target.closest("button")
+        item = event.target.closest("li[data-key]")
+        if absent(button) or absent(item):
+            return
+        record = self._shown.get(str(item.dataset.key))
+        if record is None:
+            return
+        kind = (str(button.className).split() or [""])[0]
+        if kind == "history-open":
+            self._dialog.close()
+            self._actions.open_run(record)
+        elif kind == "history-reuse":
+            self._dialog.close()
+            self._actions.reuse(record)
+        elif kind == "history-rerun":
+            self._dialog.close()
+            spawn(self._actions.rerun(record))
+        elif kind == "history-favorite":
+            spawn(self._favorite(button, record))
+        elif kind == "history-rename":
+            self._rename(item, record)
+        elif kind == "history-rename-cancel":
+            spawn(self._redraw(len(self._shown)))
+        elif kind == "history-markdown":
+            spawn(self._markdown(record))
+        elif kind == "history-delete":
+            spawn(self._delete([record]))
+
+    async def _favorite(self, button: Any, record: RunRecord) -> None:
+        wanted = str(button.getAttribute("aria-pressed")) != "true"
+        button.setAttribute("aria-pressed", "true" if wanted else "false")  # at once; the store follows
+        try:
+            await self._history.favorite(record, wanted)
+        except StoreError as exc:
+            button.setAttribute("aria-pressed", "false" if wanted else "true")
+            self._say(str(exc))
+
+    def _rename(self, item: Any, record: RunRecord) -> None:
+        actions = item.querySelector(".history-actions")
+        set_html(actions, RENAME.fill(title=record.title or record.name))
+        field = actions.querySelector("input")
+        field.focus()
+        field.select()
+
+    async def _renamed(self, event: Any) -> None:
+        item = event.target.closest("li[data-key]")
+        record = None if absent(item) else self._shown.get(str(item.dataset.key))
+        if record is None:
+            return
+        title = str(event.target.querySelector("input").value)
+        try:
+            await self._history.rename(record, title)
+        except StoreError as exc:
+            self._say(str(exc))
+        await self._redraw(len(self._shown))
+
+    async def _delete(self, records: list[RunRecord]) -> None:
+        try:
+            self._deleted = await self._history.delete(records)
+        except StoreError as exc:
+            self._say(str(exc))
+            return
+        names = records[0].name if len(records) == 1 else f"{len(records)} runs"
+        by_id("history-undo-text").textContent = f"Deleted “{names}”."
+        by_id("history-undo").hidden = False
+        by_id("history-undo-button").focus()
+        await self._redraw(len(self._shown))
+
+    async def _undo(self) -> None:
+        deleted, self._deleted = self._deleted, []
+        by_id("history-undo").hidden = True
+        try:
+            await self._history.undo(deleted)
+        except StoreError as exc:
+            self._say(str(exc))
+        await self._redraw(len(self._shown) + len(deleted))
+
+    def _update_selection(self) -> None:
+        chosen = self._list.querySelectorAll(".history-select:checked").length
+        button = by_id("history-export-selected")
+        button.disabled = not chosen
+        button.textContent = f"Export selected ({chosen})" if chosen else "Export selected"
+
+    def _selected(self) -> list[RunRecord]:
+        out = []
+        for box in self._list.querySelectorAll(".history-select:checked"):
+            record = self._shown.get(str(box.closest("li[data-key]").dataset.key))
+            if record is not None:
+                out.append(record)
+        return out
+
+    # --- keep, clear --------------------------------------------------------------------------------
+
+    def _keep(self, keep: bool) -> None:
+        self._settings.set(KEEP_HISTORY, keep)
+        self._history.enabled = keep
+        self._say("New runs are saved here as they stream." if keep else
+                  "New runs are not saved. Runs saved before stay until you delete them.")
+
+    async def _confirm_clear(self) -> None:
+        count = await self._history.count()
+        if not count:
+            self._say("History is already empty.")
+            return
+        by_id("history-clear-question").textContent = (
+            f"Delete all {count} saved {'run' if count == 1 else 'runs'}? This cannot be undone: export first "
+            "to keep a copy.")
+        by_id("history-clear-confirm").hidden = False
+        by_id("history-clear-no").focus()
+
+    def _hide_clear(self) -> None:
+        by_id("history-clear-confirm").hidden = True
+        by_id("history-clear").focus()
+
+    async def _clear(self) -> None:
+        by_id("history-clear-confirm").hidden = True
+        try:
+            count = await self._history.clear()
+        except StoreError as exc:
+            self._say(str(exc))
+            return
+        self._deleted = []
+        by_id("history-undo").hidden = True
+        self._say(f"Deleted {count} saved {'run' if count == 1 else 'runs'}.")
+        await self._fill_choices()
+        await self._redraw()
+
+    # --- export and import --------------------------------------------------------------------------
+
+    async def _export(self, query: Query | None, what: str) -> None:
+        self._say("Preparing the export…")
+        try:
+            schema = await _schema()
+            if query is None:
+                records, unreadable = self._selected(), 0
+            else:
+                records, unreadable = await self._history.everything(query)
+        except (StoreError, OSError) as exc:
+            self._say(f"Could not export: {exc}")
+            return
+        if not records:
+            self._say("Nothing to export." if what == "all" else f"No {what} runs to export.")
+            return
+        data = schema.dump_export(records, time.time())
+        stamp = time.strftime("%Y-%m-%d", time.gmtime())
+        _download(data, f"switchboard-history-{what}-{stamp}.json", "application/json")
+        note = f" {unreadable} unreadable {'run was' if unreadable == 1 else 'runs were'} left out." * bool(unreadable)
+        self._say(f"Exported {len(records)} {'run' if len(records) == 1 else 'runs'} (no keys).{note}")
+
+    async def _markdown(self, record: RunRecord) -> None:
+        from switchboard.history.markdown_export import run_markdown
+
+        stored = await self._history.get(record) or record
+        name = "".join(c if c.isalnum() else "-" for c in stored.name.lower())[:40].strip("-") or "run"
+        _download(run_markdown(stored).encode(), f"switchboard-{name}.md", "text/markdown")
+        self._say(f"Saved “{stored.name}” as Markdown.")
+
+    async def _import(self, event: Any) -> None:
+        field = event.target
+        files = field.files
+        if absent(files) or not files.length:
+            return
+        file = files.item(0)
+        field.value = ""  # the same file can be chosen again after a fix
+        if int(file.size) > IMPORT_LIMIT_BYTES:
+            self._say(f"{file.name} is {_size(float(file.size))}; imports are limited to "
+                      f"{IMPORT_LIMIT_BYTES // 2**20} MB. Export fewer runs at a time.")
+            return
+        self._say(f"Checking {file.name}…")
+        try:
+            schema = await _schema()
+            data = (await file.arrayBuffer()).to_bytes()
+            records = schema.parse_export(data)
+        except ValueError as exc:  # ImportRefused
+            self._say(f"{file.name} was not imported: {exc}")
+            return
+        except Exception as exc:  # the file could not be read (moved, permissions)
+            self._say(f"Could not read {file.name}: {exc}")
+            return
+        try:
+            added = await self._history.add(records)
+        except StoreError as exc:
+            self._say(f"{file.name} was not imported, nothing changed: {exc}")
+            return
+        skipped = len(records) - added
+        self._say(f"Imported {added} {'run' if added == 1 else 'runs'} from {file.name}"
+                  + (f"; {skipped} {'was' if skipped == 1 else 'were'} already here." if skipped else "."))
+        await self._fill_choices()
+        await self._redraw()
+
+
+async def _schema() -> ModuleType:
+    """The export schema, with pydantic loaded first (a few hundred ms, once per page)."""
+    import pyodide_js
+
+    await pyodide_js.loadPackage("pydantic")
+    from switchboard.history import schema
+
+    return schema
+
+
+def _download(data: bytes, name: str, kind: str) -> None:
+    blob = js.Blob.new(to_js([to_js(data)]), js.Object.fromEntries([["type", kind]]))
+    url = js.URL.createObjectURL(blob)
+    link = js.document.createElement("a")
+    link.href, link.download = url, name
+    js.document.body.append(link)
+    link.click()
+    link.remove()
+    asyncio.get_event_loop().call_later(60, lambda: js.URL.revokeObjectURL(url))
+
+
+def _row(record: RunRecord, key: str, n: int) -> Markup:
+    models = ", ".join(dict.fromkeys(a.target.label for a in record.answers))
+    if record.incomplete:
+        state = " · incomplete: the page closed while it streamed"
+    elif any(a.status == "failed" for a in record.answers):
+        state = " · some answers failed"
+    else:
+        state = ""
+    first = next((a.text for a in record.answers if a.text), "")
+    snippet = " ".join(first.split())[:200]
+    when = str(js.Date.new(record.created * 1000).toLocaleString())
+    kind = "Merge: " if record.kind == "merge" else (f"Round {record.round}: " if record.round > 1 else "")
+    return ROW.fill(key=key, n=str(n), name=kind + record.name, favorite="true" if record.favorite else "false",
+                    when=when, models=models, state=state, snippet=snippet or "(no answer text)")
+
+
+def _options(select: Any, everything: str, choices: list[tuple[str, str]]) -> None:
+    current = str(select.value)
+    select.replaceChildren()
+    for value, text in [("", everything), *choices]:
+        option = js.document.createElement("option")
+        option.value, option.textContent = value, text
+        select.append(option)
+    if current in {value for value, _text in choices}:
+        select.value = current
+
+
+def _local_day(day: str) -> float:
+    """Unix seconds at the start of a YYYY-MM-DD day in the user's time zone."""
+    return float(js.Date.new(f"{day}T00:00:00").getTime()) / 1000
+
+
+def _size(size: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} TB"

@@ -1,0 +1,340 @@
+"""History (issue 10) in Chromium: runs saved as they stream, found by search, kept across a closed tab,
+a reload and two tabs writing at once; favorites, rename, delete with undo, clear, export and import.
+
+Tests that reload or close pages use their own context (a fresh origin storage); the others share
+one started page and tell their runs apart by a word of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from scripts.mock_providers import MockProviders
+
+from tests.browser.conftest import wait_ready
+from tests.browser.test_ask_many import ask, pane, pick
+from tests.browser.vault_helpers import add_session_keys, create_vault, unlock, vault_records
+
+TIMEOUT = 30_000
+KEYED = {"openai": "OpenAI", "anthropic": "Anthropic"}
+
+
+@pytest.fixture(scope="module")
+def app(shared_page: Page) -> Iterator[Page]:
+    add_session_keys(shared_page, KEYED, "4321")
+    errors: list[str] = []
+    # The app's own errors (a failing handler logs its traceback); not the browser's network notes.
+    shared_page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith(
+        "Failed to load resource") else None)
+    yield shared_page
+    assert errors == [], errors
+
+
+def fresh(context: Any, app_url: str) -> Page:
+    page = context.new_page()
+    page.goto(app_url)
+    wait_ready(page)
+    return page
+
+
+def word() -> str:
+    """A word no other run has: searching for it finds exactly this test's runs."""
+    return "zq" + secrets.token_hex(4)
+
+
+def open_history(page: Page) -> Locator:
+    page.get_by_role("button", name="History", exact=True).click()
+    dialog = page.get_by_role("dialog", name="History")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def search(dialog: Locator, text: str) -> Locator:
+    """The list's items once it shows the results for text (it is busy until then)."""
+    dialog.get_by_role("searchbox", name="Search history").fill(text)
+    expect(dialog.locator("#history-list")).to_have_attribute("aria-busy", "false")
+    return dialog.locator(".history-item")
+
+
+def close(dialog: Locator) -> None:
+    dialog.get_by_role("button", name="Close", exact=True).click()
+    expect(dialog).to_be_hidden()
+
+
+def item(dialog: Locator, name: str) -> Locator:
+    return dialog.locator(".history-item").filter(has=dialog.page.get_by_role("heading", name=name, exact=True))
+
+
+def test_a_run_is_found_by_a_word_of_its_answer_and_opens_as_it_was(app: Page, mock: MockProviders) -> None:
+    tag = word()
+    mock.configure(pace=0.0, reply_text=f"The answer mentions Crème {tag} tokens.")
+    try:
+        pick(app, {"openai": ["gpt-4o-mini"], "anthropic": ["claude-haiku-4-5"]})
+        ask(app, "Tell me about history saving")
+        for label in ("gpt-4o-mini (OpenAI)", "claude-haiku-4-5 (Anthropic)"):
+            expect(pane(app, label).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    finally:
+        mock.configure(reply_text=None)
+    dialog = open_history(app)
+    found = search(dialog, tag.upper())  # case-insensitive, and a word of the answer, not the prompt
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text("gpt-4o-mini (OpenAI), claude-haiku-4-5 (Anthropic)")
+    expect(search(dialog, f"creme {tag[:5]}")).to_have_count(1)  # accents folded, a prefix matches
+    expect(search(dialog, f"creme {tag}x")).to_have_count(0)
+    search(dialog, tag)
+    dialog.get_by_role("button", name="Open").click()
+    expect(dialog).to_be_hidden()
+    for label in ("gpt-4o-mini (OpenAI)", "claude-haiku-4-5 (Anthropic)"):
+        expect(pane(app, label).locator(".answer-text")).to_contain_text(f"Crème {tag} tokens")
+        expect(pane(app, label).locator(".answer-meta")).to_contain_text("out tokens")
+    expect(app.locator("#answers .round")).to_have_count(1)
+    expect(app.locator("#conversation-note")).to_be_visible()  # a Send now continues that conversation
+
+
+def test_favorite_rename_delete_and_undo(app: Page, mock: MockProviders) -> None:
+    tag = word()
+    mock.configure(pace=0.0)
+    pick(app, {"openai": ["gpt-4o-mini"]})
+    ask(app, f"Keep this one {tag}")
+    expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    dialog = open_history(app)
+    expect(search(dialog, tag)).to_have_count(1)
+    favorite = dialog.get_by_role("button", name="Favorite", exact=True)
+    expect(favorite).to_have_attribute("aria-pressed", "false")
+    favorite.click()
+    expect(favorite).to_have_attribute("aria-pressed", "true")
+    dialog.get_by_label("Favorites only").check()
+    expect(dialog.locator(".history-item")).to_have_count(1)
+
+    dialog.get_by_role("button", name="Rename").click()
+    dialog.get_by_label("New name").fill(f"Named {tag}")
+    dialog.get_by_role("button", name="Save name").click()
+    expect(item(dialog, f"Named {tag}")).to_have_count(1)
+    expect(search(dialog, "named")).not_to_have_count(0)  # the title is searchable too
+    search(dialog, tag)
+
+    dialog.get_by_role("button", name="Delete").click()
+    expect(dialog.locator(".history-item")).to_have_count(0)
+    expect(dialog.locator("#history-undo")).to_contain_text(f"Deleted “Named {tag}”")
+    dialog.get_by_role("button", name="Undo").click()
+    expect(item(dialog, f"Named {tag}")).to_have_count(1)
+    expect(dialog.get_by_role("button", name="Favorite", exact=True)).to_have_attribute("aria-pressed", "true")
+    dialog.get_by_label("Favorites only").uncheck()
+    close(dialog)
+
+
+def test_use_prompt_and_run_again(app: Page, mock: MockProviders) -> None:
+    tag = word()
+    mock.configure(pace=0.0)
+    pick(app, {"openai": ["gpt-4o-mini"], "anthropic": ["claude-haiku-4-5"]})
+    app.get_by_role("textbox", name="System prompt").fill("Be terse.")
+    ask(app, f"Again and again {tag}")
+    app.get_by_role("textbox", name="System prompt").fill("")
+    expect(pane(app, "claude-haiku-4-5 (Anthropic)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    since = max((e["seq"] for e in mock.requests), default=0)
+    dialog = open_history(app)
+    search(dialog, tag)
+    dialog.get_by_role("button", name="Use prompt").click()
+    expect(app.get_by_role("textbox", name="Prompt", exact=True)).to_have_value(f"Again and again {tag}")
+    expect(app.get_by_role("textbox", name="System prompt")).to_have_value("Be terse.")
+    app.get_by_role("textbox", name="Prompt", exact=True).fill("")
+    app.get_by_role("textbox", name="System prompt").fill("")
+
+    dialog = open_history(app)
+    search(dialog, tag)
+    dialog.get_by_role("button", name="Run again").click()
+    for label in ("gpt-4o-mini (OpenAI)", "claude-haiku-4-5 (Anthropic)"):
+        expect(pane(app, label).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    again = [e for e in mock.requests if e["seq"] > since and e["method"] == "POST" and not e["preflight"]]
+    assert sorted(e["body"]["model"] for e in again) == ["claude-haiku-4-5", "gpt-4o-mini"]
+    assert all(json.dumps(e["body"]).count("Be terse.") == 1 for e in again)
+    dialog = open_history(app)
+    expect(search(dialog, tag)).to_have_count(2)  # the rerun is a run of its own
+    close(dialog)
+
+
+def test_an_interrupted_stream_is_saved_as_partial(app: Page, mock: MockProviders) -> None:
+    tag = word()
+    mock.configure(pace=0.01)
+    try:
+        pick(app, {"openai": ["gpt-4o-mock-drop"]})
+        ask(app, f"Drop me {tag} mock-words-30")
+        dropped = pane(app, "gpt-4o-mock-drop (OpenAI)")
+        expect(dropped.locator(".answer-status")).to_have_text("Failed", timeout=TIMEOUT)
+        kept = dropped.locator(".answer-text").inner_text()
+    finally:
+        mock.configure(pace=0.0)
+    assert kept.strip()
+    dialog = open_history(app)
+    found = search(dialog, tag)
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text("some answers failed")
+    found.get_by_role("button", name="Open").click()
+    reopened = pane(app, "gpt-4o-mock-drop (OpenAI)")
+    expect(reopened.locator(".answer-text")).to_have_text(kept)
+    expect(reopened.locator(".answer-meta")).to_contain_text("broke mid-answer")
+
+
+def test_closing_the_tab_mid_answer_keeps_what_arrived(context: Any, app_url: str, mock: MockProviders) -> None:
+    tag = word()
+    page = fresh(context, app_url)
+    add_session_keys(page, {"openai": "OpenAI"}, "1111")
+    mock.configure(pace=0.05)
+    try:
+        pick(page, {"openai": ["gpt-4o-mini"]})
+        ask(page, f"Long one {tag} mock-words-400")
+        text = pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-text")
+        expect(text).to_contain_text(" ", timeout=TIMEOUT)
+        page.wait_for_timeout(2500)  # past a throttled save or two, far from the end (20 s)
+        arrived = len(text.inner_text().split())
+        page.close()
+    finally:
+        mock.configure(pace=0.0)
+    assert 5 < arrived < 400
+    other = fresh(context, app_url)
+    dialog = open_history(other)
+    found = search(dialog, tag)
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text("incomplete")
+    found.get_by_role("button", name="Open").click()
+    reopened = pane(other, "gpt-4o-mini (OpenAI)")
+    expect(reopened.locator(".answer-status")).to_have_text("Stopped")
+    saved = len(reopened.locator(".answer-text").inner_text().split())
+    assert arrived - 30 <= saved <= arrived, (saved, arrived)  # at most ~1 s of words unsaved (pace 20/s)
+
+
+def test_two_tabs_writing_at_once_lose_nothing_and_a_reload_shows_everything(
+        context: Any, app_url: str, mock: MockProviders) -> None:
+    tag = word()
+    pages = [fresh(context, app_url), fresh(context, app_url)]
+    for page in pages:
+        add_session_keys(page, {"openai": "OpenAI"}, "2222")
+    mock.configure(pace=0.01)
+    try:
+        for page in pages:
+            pick(page, {"openai": ["gpt-4o-mini", "gpt-4o"]})
+        for n, page in enumerate(pages):
+            ask(page, f"Tab {n} {tag} mock-words-60")
+        for page in pages:
+            for label in ("gpt-4o-mini (OpenAI)", "gpt-4o (OpenAI)"):
+                expect(pane(page, label).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    finally:
+        mock.configure(pace=0.0)
+    pages[0].reload()
+    wait_ready(pages[0])
+    dialog = open_history(pages[0])
+    expect(search(dialog, tag)).to_have_count(2)
+    for n in range(2):
+        item_n = dialog.locator(".history-item").filter(has_text=f"Tab {n} {tag}")
+        expect(item_n).to_have_count(1)
+        expect(item_n).not_to_contain_text("incomplete")
+        item_n.get_by_role("button", name="Open").click()
+        for label in ("gpt-4o-mini (OpenAI)", "gpt-4o (OpenAI)"):
+            assert len(pane(pages[0], label).locator(".answer-text").inner_text().split()) == 60
+        dialog = open_history(pages[0])
+        search(dialog, tag)
+
+
+def test_export_clear_and_import_round_trip_with_no_key_inside(
+        context: Any, app_url: str, mock: MockProviders, tmp_path: Path) -> None:
+    page = fresh(context, app_url)
+    create_vault(page, "correct horse battery staple 42")
+    add_session_keys(page, {"openai": "OpenAI"}, "3333")
+    tags = [word(), word()]
+    mock.configure(pace=0.0)
+    for tag in tags:
+        pick(page, {"openai": ["gpt-4o-mini"]})  # a new conversation each: two first rounds
+        ask(page, f"Export me {tag}")
+        expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    dialog = open_history(page)
+    dialog.get_by_text("Export, import and storage").click()
+    expect(dialog.locator("#history-usage")).to_contain_text("This site stores")
+    with page.expect_download() as download:
+        dialog.get_by_role("button", name="Export all").click()
+    exported = tmp_path / "history.json"
+    download.value.save_as(exported)
+    data = json.loads(exported.read_text())
+    assert data["format"] == "switchboard-history" and data["version"] == 2
+    assert {r["prompt"] for r in data["runs"]} == {f"Export me {t}" for t in tags}
+    assert "session-test" not in exported.read_text()
+    expect(dialog.locator("#history-message")).to_contain_text("Exported 2 runs")
+
+    dialog.get_by_role("button", name="Clear history").click()
+    expect(dialog.get_by_role("group", name="Delete all 2 saved runs? This cannot be undone: export first to "
+                                            "keep a copy.")).to_be_visible()
+    dialog.get_by_role("button", name="Delete every saved run").click()
+    expect(dialog.locator(".history-item")).to_have_count(0)
+
+    broken = tmp_path / "broken.json"
+    bad = json.loads(exported.read_text())
+    bad["runs"][1]["answers"][0]["status"] = "exploded"
+    broken.write_text(json.dumps(bad))
+    dialog.get_by_label("Import history").set_input_files(broken)
+    expect(dialog.locator("#history-message")).to_contain_text("was not imported", timeout=TIMEOUT)
+    expect(dialog.locator("#history-message")).to_contain_text("Run 2")
+    expect(dialog.locator("#history-message")).to_contain_text("status")
+    expect(dialog.locator(".history-item")).to_have_count(0)  # all or nothing
+
+    dialog.get_by_label("Import history").set_input_files(exported)
+    expect(dialog.locator("#history-message")).to_contain_text("Imported 2 runs", timeout=TIMEOUT)
+    expect(dialog.locator(".history-item")).to_have_count(2)
+    dialog.get_by_label("Import history").set_input_files(exported)
+    expect(dialog.locator("#history-message")).to_contain_text("Imported 0 runs")
+    expect(dialog.locator("#history-message")).to_contain_text("2 were already here")
+    expect(dialog.locator(".history-item")).to_have_count(2)
+    for tag in tags:
+        expect(search(dialog, tag)).to_have_count(1)
+
+
+def test_keeping_no_history_saves_nothing_new(context: Any, app_url: str, mock: MockProviders) -> None:
+    page = fresh(context, app_url)
+    add_session_keys(page, {"openai": "OpenAI"}, "5555")
+    dialog = open_history(page)
+    dialog.get_by_text("Export, import and storage").click()
+    dialog.get_by_label("Keep history").uncheck()
+    close(dialog)
+    mock.configure(pace=0.0)
+    pick(page, {"openai": ["gpt-4o-mini"]})
+    ask(page, "Forget me")
+    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    page.reload()
+    wait_ready(page)
+    dialog = open_history(page)
+    expect(dialog.locator("#history-summary")).to_contain_text("No saved runs yet")
+    dialog.get_by_text("Export, import and storage").click()
+    expect(dialog.get_by_label("Keep history")).not_to_be_checked()
+
+
+def test_the_upgrade_to_history_keeps_an_existing_vault(context: Any, app_url: str) -> None:
+    page = fresh(context, app_url)
+    create_vault(page, "correct horse battery staple 42")
+    records = vault_records(page)
+    # Put the database back as the version before history (the vault store alone), then start again.
+    page.evaluate("""async (records) => {
+      const done = (r) => new Promise((ok, no) => { r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+                                                    r.onblocked = () => no(new Error("blocked")); });
+      window.dispatchEvent(new Event("pagehide"));
+      await done(indexedDB.deleteDatabase("switchboard"));
+      const open = indexedDB.open("switchboard", 1);
+      open.onupgradeneeded = () => {
+        const store = open.result.createObjectStore("vault");
+        for (const [k, v] of records) store.put(v, k);
+      };
+      const db = await done(open);
+      db.close();
+    }""", [[k, v] for k, v in records.items()])
+    page.reload()
+    wait_ready(page)
+    assert page.evaluate("""() => new Promise((ok) => { const r = indexedDB.open("switchboard");
+        r.onsuccess = () => { const db = r.result; ok([db.version, [...db.objectStoreNames]]); db.close(); }; })""") == [
+        2, ["history", "vault"]]
+    assert vault_records(page) == records
+    unlock(page, "correct horse battery staple 42")
+    dialog = open_history(page)
+    expect(dialog.locator("#history-summary")).to_contain_text("No saved runs yet")

@@ -1,0 +1,89 @@
+"""One saved run as Markdown: everything a reader needs, in order, and nothing the record lacks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+
+from switchboard.chat import Message, Usage
+from switchboard.history.markdown_export import run_markdown
+from switchboard.history.record import AnswerRecord, RunRecord, SavedError
+from switchboard.run import Params
+from tests.unit.test_history_schema import run_records
+
+NOW = 1_790_000_000.0  # 2026-09-21 14:13 UTC
+
+RUN = RunRecord(
+    id="abc123",
+    created=NOW,
+    prompt="Compare Rust and Go.\nKeep it short.",
+    params=Params(system="You are terse.", temperature=0.7, max_output_tokens=1000),
+    answers=(
+        AnswerRecord("openai", "gpt-4o", "done", "Rust: safety. Go: simplicity.", reasoning="Think of both.",
+                     history=(Message("user", "Hi"), Message("assistant", "Hello")), model_served="gpt-4o-2024-08-06",
+                     usage=Usage(1200, 200, 300, 100, Decimal("0.0042")), ttft_ms=420, duration_ms=3100),
+        AnswerRecord("anthropic", "claude-sonnet", "failed", "",
+                     error=SavedError("rate_limit", "Too many requests; wait a minute.", 429)),
+        AnswerRecord("endpoint:home-box", "llama3", "streaming", "Rust is"),
+        AnswerRecord("gemini", "gemini-pro", "stopped", "Go is simple"),
+    ),
+)
+
+
+def test_the_document_holds_the_prompt_settings_and_every_answer_in_order() -> None:
+    text = run_markdown(RUN)
+    assert text.startswith("# Compare Rust and Go.\n")
+    assert "2026-09-21 14:13 UTC" in text
+    assert "> Compare Rust and Go.\n> Keep it short." in text
+    assert "> You are terse." in text
+    assert "temperature 0.7, at most 1,000 output tokens" in text
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## Prompt", "## System prompt", "## gpt-4o (OpenAI)", "## claude-sonnet (Anthropic)",
+                        "## llama3 (home-box)", "## gemini-pro (Google Gemini)"]
+    for answer in RUN.answers:
+        assert answer.text in text
+    assert text.index("Rust: safety") < text.index("Too many requests") < text.index("Rust is") < text.index("Go is")
+
+
+def test_a_failed_incomplete_or_stopped_answer_says_so() -> None:
+    text = run_markdown(RUN)
+    assert "**Failed: Too many requests; wait a minute. (HTTP 429)**" in text
+    assert "**Incomplete" in text
+    assert "**Stopped before the end**" in text
+    assert text.count("**Failed") == 1  # the done answer carries no status line
+
+
+def test_reasoning_and_numbers_follow_the_answer() -> None:
+    text = run_markdown(RUN)
+    assert "**Reasoning**\n\n> Think of both." in text
+    assert ("*served by gpt-4o-2024-08-06 · 1,200 tokens in (200 cached) · 300 out (100 reasoning) · $0.0042 · "
+            "0.4 s to first token · 3.1 s in all*") in text
+
+
+def test_a_bare_run_has_no_empty_sections() -> None:
+    bare = RunRecord("r", NOW, "Hi", (AnswerRecord("openai", "gpt-4o", "done", "Hello"),), title="Greeting")
+    text = run_markdown(bare)
+    assert text == ("# Greeting\n\n*2026-09-21 14:13 UTC*\n\n## Prompt\n\n> Hi\n\n"
+                    "## gpt-4o (OpenAI)\n\nHello\n")
+
+
+def test_a_code_fence_left_open_is_closed_before_the_next_answer() -> None:
+    cut = RunRecord("r", NOW, "Code?", (AnswerRecord("openai", "a", "stopped", "Here:\n~~~~python\nx = 1\n~~~"),
+                                        AnswerRecord("openai", "b", "done", "Fine")))
+    text = run_markdown(cut)
+    assert "x = 1\n~~~\n~~~~\n\n## b (OpenAI)" in text
+
+
+def test_an_unknown_provider_and_a_merged_run_are_named() -> None:
+    merged = RunRecord("r", NOW, "Q", (AnswerRecord("from-the-future", "m", "done", "x"),), kind="merge")
+    assert "## Merged answer: m (from-the-future)" in run_markdown(merged)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run_records)
+def test_any_record_becomes_markdown(record: RunRecord) -> None:
+    text = run_markdown(record)
+    assert text.startswith("# ") and text.endswith("\n")
+    for answer in record.answers:
+        assert answer.model in text
