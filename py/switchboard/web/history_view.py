@@ -110,6 +110,7 @@ class HistoryView:
     # --- opening and drawing ----------------------------------------------------------------------
 
     async def open(self, _event: Any = None) -> None:
+        js.performance.mark("switchboard:history-open")  # scripts/bench_history.py: click -> first page
         if not self._dialog.open:
             self._dialog.showModal()
         self._say("")
@@ -181,12 +182,17 @@ class HistoryView:
         by_id("history-summary").textContent = summary
         self._list.setAttribute("aria-busy", "false")
         self._update_selection()
+        js.performance.mark("switchboard:history-drawn")
 
     def _search_soon(self) -> None:
         self._list.setAttribute("aria-busy", "true")  # until the results for what was typed are drawn
         if self._search_at is not None:
             self._search_at.cancel()
-        self._search_at = asyncio.get_event_loop().call_later(SEARCH_PAUSE, lambda: spawn(self._redraw()))
+        self._search_at = asyncio.get_event_loop().call_later(SEARCH_PAUSE, self._search)
+
+    def _search(self) -> None:
+        js.performance.mark("switchboard:history-search")  # after the typing pause: the search itself
+        spawn(self._redraw())
 
     def _filter_changed(self, event: Any) -> None:
         if str(event.target.id) != "history-search":
