@@ -45,8 +45,14 @@ class Target:
 
     @property
     def source(self) -> str:
-        """The provider's display name, or the endpoint's own name."""
-        return self.slot.removeprefix(ENDPOINT) if self.slot.startswith(ENDPOINT) else get(self.slot).display_name
+        """The provider's display name, or the endpoint's own name (or the id of a provider this build
+        does not know, e.g. in a run saved by another version)."""
+        if self.slot.startswith(ENDPOINT):
+            return self.slot.removeprefix(ENDPOINT)
+        try:
+            return get(self.slot).display_name
+        except KeyError:
+            return self.slot
 
     @property
     def label(self) -> str:

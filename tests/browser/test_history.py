@@ -331,10 +331,66 @@ def test_the_upgrade_to_history_keeps_an_existing_vault(context: Any, app_url: s
     }""", [[k, v] for k, v in records.items()])
     page.reload()
     wait_ready(page)
-    assert page.evaluate("""() => new Promise((ok) => { const r = indexedDB.open("switchboard");
-        r.onsuccess = () => { const db = r.result; ok([db.version, [...db.objectStoreNames]]); db.close(); }; })""") == [
-        2, ["history", "vault"]]
+    stores = page.evaluate("""() => new Promise((ok) => { const r = indexedDB.open("switchboard");
+        r.onsuccess = () => { const db = r.result; ok([db.version, [...db.objectStoreNames]]); db.close(); }; })""")
+    assert stores == [2, ["history", "vault"]]
     assert vault_records(page) == records
     unlock(page, "correct horse battery staple 42")
     dialog = open_history(page)
     expect(dialog.locator("#history-summary")).to_contain_text("No saved runs yet")
+
+
+def test_a_full_disk_says_so_and_keeps_what_was_saved(context: Any, app_url: str, mock: MockProviders) -> None:
+    page = fresh(context, app_url)
+    add_session_keys(page, {"openai": "OpenAI"}, "6666")
+    mock.configure(pace=0.0)
+    pick(page, {"openai": ["gpt-4o-mini"]})
+    ask(page, "Saved before the disk filled")
+    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    # A full disk as the browser reports it: the write throws QuotaExceededError (with a stack, as the
+    # browser's own exceptions have). Chromium's quota override over CDP did not reliably apply to a
+    # database already open, so the test fills the disk this way.
+    page.evaluate("""() => { window.__put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function () {
+        const full = new DOMException("The quota has been exceeded.", "QuotaExceededError");
+        Error.captureStackTrace(full);
+        throw full;
+      }; }""")
+    pick(page, {"openai": ["gpt-4o-mini"]})
+    ask(page, "Too big to keep")
+    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    problem = page.locator("#history-problem")
+    expect(problem).to_be_visible()
+    expect(problem).to_contain_text("The browser's storage for this site is full")
+    expect(problem).to_contain_text("runs saved before are kept")
+    dialog = open_history(page)
+    expect(dialog.locator(".history-item")).to_have_count(1)
+    expect(dialog.locator(".history-item")).to_contain_text("Saved before the disk filled")
+    close(dialog)
+    page.evaluate("() => { IDBObjectStore.prototype.put = window.__put; }")
+    ask(page, "Room again")  # the conversation's next round: saving works again and the notice goes
+    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    expect(problem).to_be_hidden()
+    dialog = open_history(page)
+    expect(dialog.locator(".history-item")).to_have_count(2)
+
+
+def test_the_date_filter_narrows_the_list(context: Any, app_url: str, mock: MockProviders) -> None:
+    page = fresh(context, app_url)
+    add_session_keys(page, {"openai": "OpenAI"}, "7777")
+    mock.configure(pace=0.0)
+    pick(page, {"openai": ["gpt-4o-mini"]})
+    ask(page, "Dated today")
+    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    today, tomorrow = page.evaluate("""() => { const two = (n) => String(n).padStart(2, "0");
+        const d = (n) => { const t = new Date(Date.now() + n * 864e5);
+                           return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())}`; };
+        return [d(0), d(1)]; }""")
+    dialog = open_history(page)
+    expect(dialog.locator(".history-item")).to_have_count(1)
+    dialog.get_by_label("From date", exact=True).fill(tomorrow)
+    expect(dialog.locator(".history-item")).to_have_count(0)
+    expect(dialog.locator("#history-summary")).to_have_text("No saved run matches.")
+    dialog.get_by_label("From date", exact=True).fill(today)
+    dialog.get_by_label("To date", exact=True).fill(today)
+    expect(dialog.locator(".history-item")).to_have_count(1)

@@ -412,7 +412,7 @@ def test_follow_ups_share_their_thread() -> None:
 
 
 @settings(max_examples=60)
-@given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6), st.text(max_size=12))
+@given(st.lists(st.text(min_size=1, max_size=40).filter(str.strip), min_size=1, max_size=6), st.text(max_size=12))
 def test_search_in_the_store_agrees_with_the_plain_definition(texts: list[str], query: str) -> None:
     records = [record(i, t, text=t[::-1]) for i, t in enumerate(texts)]
 

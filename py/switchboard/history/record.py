@@ -317,6 +317,10 @@ def parse_time(value: object, where: str) -> float:
     seconds = moment.timestamp()
     if seconds < 0:
         raise CorruptRecord(f"{where}: {value!r} is before 1970")
+    try:
+        iso(seconds)  # what an export writes back must exist: 9999-12-31T23:59:59.9999Z rounds past it
+    except (OverflowError, ValueError):
+        raise CorruptRecord(f"{where}: {value!r} is after the year 9999") from None
     return seconds
 
 
