@@ -24,11 +24,11 @@ from .. import providers
 from ..errors import ErrorKind
 from ..run import ENDPOINT, Kind, Status
 from .record import CorruptRecord, RunRecord, from_doc, iso, parse_time, to_doc
-from .service import MAX_TITLE
+from .service import MAX_IMPORT_BYTES, MAX_TITLE
 
 FORMAT = "switchboard-history"
 VERSION = 2
-MAX_BYTES = 25 * 1024 * 1024
+MAX_BYTES = MAX_IMPORT_BYTES
 MAX_RUNS = 100_000
 MAX_ANSWERS = 64  # per run
 MAX_HISTORY = 1000  # messages before one answer

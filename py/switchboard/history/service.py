@@ -24,6 +24,7 @@ from .store import HistoryStore, Row, StoreError, key_bound, row_key
 SAVE_EVERY = 1.0  # seconds between saves of a streaming run
 PAGE_SIZE = 25
 MAX_TITLE = 200
+MAX_IMPORT_BYTES = 25 * 1024 * 1024  # the largest export file an import reads
 _FIRST_KEY = ""
 _AFTER_LAST = "\uffff"
 

@@ -18,7 +18,7 @@ from pyodide.ffi import to_js
 
 from switchboard.escaping import Markup
 from switchboard.history.record import RunRecord
-from switchboard.history.service import PAGE_SIZE, History, Query
+from switchboard.history.service import MAX_IMPORT_BYTES, PAGE_SIZE, History, Query
 from switchboard.history.store import Row, StoreError, row_key
 from switchboard.run import Target
 from switchboard.settings import KEEP_HISTORY, Settings
@@ -26,7 +26,6 @@ from switchboard.web.dom import absent, append_html, by_id, on, set_html, spawn
 
 SEARCH_PAUSE = 0.15  # seconds of no typing before a search runs
 REFRESH_PAUSE = 0.3  # coalesces refreshes while runs stream into an open list
-IMPORT_LIMIT_BYTES = 25 * 1024 * 1024  # the schema refuses more; checked here too, before reading a file
 ROW = Markup("""
 <li class="history-item" data-key="{key}">
   <div class="history-line">
@@ -85,7 +84,7 @@ class HistoryView:
         keep = by_id("history-keep")
         keep.checked = history.enabled
         by_id("history-import-hint").textContent = (
-            f"A Switchboard history export (JSON), up to {IMPORT_LIMIT_BYTES // 2**20} MB. "
+            f"A Switchboard history export (JSON), up to {MAX_IMPORT_BYTES // 2**20} MB. "
             "Runs already here are skipped; nothing saved is changed.")
         on(by_id("open-history"), "click", self.open)
         on(by_id("history-search"), "input", lambda _e: self._search_soon())
@@ -405,9 +404,9 @@ class HistoryView:
             return
         file = files.item(0)
         field.value = ""  # the same file can be chosen again after a fix
-        if int(file.size) > IMPORT_LIMIT_BYTES:
+        if int(file.size) > MAX_IMPORT_BYTES:
             self._say(f"{file.name} is {_size(float(file.size))}; imports are limited to "
-                      f"{IMPORT_LIMIT_BYTES // 2**20} MB. Export fewer runs at a time.")
+                      f"{MAX_IMPORT_BYTES // 2**20} MB. Export fewer runs at a time.")
             return
         self._say(f"Checking {file.name}…")
         try:
