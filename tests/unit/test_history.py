@@ -425,3 +425,57 @@ def test_search_in_the_store_agrees_with_the_plain_definition(texts: list[str], 
     if not wanted:
         expected = {r.id for r in records}
     assert go(main()) == expected
+
+
+def snapshot(store: MemoryHistoryStore) -> list[Row]:
+    return go(store.rows([key for key in sorted(go(store.keys("slot", "", prefix=True)))]))
+
+
+def test_an_export_imports_into_an_empty_history_as_the_same_runs() -> None:
+    async def main() -> tuple[list[RunRecord], list[RunRecord]]:
+        source, _ = await filled(*(record(n, f"prompt {n}", favorite=n % 2 == 0) for n in range(30)))
+        await source.rename(record(3), "Renamed")
+        runs, _ = await source.everything()
+        target = History(MemoryHistoryStore())
+        assert await target.import_file(History.export_file(runs, NOW)) == (30, 0)
+        assert await target.import_file(History.export_file(runs, NOW)) == (0, 30)
+        return runs, (await target.everything())[0]
+
+    exported, imported = go(main())
+    assert imported == exported and any(r.title == "Renamed" for r in imported)
+
+
+@settings(max_examples=150)
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=200).map(str.encode),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                 lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+                 max_leaves=20).map(lambda v: json.dumps({"format": "switchboard-history", "version": 2,
+                                                          "runs": [v]}).encode()),
+))
+def test_a_hostile_file_is_refused_and_history_stays_as_it_was(data: bytes) -> None:
+    from switchboard.history.schema import ImportRefused
+
+    history, store = go(filled(record(1), record(2, favorite=True)))
+    before = snapshot(store)
+    with pytest.raises(ImportRefused) as refused:
+        go(history.import_file(data))
+    assert str(refused.value).strip()
+    assert snapshot(store) == before
+
+
+def test_a_file_cut_short_or_with_one_bad_run_adds_nothing() -> None:
+    history, store = go(filled(record(1)))
+    before = snapshot(store)
+    good = History.export_file([record(n) for n in range(2, 12)], NOW)
+    from switchboard.history.schema import ImportRefused
+
+    for cut in range(0, len(good) - 1, 97):
+        with pytest.raises(ImportRefused):
+            go(history.import_file(good[:cut]))
+    bad = json.loads(good)
+    bad["runs"][7]["answers"][0]["usage"]["output_tokens"] = "many"
+    with pytest.raises(ImportRefused, match=r"Run 8 .*output_tokens"):
+        go(history.import_file(json.dumps(bad).encode()))
+    assert snapshot(store) == before

@@ -234,6 +234,22 @@ class History:
         self._changed()
         return added
 
+    async def import_file(self, data: bytes) -> tuple[int, int]:
+        """Add the runs of an export file: (added, already here). Raises schema.ImportRefused or
+        StoreError, and then nothing was added. Imports pydantic (in the browser, load it first)."""
+        from .schema import parse_export
+
+        records = parse_export(data)
+        added = await self.add(records)
+        return added, len(records) - added
+
+    @staticmethod
+    def export_file(records: Sequence[RunRecord], now: float) -> bytes:
+        """The export file of records (imports pydantic, as import_file does)."""
+        from .schema import dump_export
+
+        return dump_export(records, now)
+
 
 class _Recorder:
     """Saves one run while it streams (see the module docstring)."""

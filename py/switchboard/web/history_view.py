@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from types import ModuleType
 from typing import Any, Protocol
 
 import js
@@ -372,7 +371,7 @@ class HistoryView:
     async def _export(self, query: Query | None, what: str) -> None:
         self._say("Preparing the export…")
         try:
-            schema = await _schema()
+            await _load_pydantic()
             if query is None:
                 records, unreadable = self._selected(), 0
             else:
@@ -383,7 +382,7 @@ class HistoryView:
         if not records:
             self._say("Nothing to export." if what == "all" else f"No {what} runs to export.")
             return
-        data = schema.dump_export(records, time.time())
+        data = self._history.export_file(records, time.time())
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
         _download(data, f"switchboard-history-{what}-{stamp}.json", "application/json")
         note = f" {unreadable} unreadable {'run was' if unreadable == 1 else 'runs were'} left out." * bool(unreadable)
@@ -410,35 +409,30 @@ class HistoryView:
             return
         self._say(f"Checking {file.name}…")
         try:
-            schema = await _schema()
+            await _load_pydantic()
             data = (await file.arrayBuffer()).to_bytes()
-            records = schema.parse_export(data)
-        except ValueError as exc:  # ImportRefused
-            self._say(f"{file.name} was not imported: {exc}")
-            return
-        except Exception as exc:  # the file could not be read (moved, permissions)
+        except Exception as exc:  # the file could not be read (moved, permissions), or pydantic not loaded
             self._say(f"Could not read {file.name}: {exc}")
             return
         try:
-            added = await self._history.add(records)
+            added, skipped = await self._history.import_file(data)
+        except ValueError as exc:  # ImportRefused: the file, in words
+            self._say(f"{file.name} was not imported: {exc}")
+            return
         except StoreError as exc:
             self._say(f"{file.name} was not imported, nothing changed: {exc}")
             return
-        skipped = len(records) - added
         self._say(f"Imported {added} {'run' if added == 1 else 'runs'} from {file.name}"
                   + (f"; {skipped} {'was' if skipped == 1 else 'were'} already here." if skipped else "."))
         await self._fill_choices()
         await self._redraw()
 
 
-async def _schema() -> ModuleType:
-    """The export schema, with pydantic loaded first (a few hundred ms, once per page)."""
+async def _load_pydantic() -> None:
+    """Make pydantic importable, for the export schema (a few hundred ms, the first time per page)."""
     import pyodide_js
 
     await pyodide_js.loadPackage("pydantic")
-    from switchboard.history import schema
-
-    return schema
 
 
 def _download(data: bytes, name: str, kind: str) -> None:
