@@ -226,6 +226,11 @@ def test_two_tabs_writing_at_once_lose_nothing_and_a_reload_shows_everything(
                 expect(pane(page, label).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
     finally:
         mock.configure(pace=0.0)
+    # An answer shows "Done" a moment before its last save commits: wait for both tabs' final saves
+    # (history lists each run complete) before the reload.
+    dialog = open_history(pages[0])
+    expect(search(dialog, tag)).to_have_count(2)
+    expect(dialog.locator(".history-item").filter(has_text="incomplete")).to_have_count(0)
     pages[0].reload()
     wait_ready(pages[0])
     dialog = open_history(pages[0])

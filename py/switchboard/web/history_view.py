@@ -25,6 +25,7 @@ from switchboard.web.dom import absent, append_html, by_id, on, set_html, spawn
 
 SEARCH_PAUSE = 0.15  # seconds of no typing before a search runs
 REFRESH_PAUSE = 0.3  # coalesces refreshes while runs stream into an open list
+CHANNEL = "switchboard-history"  # tells other tabs that history changed
 ROW = Markup("""
 <li class="history-item" data-key="{key}">
   <div class="history-line">
@@ -103,6 +104,9 @@ class HistoryView:
         on(by_id("history-clear-yes"), "click", lambda _e: self._clear())
         on(by_id("history-clear-no"), "click", lambda _e: self._hide_clear())
         history.subscribe(self._history_changed)
+        # Other tabs save runs too: an open list shows theirs as they come.
+        self._channel = js.BroadcastChannel.new(CHANNEL)
+        on(self._channel, "message", lambda _e: self._refresh_soon())
         by_id("open-history").disabled = False
 
     # --- opening and drawing ----------------------------------------------------------------------
@@ -200,9 +204,14 @@ class HistoryView:
         problem = by_id("history-problem")
         problem.hidden = self._history.problem is None
         problem.textContent = self._history.problem or ""
-        if not self._asked_persistence and self._history.problem is None:
-            self._asked_persistence = True  # once history holds something: ask not to be evicted
-            spawn(self._ask_persistence())
+        if self._history.problem is None:
+            self._channel.postMessage("changed")
+            if not self._asked_persistence:
+                self._asked_persistence = True  # once history holds something: ask not to be evicted
+                spawn(self._ask_persistence())
+        self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
         if not self._dialog.open or not absent(self._list.querySelector("form")):
             return  # closed, or the user is renaming: a redraw would throw their typing away
         if self._refresh_at is None:

@@ -22,7 +22,7 @@ from switchboard.web.vault_view import VaultPanel
 
 
 class App:
-    """The running page: one vault, its panel, the keys dialog, and the tab sync between them."""
+    """The running page: the vault with its panel, keys dialog and tab sync; compose; history."""
 
     def __init__(self, vault: Vault, settings: Settings, transport: Transport, history: History) -> None:
         self.vault = vault
