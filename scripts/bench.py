@@ -6,6 +6,9 @@
     python3 scripts/bench.py fanout [--runs N]    Ask many: five answers at once vs the slowest alone,
                                                   click -> first request, four panes at 200 chunks/s
                                                   (options: scripts/bench_fanout.py --help)
+    python3 scripts/bench.py history [--runs N]   History with N saved runs (10000): open -> first page,
+                                                  search -> results, bytes stored per run
+                                                  (options: scripts/bench_history.py --help)
 """
 
 from __future__ import annotations
@@ -122,7 +125,7 @@ def startup(runs: int) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("startup", "decode", "fanout"):
+    if not argv or argv[0] not in ("startup", "decode", "fanout", "history"):
         print(__doc__)
         return 2
     if argv[0] == "decode":
@@ -133,6 +136,10 @@ def main(argv: list[str]) -> int:
         from scripts import bench_fanout
 
         return bench_fanout.main(argv[1:])
+    if argv[0] == "history":
+        from scripts import bench_history
+
+        return bench_history.main(argv[1:])
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 5
     return startup(runs)
 
