@@ -48,7 +48,7 @@ sys.path.insert(1, str(ROOT / "py"))
 from switchboard.chat import Message, Usage  # noqa: E402
 from switchboard.history.record import AnswerRecord, RunRecord, SavedError  # noqa: E402
 from switchboard.history.service import to_row  # noqa: E402
-from switchboard.history.store import Row  # noqa: E402
+from switchboard.history.store import Row, stored  # noqa: E402
 from switchboard.run import Params, Status  # noqa: E402
 
 DIST = ROOT / "dist"
@@ -284,15 +284,6 @@ def generate(n: int, seed: int = 1, now: float | None = None) -> list[RunRecord]
     return Generator(seed).runs(n, float(int(time.time())) if now is None else now)
 
 
-def js_row(row: Row) -> dict[str, Any]:
-    """The object `web/history_store.py` stores for a row: {k, id, doc, t, s, m, w, tw, fav?}."""
-    value: dict[str, Any] = {"k": row.key, "id": row.id, "doc": row.doc, "t": row.title, "s": list(row.slots),
-                             "m": list(row.models), "w": list(row.words), "tw": list(row.title_words)}
-    if row.favorite:
-        value["fav"] = "1"
-    return value
-
-
 # --- the queries, chosen from the data --------------------------------------------------------------
 
 class WordIndex:
@@ -494,7 +485,7 @@ def fill(page: Any, rows: Sequence[Row]) -> float:
         raise RuntimeError("the history store is not empty")
     started = time.monotonic()
     for i in range(0, len(rows), BATCH):
-        page.evaluate(WRITE, [js_row(row) for row in rows[i:i + BATCH]])
+        page.evaluate(WRITE, [stored(row) for row in rows[i:i + BATCH]])
     took = time.monotonic() - started
     stored = page.evaluate(COUNT)
     if stored != len(rows):

@@ -72,17 +72,6 @@ def test_row_sizes_are_in_a_realistic_range(generated: Generated) -> None:
     assert 80 < statistics.mean(len(row.words) for row in rows) < 1_000
 
 
-def test_js_row_is_the_stored_layout(generated: Generated) -> None:
-    _generator, records = generated
-    favorite = next(r for r in records if r.favorite)
-    plain = next(r for r in records if not r.favorite)
-    value = bench_history.js_row(to_row(favorite))
-    assert set(value) == {"k", "id", "doc", "t", "s", "m", "w", "tw", "fav"} and value["fav"] == "1"
-    assert set(bench_history.js_row(to_row(plain))) == {"k", "id", "doc", "t", "s", "m", "w", "tw"}
-    assert value["k"].endswith(":" + favorite.id)
-    json.dumps(value)  # plain JSON: what page.evaluate carries
-
-
 def test_queries_match_what_they_say(generated: Generated) -> None:
     generator, records = generated
     rows = [to_row(r) for r in records]

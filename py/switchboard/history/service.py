@@ -4,7 +4,8 @@ Saving is throttled per run: the first change saves at once (a run exists in his
 request), then at most every SAVE_EVERY seconds while answers stream, and at once when one ends. A
 save that fails (a full disk) is reported to subscribers and retried with the next change; what
 was saved before stays. Listing never reads every run: an unfiltered page is one key range, and a
-filtered one intersects index keys before reading only the page's rows.
+filtered one walks the index lists of its filters and words together, newest first, a batch at a
+time, until it has a page; only the page's rows are read.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from ..run import Answer, Run
 from ..tasks import eager_task
 from . import search
 from .record import CorruptRecord, RunRecord, from_doc, from_run, to_doc
-from .store import HistoryStore, Row, StoreError, key_bound, row_key
+from .store import HistoryStore, Index, Row, StoreError, key_bound, row_key
 
 SAVE_EVERY = 1.0  # seconds between saves of a streaming run
 PAGE_SIZE = 25
+SCAN_BATCH = 200  # index entries read per list and step of a search
+MAX_EXPANSIONS = 64  # words a query's prefix may stand for
 MAX_TITLE = 200
 MAX_IMPORT_BYTES = 25 * 1024 * 1024  # the largest export file an import reads
 _FIRST_KEY = ""
@@ -49,12 +52,12 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """Runs newest first; `after` continues the listing; `total` counts matches of a filtered query."""
+    """Runs newest first; `after` continues the listing (None: nothing more matches)."""
 
     records: list[RunRecord]
     after: str | None
-    total: int | None = None
     unreadable: int = 0  # rows skipped because their document is corrupt
+    note: str = ""  # what the search could not do in full, in words
 
 
 def to_row(record: RunRecord) -> Row:
@@ -133,37 +136,64 @@ class History:
         oldest = _AFTER_LAST if query.since is None else key_bound(query.since)
         start = max(after or _FIRST_KEY, newest)
         if not query.filtered:
-            return self._page(await self._store.range(start, oldest, limit + 1), limit, None)
-        keys = await self._matching(query)
-        in_dates = sorted(k for k in keys or () if newest < k < oldest)
-        ordered = [k for k in in_dates if k > start]
-        return self._page(await self._store.rows(ordered[:limit + 1]), limit, len(in_dates))
+            return self._page(await self._store.range(start, oldest, limit + 1), limit)
+        terms, note = await self._terms(query)
+        keys = [] if terms is None else await self._intersect(terms, start + "\x00", oldest, limit + 1)
+        return self._page(await self._store.rows(keys), limit, note)
 
-    async def _matching(self, query: Query) -> set[str] | None:
-        """Keys matching every filter of query (None: nothing matches)."""
-        found: set[str] | None = None
-        lookups = []
+    async def _terms(self, query: Query) -> tuple[list[list[tuple[Index, str]]] | None, str]:
+        """The query as an AND of ORs of index lists (None: something asked for is in no run), and a
+        note when a prefix begins too many words to search them all."""
+        terms: list[list[tuple[Index, str]]] = []
         if query.favorites:
-            lookups.append(self._store.keys("favorite", "1"))
+            terms.append([("favorite", "")])
         if query.slot:
-            lookups.append(self._store.keys("slot", query.slot))
+            terms.append([("slot", query.slot)])
         if query.model:
-            lookups.append(self._store.keys("model", query.model))
+            terms.append([("model", query.model)])
+        notes = []
         for word in search.query_words(query.text):
-            lookups.append(self._word(word))
-        for lookup in lookups:  # one at a time: an empty result ends the search early
-            keys = await lookup
-            found = keys if found is None else found & keys
-            if not found:
-                for rest in lookups:
-                    rest.close()
-                return None
-        return found
+            words = await self._store.values("word", word, MAX_EXPANSIONS + 1)
+            titles = await self._store.values("title", word, MAX_EXPANSIONS + 1)
+            if len(words) > MAX_EXPANSIONS or len(titles) > MAX_EXPANSIONS:
+                notes.append(f"“{word}” begins more than {MAX_EXPANSIONS} different words: only the first "
+                             f"{MAX_EXPANSIONS} are searched; type more of it.")
+            term: list[tuple[Index, str]] = [("word", w) for w in words[:MAX_EXPANSIONS]]
+            term += [("title", w) for w in titles[:MAX_EXPANSIONS]]
+            if not term:
+                return None, ""
+            terms.append(term)
+        return terms, " ".join(notes)
 
-    async def _word(self, word: str) -> set[str]:
-        return await self._store.keys("word", word, prefix=True) | await self._store.keys("title", word, prefix=True)
+    async def _intersect(self, terms: list[list[tuple[Index, str]]], start: str, stop: str,
+                         wanted: int) -> list[str]:
+        """The first `wanted` keys in [start, stop) that every term holds (a term holds a key when any of
+        its lists does). Reads each list a batch at a time from a common start and jumps the start
+        past stretches some term lacks, so a page costs a few batches however many runs match."""
+        found: list[str] = []
+        flat = [pair for term in terms for pair in term]
+        while len(found) < wanted and start < stop:
+            batches = await self._store.keys(flat, start, SCAN_BATCH)
+            lists = iter(batches)
+            known_to: list[str] = []  # per term: every key of it up to this one is in hand
+            held: list[list[str]] = []  # per term: its keys in hand, sorted
+            for term in terms:
+                mine = [next(lists) for _ in term]
+                full = [batch[-1] for batch in mine if len(batch) == SCAN_BATCH]
+                known_to.append(min(full, default=_AFTER_LAST))
+                held.append(sorted({key for batch in mine for key in batch}))
+            horizon = min(known_to)
+            common = set.intersection(*({k for k in keys if k <= horizon} for keys in held))
+            found += sorted(k for k in common if k < stop)
+            if horizon >= stop:
+                break
+            # No match lies before the point every term can still reach: each term's next key in hand
+            # after the horizon, or just past what it has shown.
+            start = max(next((k for k in keys if k > horizon), reach + "\x00")
+                        for keys, reach in zip(held, known_to, strict=True))
+        return found[:wanted]
 
-    def _page(self, rows: list[Row], limit: int, total: int | None) -> Page:
+    def _page(self, rows: list[Row], limit: int, note: str = "") -> Page:
         records, unreadable = [], 0
         for row in rows[:limit]:
             try:
@@ -172,7 +202,7 @@ class History:
                 log.warning("history: skipped a run: %s", exc)
                 unreadable += 1
         after = rows[limit - 1].key if len(rows) > limit else None
-        return Page(records, after, total, unreadable)
+        return Page(records, after, unreadable, note)
 
     async def get(self, record: RunRecord) -> RunRecord | None:
         """The stored version of a record (None if it was deleted)."""

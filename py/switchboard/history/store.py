@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, Protocol, TypeAlias
 
 Index: TypeAlias = Literal["slot", "model", "word", "title", "favorite"]
+SEP = "\x1f"  # between a value and its row's key in an index entry; no indexed value holds it
 # 10^13 ms is the year 2286: every key's time part has 13 digits and newer runs sort first.
 _LAST_MS = 10**13 - 1
 
@@ -66,6 +67,21 @@ class Row:
         return ("1",) if self.favorite else ()
 
 
+def stored(row: Row) -> dict[str, object]:
+    """The object the IndexedDB store keeps for a row (its indexes are idb.HISTORY_INDEXES).
+
+    Each indexed value is stored as "value<SEP>key", so an index's entries for one value are in key
+    order (newest first) and a page of them after any key is one key range: searches stop at a page
+    instead of reading every match. `fav` holds the key itself, on favorites only.
+    """
+    value: dict[str, object] = {"k": row.key, "id": row.id, "doc": row.doc, "t": row.title}
+    for field, values in (("s", row.slots), ("m", row.models), ("w", row.words), ("tw", row.title_words)):
+        value[field] = [f"{v}{SEP}{row.key}" for v in values]
+    if row.favorite:
+        value["fav"] = row.key
+    return value
+
+
 class HistoryStore(Protocol):
     """Where rows live. Every method is atomic: it happens whole or not at all."""
 
@@ -86,12 +102,13 @@ class HistoryStore(Protocol):
         """Up to limit rows with lower < key < upper, in key order."""
         ...
 
-    async def keys(self, index: Index, value: str, *, prefix: bool = False) -> set[str]:
-        """Keys of rows with `value` (or a value starting with it) among that index's values."""
+    async def keys(self, lists: Sequence[tuple[Index, str]], start: str, limit: int) -> list[list[str]]:
+        """For each (index, value): the first `limit` keys >= start of the rows holding that value,
+        in key order; all read from one snapshot. ("favorite" lists favorites whatever the value.)"""
         ...
 
-    async def values(self, index: Index) -> list[str]:
-        """The distinct values an index holds, sorted (what the filters offer)."""
+    async def values(self, index: Index, prefix: str = "", limit: int = 1000) -> list[str]:
+        """Up to limit distinct values of an index that start with prefix, sorted."""
         ...
 
     async def add_new(self, rows: Sequence[Row]) -> int:
@@ -163,14 +180,23 @@ class MemoryHistoryStore:
         end = bisect.bisect_left(self._sorted, upper)
         return [self._rows[k] for k in self._sorted[start:min(end, start + limit)]]
 
-    async def keys(self, index: Index, value: str, *, prefix: bool = False) -> set[str]:
-        def hit(v: str) -> bool:
-            return v.startswith(value) if prefix else v == value
+    async def keys(self, lists: Sequence[tuple[Index, str]], start: str, limit: int) -> list[list[str]]:
+        first = bisect.bisect_left(self._sorted, start)
+        out = []
+        for index, value in lists:
+            found: list[str] = []
+            for key in self._sorted[first:]:
+                values = self._rows[key].index_values(index)
+                if (values if index == "favorite" else value in values) and len(found) < limit:
+                    found.append(key)
+                if len(found) >= limit:
+                    break
+            out.append(found)
+        return out
 
-        return {key for key, row in self._rows.items() if any(hit(v) for v in row.index_values(index))}
-
-    async def values(self, index: Index) -> list[str]:
-        return sorted({v for row in self._rows.values() for v in row.index_values(index)})
+    async def values(self, index: Index, prefix: str = "", limit: int = 1000) -> list[str]:
+        found = {v for row in self._rows.values() for v in row.index_values(index) if v.startswith(prefix)}
+        return sorted(found)[:limit]
 
     async def add_new(self, rows: Sequence[Row]) -> int:
         self._write()

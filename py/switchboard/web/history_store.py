@@ -16,7 +16,7 @@ from typing import Any
 import js
 from pyodide.ffi import JsException
 
-from switchboard.history.store import HistoryStore, Index, Row, StorageFull, StoreError
+from switchboard.history.store import SEP, HistoryStore, Index, Row, StorageFull, StoreError, stored
 from switchboard.web.dom import absent
 from switchboard.web.idb import (
     HISTORY_STORE,
@@ -33,16 +33,12 @@ _ARRAYS = {"slots": "s", "models": "m", "words": "w", "title_words": "tw"}
 
 
 def _js_row(row: Row) -> Any:
-    value: dict[str, object] = {"k": row.key, "id": row.id, "doc": row.doc, "t": row.title}
-    for name, field in _ARRAYS.items():
-        value[field] = list(getattr(row, name))
-    if row.favorite:
-        value["fav"] = "1"
-    return js_object(value)
+    return js_object(stored(row))
 
 
 def _strings(value: Any) -> tuple[str, ...]:
-    return () if absent(value) else tuple(str(v) for v in value)
+    """The values of an index array, without the row key each entry carries."""
+    return () if absent(value) else tuple(str(v).partition(SEP)[0] for v in value)
 
 
 def _text(value: Any) -> str:
@@ -157,7 +153,7 @@ class IdbHistoryStore:
     async def mark(self, key: str, *, title: str | None = None, title_words: Sequence[str] = (),
                    favorite: bool | None = None) -> bool:
         found = False
-        words = js_object(list(title_words))
+        words = js_object([f"{word}{SEP}{key}" for word in title_words])
 
         def body(runs: Any) -> Handlers:
             read = runs.get(key)
@@ -171,7 +167,7 @@ class IdbHistoryStore:
                 if title is not None:
                     value.t, value.tw = title, words
                 if favorite is True:
-                    value.fav = "1"
+                    value.fav = key
                 elif favorite is False:
                     js.Reflect.deleteProperty(value, "fav")
                 runs.put(value)
@@ -202,24 +198,38 @@ class IdbHistoryStore:
         return list(await self._read(lambda runs: runs.getAll(bounds, limit),
                                      lambda values: [_row(v, full=False) for v in values]))
 
-    async def keys(self, index: Index, value: str, *, prefix: bool = False) -> set[str]:
-        bounds = js.IDBKeyRange.bound(value, value + "\uffff") if prefix else js.IDBKeyRange.only(value)
-        found = await self._read(lambda runs: runs.index(index).getAllKeys(bounds),
-                                 lambda keys: {str(k) for k in keys})
-        return set(found)
+    async def keys(self, lists: Sequence[tuple[Index, str]], start: str, limit: int) -> list[list[str]]:
+        if not lists:
+            return []
+        try:
+            tx = self._db.begin(HISTORY_STORE, "readonly")
+            runs = tx.objectStore(HISTORY_STORE)
+            futures = []
+            for index, value in lists:  # every request before the first await: they overlap
+                lower, upper = (start, "\uffff") if index == "favorite" else (
+                    f"{value}{SEP}{start}", f"{value}{SEP}\uffff")
+                request = runs.index(index).getAllKeys(js.IDBKeyRange.bound(lower, upper), limit)
+                futures.append(request_future(request, lambda keys: keys.to_py()))
+            return [await future for future in futures]
+        except IdbError as exc:
+            raise _failure(exc) from None
 
-    async def values(self, index: Index) -> list[str]:
+    async def values(self, index: Index, prefix: str = "", limit: int = 1000) -> list[str]:
         found: list[str] = []
 
         def body(runs: Any) -> Handlers:
-            # A key cursor over distinct values: one step per value, never per run.
-            cursor = runs.index(index).openKeyCursor(None, "nextunique")
+            # A key cursor that jumps from one value's entries to the next value's: one step per
+            # distinct value, never one per entry (a "nextunique" cursor would visit every entry).
+            cursor = runs.index(index).openKeyCursor(js.IDBKeyRange.bound(prefix, prefix + "\uffff"))
 
             def step(_event: Any) -> None:
                 current = cursor.result
-                if not absent(current):
-                    found.append(str(current.key))
-                    current.continue_()
+                if absent(current):
+                    return
+                value = str(current.key).partition(SEP)[0]
+                found.append(value)
+                if len(found) < limit:
+                    current.continue_(f"{value}{SEP}\uffff")
 
             return Handlers(cursor, onsuccess=step)
 

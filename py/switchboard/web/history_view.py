@@ -17,7 +17,7 @@ from pyodide.ffi import to_js
 
 from switchboard.escaping import Markup
 from switchboard.history.record import RunRecord
-from switchboard.history.service import MAX_IMPORT_BYTES, PAGE_SIZE, History, Query
+from switchboard.history.service import MAX_IMPORT_BYTES, PAGE_SIZE, History, Page, Query
 from switchboard.history.store import Row, StoreError, row_key
 from switchboard.run import Target
 from switchboard.settings import KEEP_HISTORY, Settings
@@ -75,6 +75,7 @@ class HistoryView:
         self._list = by_id("history-list")
         self._shown: dict[str, RunRecord] = {}
         self._after: str | None = None
+        self._last_page = Page([], None)
         self._deleted: list[Row] = []
         self._search_at: asyncio.TimerHandle | None = None
         self._refresh_at: asyncio.TimerHandle | None = None
@@ -116,8 +117,8 @@ class HistoryView:
         if not self._dialog.open:
             self._dialog.showModal()
         self._say("")
+        await self._redraw()  # the list first: the filters' choices and the storage figures follow
         await self._fill_choices()
-        await self._redraw()
         spawn(self._show_usage())
 
     def _query(self) -> Query:
@@ -152,8 +153,6 @@ class HistoryView:
     async def _draw(self, query: Query, limit: int, *, replace: bool) -> None:
         try:
             page = await self._history.page(query, None if replace else self._after, limit)
-            total = page.total if page.total is not None else (
-                None if query.since or query.until else await self._history.count())
         except StoreError as exc:
             self._say(str(exc))
             return
@@ -171,20 +170,36 @@ class HistoryView:
         append_html(self._list, Markup.concat(rows))
         self._after = page.after
         by_id("history-more").hidden = page.after is None
-        shown = len(self._shown)
-        if not shown:
-            summary = "No saved run matches." if query.filtered or query.since or query.until else (
-                "No saved runs yet. Every prompt you send is saved here as it streams.")
-        elif total is not None:
-            summary = f"Showing {shown} of {total} {'run' if total == 1 else 'runs'}."
-        else:
-            summary = f"Showing {shown} {'run' if shown == 1 else 'runs'}."
-        if page.unreadable:
-            summary += f" {page.unreadable} saved {'run is' if page.unreadable == 1 else 'runs are'} unreadable."
-        by_id("history-summary").textContent = summary
+        self._summarise(query, page)
         self._list.setAttribute("aria-busy", "false")
         self._update_selection()
         js.performance.mark("switchboard:history-drawn")
+        if not (query.filtered or query.since or query.until):
+            spawn(self._count(query))  # counting reads the whole store: after the page is drawn
+
+    def _summarise(self, query: Query, page: Page, total: int | None = None) -> None:
+        shown = len(self._shown)
+        narrowed = query.filtered or query.since or query.until
+        if not shown:
+            summary = "No saved run matches." if narrowed else (
+                "No saved runs yet. Every prompt you send is saved here as it streams.")
+        elif total is not None:
+            summary = f"Showing {shown} of {total:,} {'run' if total == 1 else 'runs'}."
+        else:
+            more = "; more with “Show more”" if page.after is not None else ""
+            summary = f"Showing {shown} {'matching ' if narrowed else ''}{'run' if shown == 1 else 'runs'}{more}."
+        if page.unreadable:
+            summary += f" {page.unreadable} saved {'run is' if page.unreadable == 1 else 'runs are'} unreadable."
+        by_id("history-summary").textContent = " ".join(filter(None, [summary, page.note]))
+        self._last_page = page
+
+    async def _count(self, query: Query) -> None:
+        try:
+            total = await self._history.count()
+        except StoreError:
+            return
+        if query == self._query() and self._shown:
+            self._summarise(query, self._last_page, total)
 
     def _search_soon(self) -> None:
         self._list.setAttribute("aria-busy", "true")  # until the results for what was typed are drawn

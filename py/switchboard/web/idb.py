@@ -37,7 +37,7 @@ def _v1_vault(db: Any, _tx: Any) -> None:
 HISTORY_STORE = "history"
 # History's indexes: name -> (key path, multiEntry). The row layout is web/history_store.py's.
 HISTORY_INDEXES = {"id": ("id", False), "slot": ("s", True), "model": ("m", True), "word": ("w", True),
-                   "title": ("tw", True), "favorite": ("fav", False)}
+                   "title": ("tw", True), "favorite": ("fav", False)}  # entries: switchboard.history.store.stored
 
 
 def _v2_history(db: Any, _tx: Any) -> None:
