@@ -152,9 +152,11 @@ class History:
         if query.model:
             terms.append([("model", query.model)])
         notes = []
-        for word in search.query_words(query.text):
-            words = await self._store.values("word", word, MAX_EXPANSIONS + 1)
-            titles = await self._store.values("title", word, MAX_EXPANSIONS + 1)
+        asked = search.query_words(query.text)
+        # Every word's expansions at once: the lookups overlap instead of queueing.
+        found = await asyncio.gather(*(self._store.values(index, word, MAX_EXPANSIONS + 1)
+                                       for word in asked for index in ("word", "title")))
+        for word, words, titles in zip(asked, found[::2], found[1::2], strict=True):
             if len(words) > MAX_EXPANSIONS or len(titles) > MAX_EXPANSIONS:
                 notes.append(f"“{word}” begins more than {MAX_EXPANSIONS} different words: only the first "
                              f"{MAX_EXPANSIONS} are searched; type more of it.")
@@ -172,14 +174,17 @@ class History:
         past stretches some term lacks, so a page costs a few batches however many runs match."""
         found: list[str] = []
         flat = [pair for term in terms for pair in term]
+        # A lone term's first page is within each of its lists' first `wanted` keys; several terms
+        # intersect, so each reads further ahead per step.
+        batch = wanted if len(terms) == 1 else max(SCAN_BATCH, wanted)
         while len(found) < wanted and start < stop:
-            batches = await self._store.keys(flat, start, SCAN_BATCH)
+            batches = await self._store.keys(flat, start, batch)
             lists = iter(batches)
             known_to: list[str] = []  # per term: every key of it up to this one is in hand
             held: list[list[str]] = []  # per term: its keys in hand, sorted
             for term in terms:
                 mine = [next(lists) for _ in term]
-                full = [batch[-1] for batch in mine if len(batch) == SCAN_BATCH]
+                full = [keys[-1] for keys in mine if len(keys) == batch]
                 known_to.append(min(full, default=_AFTER_LAST))
                 held.append(sorted({key for batch in mine for key in batch}))
             horizon = min(known_to)

@@ -46,10 +46,12 @@ def _text(value: Any) -> str:
 
 
 def _row(value: Any, *, full: bool) -> Row:
-    """A stored object as a Row; without `full`, the word arrays are left behind (a page needs none)."""
+    """A stored object as a Row; without `full`, only what a page shows (the index arrays stay behind:
+    every value crossing from JS costs, and a page needs none)."""
     return Row(
         key=str(value.k), id=_text(getattr(value, "id", None)), doc=_text(getattr(value, "doc", None)),
-        slots=_strings(getattr(value, "s", None)), models=_strings(getattr(value, "m", None)),
+        slots=_strings(getattr(value, "s", None)) if full else (),
+        models=_strings(getattr(value, "m", None)) if full else (),
         words=_strings(getattr(value, "w", None)) if full else (),
         title=_text(getattr(value, "t", None)),
         title_words=_strings(getattr(value, "tw", None)) if full else (),
@@ -177,19 +179,22 @@ class IdbHistoryStore:
         await self._write(body)
         return found
 
+    async def _reads(self, issue: Callable[[Any], list[Any]]) -> list[Any]:
+        """Results of read requests issued together in one readonly transaction, taken once it has
+        completed (a request keeps its result): no handler per request, whose proxies cost more
+        than the reads themselves."""
+        try:
+            requests = await self._db.transaction(HISTORY_STORE, "readonly",
+                                                  lambda tx: issue(tx.objectStore(HISTORY_STORE)))
+        except IdbError as exc:
+            raise _failure(exc) from None
+        return [request.result for request in requests]
+
     async def rows(self, keys: Sequence[str]) -> list[Row]:
         if not keys:
             return []
-        try:
-            tx = self._db.begin(HISTORY_STORE, "readonly")
-            runs = tx.objectStore(HISTORY_STORE)
-            # Every get issued before the first await: one snapshot, and the requests overlap.
-            futures = [request_future(runs.get(key), lambda v: None if absent(v) else _row(v, full=False))
-                       for key in keys]
-            found = [await future for future in futures]
-        except IdbError as exc:
-            raise _failure(exc) from None
-        return [row for row in found if row is not None]
+        found = await self._reads(lambda runs: [runs.get(key) for key in keys])
+        return [_row(value, full=False) for value in found if not absent(value)]
 
     async def range(self, lower: str, upper: str, limit: int) -> list[Row]:
         if lower >= upper or limit <= 0:
@@ -199,20 +204,15 @@ class IdbHistoryStore:
                                      lambda values: [_row(v, full=False) for v in values]))
 
     async def keys(self, lists: Sequence[tuple[Index, str]], start: str, limit: int) -> list[list[str]]:
-        if not lists:
-            return []
-        try:
-            tx = self._db.begin(HISTORY_STORE, "readonly")
-            runs = tx.objectStore(HISTORY_STORE)
-            futures = []
-            for index, value in lists:  # every request before the first await: they overlap
+        def issue(runs: Any) -> list[Any]:
+            requests = []
+            for index, value in lists:
                 lower, upper = (start, "\uffff") if index == "favorite" else (
                     f"{value}{SEP}{start}", f"{value}{SEP}\uffff")
-                request = runs.index(index).getAllKeys(js.IDBKeyRange.bound(lower, upper), limit)
-                futures.append(request_future(request, lambda keys: keys.to_py()))
-            return [await future for future in futures]
-        except IdbError as exc:
-            raise _failure(exc) from None
+                requests.append(runs.index(index).getAllKeys(js.IDBKeyRange.bound(lower, upper), limit))
+            return requests
+
+        return [keys.to_py() for keys in await self._reads(issue)] if lists else []
 
     async def values(self, index: Index, prefix: str = "", limit: int = 1000) -> list[str]:
         found: list[str] = []

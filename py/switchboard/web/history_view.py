@@ -8,6 +8,7 @@ in typing. Export and import load pydantic on demand (never at start-up) for the
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
@@ -480,10 +481,17 @@ def _row(record: RunRecord, key: str, n: int) -> Markup:
         state = ""
     first = next((a.text for a in record.answers if a.text), "")
     snippet = " ".join(first.split())[:200]
-    when = str(js.Date.new(record.created * 1000).toLocaleString())
+    when = str(_when().format(record.created * 1000))
     kind = "Merge: " if record.kind == "merge" else (f"Round {record.round}: " if record.round > 1 else "")
     return ROW.fill(key=key, n=str(n), name=kind + record.name, favorite="true" if record.favorite else "false",
                     when=when, models=models, state=state, snippet=snippet or "(no answer text)")
+
+
+@functools.cache
+def _when() -> Any:
+    """One date formatter in the user's locale (building one per row costs more than formatting)."""
+    return js.Intl.DateTimeFormat.new(js.undefined, js.Object.fromEntries(to_js([["dateStyle", "medium"],
+                                                                               ["timeStyle", "short"]])))
 
 
 def _options(select: Any, everything: str, choices: list[tuple[str, str]]) -> None:
