@@ -416,7 +416,7 @@ def test_follow_ups_share_their_thread() -> None:
     assert from_run(first).thread_id == first.id
 
 
-@settings(max_examples=80)
+@settings(max_examples=300)
 @given(st.lists(st.tuples(st.sampled_from(["alpha", "beta", "gamma", "alphabet", "Beta gamma", "x"]),
                           st.booleans(), st.sampled_from(["openai", "anthropic"])), min_size=1, max_size=40),
        st.sampled_from(["", "alpha", "alph", "beta gam", "gamma alphabet", "x", "zeta"]),
@@ -513,3 +513,9 @@ def test_the_stored_layout_puts_each_row_key_in_its_index_entries() -> None:
     assert value["w"] == [f"{w}\x1f{favorite.key}" for w in favorite.words] and "hello\x1f" + favorite.key in value["w"]
     assert value["s"] == [f"openai\x1f{favorite.key}"]
     assert "fav" not in stored(plain)
+
+
+@given(st.integers(0, 10**13 - 1), st.integers(0, 10**13 - 1))
+def test_keys_sort_newest_first_to_the_millisecond(a: int, b: int) -> None:
+    ka, kb = row_key(a / 1000, "x"), row_key(b / 1000, "x")
+    assert len(ka) == len(kb) == 11 and (ka < kb) == (a > b)

@@ -192,10 +192,9 @@ class History:
             found += sorted(k for k in common if k < stop)
             if horizon >= stop:
                 break
-            # No match lies before the point every term can still reach: each term's next key in hand
-            # after the horizon, or just past what it has shown.
-            start = max(next((k for k in keys if k > horizon), reach + "\x00")
-                        for keys, reach in zip(held, known_to, strict=True))
+            # No match lies before the point every term can still reach: a term's next key after the
+            # horizon among those it has shown in full (up to known_to), or else just past them.
+            start = max(_next_key(keys, horizon, reach) for keys, reach in zip(held, known_to, strict=True))
         return found[:wanted]
 
     def _page(self, rows: list[Row], limit: int, note: str = "") -> Page:
@@ -284,6 +283,14 @@ class History:
         from .schema import dump_export
 
         return dump_export(records, now)
+
+
+def _next_key(keys: list[str], horizon: str, reach: str) -> str:
+    """The first of a term's keys after horizon that is surely its next (all of the term's keys up
+    to `reach` are in `keys`); with none known, the first key that could be."""
+    if reach == _AFTER_LAST:
+        return next((k for k in keys if k > horizon), _AFTER_LAST)  # the term has shown all it has
+    return next((k for k in keys if horizon < k <= reach), reach + "\x00")
 
 
 class _Recorder:

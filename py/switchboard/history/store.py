@@ -18,8 +18,9 @@ from typing import Literal, Protocol, TypeAlias
 
 Index: TypeAlias = Literal["slot", "model", "word", "title", "favorite"]
 SEP = "\x1f"  # between a value and its row's key in an index entry; no indexed value holds it
-# 10^13 ms is the year 2286: every key's time part has 13 digits and newer runs sort first.
+# 10^13 ms is the year 2286, and 36^9 > 10^13: every key's time part has nine digits.
 _LAST_MS = 10**13 - 1
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"  # in ASCII order, so fixed-width keys sort as numbers
 
 
 class StoreError(Exception):
@@ -31,9 +32,14 @@ class StorageFull(StoreError):
 
 
 def row_key(created: float, run_id: str) -> str:
-    """A key that sorts newer runs first, then by id."""
-    ms = min(max(round(created * 1000), 0), _LAST_MS)
-    return f"{_LAST_MS - ms:013d}:{run_id}"
+    """A key that sorts newer runs first, then by id: milliseconds before the year 2286 in nine
+    base-36 digits (every index entry holds its row's key twice, so short keys keep the store small)."""
+    left = _LAST_MS - min(max(round(created * 1000), 0), _LAST_MS)
+    digits = []
+    for _ in range(9):
+        left, digit = divmod(left, 36)
+        digits.append(_BASE36[digit])
+    return "".join(reversed(digits)) + ":" + run_id
 
 
 def key_bound(moment: float) -> str:
