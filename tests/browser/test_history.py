@@ -67,6 +67,13 @@ def close(dialog: Locator) -> None:
     expect(dialog).to_be_hidden()
 
 
+def answered(page: Page, prompt: str) -> None:
+    """Ask gpt-4o-mini alone, in a new conversation, and wait for its answer."""
+    pick(page, {"openai": ["gpt-4o-mini"]})
+    ask(page, prompt)
+    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+
+
 def item(dialog: Locator, name: str) -> Locator:
     return dialog.locator(".history-item").filter(has=dialog.page.get_by_role("heading", name=name, exact=True))
 
@@ -100,9 +107,7 @@ def test_a_run_is_found_by_a_word_of_its_answer_and_opens_as_it_was(app: Page, m
 def test_favorite_rename_delete_and_undo(app: Page, mock: MockProviders) -> None:
     tag = word()
     mock.configure(pace=0.0)
-    pick(app, {"openai": ["gpt-4o-mini"]})
-    ask(app, f"Keep this one {tag}")
-    expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    answered(app, f"Keep this one {tag}")
     dialog = open_history(app)
     expect(search(dialog, tag)).to_have_count(1)
     favorite = dialog.get_by_role("button", name="Favorite", exact=True)
@@ -305,9 +310,7 @@ def test_keeping_no_history_saves_nothing_new(context: Any, app_url: str, mock: 
     dialog.get_by_label("Keep history").uncheck()
     close(dialog)
     mock.configure(pace=0.0)
-    pick(page, {"openai": ["gpt-4o-mini"]})
-    ask(page, "Forget me")
-    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    answered(page, "Forget me")
     page.reload()
     wait_ready(page)
     dialog = open_history(page)
@@ -349,9 +352,7 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(context: Any, app_url: str
     page = fresh(context, app_url)
     add_session_keys(page, {"openai": "OpenAI"}, "6666")
     mock.configure(pace=0.0)
-    pick(page, {"openai": ["gpt-4o-mini"]})
-    ask(page, "Saved before the disk filled")
-    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    answered(page, "Saved before the disk filled")
     # A full disk as the browser reports it: the write throws QuotaExceededError (with a stack, as the
     # browser's own exceptions have). Chromium's quota override over CDP did not reliably apply to a
     # database already open, so the test fills the disk this way.
@@ -361,9 +362,7 @@ def test_a_full_disk_says_so_and_keeps_what_was_saved(context: Any, app_url: str
         Error.captureStackTrace(full);
         throw full;
       }; }""")
-    pick(page, {"openai": ["gpt-4o-mini"]})
-    ask(page, "Too big to keep")
-    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    answered(page, "Too big to keep")
     problem = page.locator("#history-problem")
     expect(problem).to_be_visible()
     expect(problem).to_contain_text("The browser's storage for this site is full")
@@ -384,9 +383,7 @@ def test_the_date_filter_narrows_the_list(context: Any, app_url: str, mock: Mock
     page = fresh(context, app_url)
     add_session_keys(page, {"openai": "OpenAI"}, "7777")
     mock.configure(pace=0.0)
-    pick(page, {"openai": ["gpt-4o-mini"]})
-    ask(page, "Dated today")
-    expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    answered(page, "Dated today")
     today, tomorrow = page.evaluate("""() => { const two = (n) => String(n).padStart(2, "0");
         const d = (n) => { const t = new Date(Date.now() + n * 864e5);
                            return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())}`; };

@@ -24,7 +24,8 @@ from .store import HistoryStore, Index, Row, StoreError, key_bound, row_key
 
 SAVE_EVERY = 1.0  # seconds between saves of a streaming run
 PAGE_SIZE = 25
-SCAN_BATCH = 200  # index entries read per list and step of a search
+SCAN_BATCH = 64  # index entries read per list in a search's first step (at least 4 pages' worth)
+MAX_SCAN_BATCH = 1024  # ... doubling each further step up to this
 MAX_EXPANSIONS = 64  # words a query's prefix may stand for
 MAX_TITLE = 200
 MAX_IMPORT_BYTES = 25 * 1024 * 1024  # the largest export file an import reads
@@ -117,16 +118,14 @@ class History:
             return None
         return _Recorder(self, run)
 
-    async def _save(self, record: RunRecord) -> bool:
+    async def _save(self, record: RunRecord) -> None:
         try:
             await self._store.save(to_row(record))
         except StoreError as exc:
             self.problem = f"{exc} This run is not saved; runs saved before are kept."
-            self._changed()
-            return False
-        self.problem = None
+        else:
+            self.problem = None
         self._changed()
-        return True
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -175,8 +174,8 @@ class History:
         found: list[str] = []
         flat = [pair for term in terms for pair in term]
         # A lone term's first page is within each of its lists' first `wanted` keys; several terms
-        # intersect, so each reads further ahead per step.
-        batch = wanted if len(terms) == 1 else max(SCAN_BATCH, wanted)
+        # intersect, so each reads further ahead, and twice as far each step a page is not full.
+        batch = wanted if len(terms) == 1 else max(SCAN_BATCH, 4 * wanted)
         while len(found) < wanted and start < stop:
             batches = await self._store.keys(flat, start, batch)
             lists = iter(batches)
@@ -195,6 +194,7 @@ class History:
             # No match lies before the point every term can still reach: a term's next key after the
             # horizon among those it has shown in full (up to known_to), or else just past them.
             start = max(_next_key(keys, horizon, reach) for keys, reach in zip(held, known_to, strict=True))
+            batch = min(2 * batch, MAX_SCAN_BATCH)
         return found[:wanted]
 
     def _page(self, rows: list[Row], limit: int, note: str = "") -> Page:
@@ -231,7 +231,8 @@ class History:
 
     async def choices(self) -> tuple[list[str], list[str]]:
         """The providers (slots) and models that saved runs used: what the filters offer."""
-        return await self._store.values("slot"), await self._store.values("model")
+        slots, models = await asyncio.gather(self._store.values("slot"), self._store.values("model"))
+        return slots, models
 
     # --- the user's changes -----------------------------------------------------------------------
 

@@ -143,3 +143,16 @@ def set_html(node: Any, markup: Markup) -> None:
 def append_html(node: Any, markup: Markup) -> None:
     """Add markup at the end of node's content."""
     node.insertAdjacentHTML("beforeend", _trusted(markup))
+
+
+def download(data: bytes, filename: str, kind: str) -> None:
+    """Offer data to the user as a file download."""
+    blob = js.Blob.new(to_js([to_js(data)]), to_js({"type": kind}, dict_converter=js.Object.fromEntries))
+    url = js.URL.createObjectURL(blob)
+    link = js.document.createElement("a")
+    link.href, link.download = url, filename
+    js.document.body.append(link)
+    link.click()
+    link.remove()
+    # The browser reads the blob once the click is handled; a minute later nobody needs the URL.
+    asyncio.get_event_loop().call_later(60, lambda: js.URL.revokeObjectURL(url))

@@ -22,7 +22,7 @@ from switchboard.history.service import MAX_IMPORT_BYTES, PAGE_SIZE, History, Pa
 from switchboard.history.store import Row, StoreError, row_key
 from switchboard.run import Target
 from switchboard.settings import KEEP_HISTORY, Settings
-from switchboard.web.dom import absent, append_html, by_id, on, set_html, spawn
+from switchboard.web.dom import absent, append_html, by_id, download, on, set_html, spawn
 
 SEARCH_PAUSE = 0.15  # seconds of no typing before a search runs
 REFRESH_PAUSE = 0.3  # coalesces refreshes while runs stream into an open list
@@ -81,7 +81,6 @@ class HistoryView:
         self._search_at: asyncio.TimerHandle | None = None
         self._refresh_at: asyncio.TimerHandle | None = None
         self._asked_persistence = False
-        self._drawing: asyncio.Task[None] | None = None
         history.enabled = settings.get(KEEP_HISTORY)
         keep = by_id("history-keep")
         keep.checked = history.enabled
@@ -130,7 +129,7 @@ class HistoryView:
             model=str(by_id("history-model").value) or None,
             favorites=bool(by_id("history-favorites").checked),
             since=_local_day(since) if since else None,
-            until=_local_day(until) + 86_400 if until else None,  # "to" includes that whole day
+            until=_local_day(until, 1) if until else None,  # "to" includes that whole day
         )
 
     async def _fill_choices(self) -> None:
@@ -409,7 +408,7 @@ class HistoryView:
             return
         data = self._history.export_file(records, time.time())
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
-        _download(data, f"switchboard-history-{what}-{stamp}.json", "application/json")
+        download(data, f"switchboard-history-{what}-{stamp}.json", "application/json")
         note = f" {unreadable} unreadable {'run was' if unreadable == 1 else 'runs were'} left out." * bool(unreadable)
         self._say(f"Exported {len(records)} {'run' if len(records) == 1 else 'runs'} (no keys).{note}")
 
@@ -418,7 +417,7 @@ class HistoryView:
 
         stored = await self._history.get(record) or record
         name = "".join(c if c.isalnum() else "-" for c in stored.name.lower())[:40].strip("-") or "run"
-        _download(run_markdown(stored).encode(), f"switchboard-{name}.md", "text/markdown")
+        download(run_markdown(stored).encode(), f"switchboard-{name}.md", "text/markdown")
         self._say(f"Saved “{stored.name}” as Markdown.")
 
     async def _import(self, event: Any) -> None:
@@ -460,17 +459,6 @@ async def _load_pydantic() -> None:
     await pyodide_js.loadPackage("pydantic")
 
 
-def _download(data: bytes, name: str, kind: str) -> None:
-    blob = js.Blob.new(to_js([to_js(data)]), js.Object.fromEntries([["type", kind]]))
-    url = js.URL.createObjectURL(blob)
-    link = js.document.createElement("a")
-    link.href, link.download = url, name
-    js.document.body.append(link)
-    link.click()
-    link.remove()
-    asyncio.get_event_loop().call_later(60, lambda: js.URL.revokeObjectURL(url))
-
-
 def _row(record: RunRecord, key: str, n: int) -> Markup:
     models = ", ".join(dict.fromkeys(a.target.label for a in record.answers))
     if record.incomplete:
@@ -505,9 +493,12 @@ def _options(select: Any, everything: str, choices: list[tuple[str, str]]) -> No
         select.value = current
 
 
-def _local_day(day: str) -> float:
-    """Unix seconds at the start of a YYYY-MM-DD day in the user's time zone."""
-    return float(js.Date.new(f"{day}T00:00:00").getTime()) / 1000
+def _local_day(day: str, later: int = 0) -> float:
+    """Unix seconds at the start of a YYYY-MM-DD day (or `later` days on) in the user's time zone;
+    the browser's calendar knows the days that daylight saving makes 23 or 25 hours long."""
+    moment = js.Date.new(f"{day}T00:00:00")
+    moment.setDate(moment.getDate() + later)
+    return float(moment.getTime()) / 1000
 
 
 def _size(size: float) -> str:

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable, to_js
 
 from switchboard.escaping import Markup
 from switchboard.providers import get as get_provider
@@ -30,7 +29,7 @@ from switchboard.vault import (
 )
 from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
-from switchboard.web.dom import Listeners, by_id, create, set_html, spawn
+from switchboard.web.dom import Listeners, by_id, create, download, set_html, spawn
 
 IDLE_LABELS = {5: "5 minutes", 15: "15 minutes", 30: "30 minutes", 60: "1 hour", 240: "4 hours", 0: "Never"}
 IDLE_CHOICES = tuple((minutes, IDLE_LABELS[minutes]) for minutes in AUTO_LOCK_CHOICES)
@@ -356,7 +355,7 @@ class VaultPanel:
         finally:
             _busy("#vault-export-form button", False)
         day = datetime.date.today().isoformat()
-        _download(data, f"switchboard-keys-{day}.json")
+        download(data, f"switchboard-keys-{day}.json", "application/json")
         self._clear_extra()
         _say("Exported. The file is encrypted; keep its passphrase apart from it.")
 
@@ -433,15 +432,3 @@ class VaultPanel:
         await self._vault.forget()
         await self.render()
         await self._changed("changed")
-
-
-def _download(data: bytes, filename: str) -> None:
-    options = to_js({"type": "application/json"}, dict_converter=js.Object.fromEntries)
-    blob = js.Blob.new(to_js([to_js(data)]), options)
-    url = js.URL.createObjectURL(blob)
-    link = js.document.createElement("a")
-    link.href, link.download = url, filename
-    js.document.body.appendChild(link)
-    link.click()
-    link.remove()
-    js.setTimeout(create_once_callable(lambda: js.URL.revokeObjectURL(url)), 1000)
