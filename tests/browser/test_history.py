@@ -275,6 +275,18 @@ def test_export_clear_and_import_round_trip_with_no_key_inside(
     assert "session-test" not in exported.read_text()
     expect(dialog.locator("#history-message")).to_contain_text("Exported 2 runs")
 
+    # Selected runs only, and one run as Markdown.
+    dialog.locator(".history-item").first.get_by_role("checkbox").check()
+    with page.expect_download() as selected:
+        dialog.get_by_role("button", name="Export selected (1)").click()
+    chosen = json.loads(Path(selected.value.path()).read_text())
+    assert [r["prompt"] for r in chosen["runs"]] == [f"Export me {tags[1]}"]  # the newest, listed first
+    with page.expect_download() as markdown:
+        dialog.locator(".history-item").first.get_by_role("button", name="Markdown").click()
+    text = Path(markdown.value.path()).read_text()
+    assert markdown.value.suggested_filename.endswith(".md")
+    assert f"> Export me {tags[1]}" in text and "## gpt-4o-mini (OpenAI)" in text
+
     dialog.get_by_role("button", name="Clear history").click()
     expect(dialog.get_by_role("group", name="Delete all 2 saved runs? This cannot be undone: export first to "
                                             "keep a copy.")).to_be_visible()

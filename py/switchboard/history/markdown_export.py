@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from .. import providers
-from ..run import ENDPOINT
 from .record import AnswerRecord, RunRecord
 
 _NOT_DONE = {"waiting": "Incomplete (it was still arriving when last saved)",
@@ -39,7 +37,7 @@ def run_markdown(record: RunRecord) -> str:
 
 def _answer(answer: AnswerRecord, *, merged: bool) -> list[str]:
     heading = "Merged answer: " if merged else ""
-    lines = [f"## {heading}{answer.model} ({_source(answer.slot)})", ""]
+    lines = [f"## {heading}{answer.model} ({answer.target.source})", ""]
     if answer.status in _NOT_DONE:
         state = _NOT_DONE[answer.status]
         if answer.error is not None:
@@ -75,15 +73,6 @@ def _numbers(answer: AnswerRecord) -> str:
         parts.append(f"{answer.duration_ms / 1000:.1f} s in all")
     return " · ".join(parts)
 
-
-def _source(slot: str) -> str:
-    """The provider's display name or the endpoint's own name (the slot itself for one this build lacks)."""
-    if slot.startswith(ENDPOINT):
-        return slot.removeprefix(ENDPOINT)
-    try:
-        return providers.get(slot).display_name
-    except KeyError:
-        return slot
 
 
 def _quote(text: str) -> str:
