@@ -408,3 +408,29 @@ def test_the_date_filter_narrows_the_list(context: Any, app_url: str, mock: Mock
     dialog.get_by_label("From date", exact=True).fill(today)
     dialog.get_by_label("To date", exact=True).fill(today)
     expect(dialog.locator(".history-item")).to_have_count(1)
+
+
+def test_stop_all_reaches_a_retry_in_a_reopened_run(app: Page, mock: MockProviders) -> None:
+    tag = word()
+    mock.configure(pace=0.0)
+    answered(app, f"Retry me {tag} mock-words-300")
+    dialog = open_history(app)
+    search(dialog, tag)
+    dialog.get_by_role("button", name="Open").click()
+    mock.configure(pace=0.05)
+    try:
+        reopened = pane(app, "gpt-4o-mini (OpenAI)")
+        reopened.get_by_role("button", name="Retry").click()
+        expect(reopened.locator(".answer-status")).to_have_text("Streaming…", timeout=TIMEOUT)
+        stop_all = app.get_by_role("button", name="Stop all")
+        expect(stop_all).to_be_enabled()
+        stop_all.click()
+        expect(reopened.locator(".answer-status")).to_have_text("Stopped")
+        expect(stop_all).to_be_disabled()
+    finally:
+        mock.configure(pace=0.0)
+    dialog = open_history(app)  # the retry was saved to the same run, stopped, with what it had said
+    found = search(dialog, tag)
+    expect(found).to_have_count(1)
+    found.get_by_role("button", name="Open").click()
+    expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-meta")).to_contain_text("Stopped")

@@ -43,7 +43,7 @@ class ComposeView:
         self._clock = clock
         self._answers = AnswersView(clock)
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
-        self._running: list[Run] = []
+        self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
         self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
         on(by_id("prompt"), "input", lambda _e: self._update_send())
         on(by_id("send"), "click", self._send)
@@ -107,7 +107,7 @@ class ComposeView:
     def _update_send(self) -> None:
         prompt = str(by_id("prompt").value).strip()
         by_id("send").disabled = not prompt or not self._picker.has_targets()
-        by_id("stop-all").disabled = not any(run.running for run in self._running)
+        by_id("stop-all").disabled = not any(run.running for run in self._runs)
         last = self._last
         by_id("merge-open").disabled = last is None or last.running or sum(bool(a.text) for a in last.answers) < 2
         by_id("conversation-note").hidden = last is None
@@ -119,7 +119,7 @@ class ComposeView:
             event.preventDefault()
             if not by_id("send").disabled:
                 spawn(self._send(None))
-        elif (event.key == "Escape" and any(run.running for run in self._running)
+        elif (event.key == "Escape" and any(run.running for run in self._runs)
               and absent(js.document.querySelector("dialog[open]"))):  # Esc in a dialog closes the dialog
             self.stop_all()
 
@@ -145,7 +145,8 @@ class ComposeView:
         by_id("prompt").value = ""
         await self._execute(run)
 
-    async def _execute(self, run: Run, *, merged: bool = False) -> None:
+    def _follow(self, run: Run) -> None:
+        """Keep the buttons in step with run's answers from now on."""
         shown: dict[int, tuple[str, bool]] = {}
 
         def changed(index: int, answer: Answer) -> None:
@@ -155,8 +156,11 @@ class ComposeView:
                 shown[index] = state
                 self._update_send()
 
-        self._running.append(run)
+        self._runs.append(run)
         run.subscribe(changed)
+
+    async def _execute(self, run: Run, *, merged: bool = False) -> None:
+        self._follow(run)
         # Requests first, panes second: the answers start at once and their fetches leave before the
         # page lays out the new panes (the panes then show whatever state the answers reached).
         done = run.start(self._transport, self._credentials, self._clock, self._timeouts())
@@ -166,17 +170,21 @@ class ComposeView:
         try:
             await done
         finally:
-            self._running.remove(run)
             self._update_send()
 
     def stop_all(self) -> None:
-        for run in list(self._running):
+        for run in self._runs:
             run.stop_all()
 
-    def _new_conversation(self) -> None:
+    def _clear(self) -> None:
+        """Stop and forget every round on the page: the next Send starts a new conversation."""
         self.stop_all()
+        self._runs.clear()
         self._last = None
         self._answers.clear()
+
+    def _new_conversation(self) -> None:
+        self._clear()
         self._update_send()
         by_id("prompt").focus()
 
@@ -184,11 +192,11 @@ class ComposeView:
 
     def open_run(self, record: RunRecord) -> None:
         """Show a saved run as the current conversation: a Send continues it, Retry asks again."""
-        self.stop_all()
-        self._answers.clear()
+        self._clear()
         run = to_run(record)
         run.bind(self._transport, self._credentials, self._clock, self._timeouts())
         self._last = run
+        self._follow(run)
         self._history.record(run)  # a retry in it is saved to the same run
         self._answers.show(run, merged=record.kind == "merge")
         self._update_send()
@@ -206,8 +214,7 @@ class ComposeView:
 
     async def rerun(self, record: RunRecord) -> None:
         """Ask a saved run's prompt again, of the same models, each with the conversation it had."""
-        self.stop_all()
-        self._answers.clear()
+        self._clear()
         answers = [Answer(a.target, a.history) for a in record.answers]
         run = Run(record.prompt, answers, record.params, thread=record.thread_id if record.round > 1 else None,
                   kind=record.kind)
