@@ -254,9 +254,9 @@ class Run:
         self._driver = Driver(transport, credentials, clock, timeouts)
 
     async def retry(self, index: int) -> None:
-        """Ask one target again, afresh (the run must have been executed); returns when it ends."""
+        """Ask one target again, afresh (the run must have been started or bound); returns when it ends."""
         if self._driver is None:
-            raise RuntimeError("retry needs a run that was executed")
+            raise RuntimeError("retry needs a run that was started or bound")
         self.stop(index)
         old = self.answers[index]
         self.answers[index] = Answer(old.target, old.history)
