@@ -83,7 +83,8 @@ def fill_about(index: Path, build: str, saved_copy_sha256: str) -> None:
 
 
 def build(relock: bool = False, dist: Path = DIST) -> Path:
-    fetched = {a.name: path for a, path in artifacts.fetch_all(CACHE, LOCK, relock)}
+    pinned = artifacts.fetch_all(CACHE, LOCK, relock)
+    fetched = {a.name: path for a, path in pinned}
     if dist != DIST and dist.exists() and any(dist.iterdir()) and not (dist / "build.json").exists():
         raise artifacts.ArtifactError(f"{dist} is neither empty nor an earlier build: not deleting it")
     if dist.exists():
@@ -94,7 +95,7 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
     pyodide_pkg = unpack(fetched["pyodide"])
     for name in PYODIDE_FILES:
         shutil.copy2(pyodide_pkg / name, pyodide_dir / name)
-    shipped = [p for p in fetched.values() if p.suffix == ".whl"]
+    shipped = [path for a, path in pinned if a.kind == "wheel"]
     for whl in shipped:
         shutil.copy2(whl, pyodide_dir / whl.name)
     version = app_version()
