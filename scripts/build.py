@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.buildlib import artifacts, csp, precache, pyc, pyodide_lock, shell, single, wheel  # noqa: E402
+from scripts.buildlib import artifacts, csp, precache, price_catalog, pyc, pyodide_lock, shell, single, wheel  # noqa: E402
 
 CACHE = ROOT / ".cache" / "artifacts"
 DIST = ROOT / "dist"
@@ -101,7 +101,8 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
     version = app_version()
     package = ROOT / "py" / "switchboard"
     bytecode = pyc.compile_modules(pyodide_pkg, wheel.sources(package), CACHE.parent / "pyc")
-    app_wheel = wheel.build(package, version, pyodide_dir, bytecode)
+    catalog = price_catalog.from_pinned(fetched[price_catalog.PACKAGE])  # package data, read on first use
+    app_wheel = wheel.build(package, version, pyodide_dir, bytecode, {price_catalog.WHEEL_PATH: catalog})
     pyodide_lock.rewrite(pyodide_pkg / "pyodide-lock.json", [*shipped, app_wheel],
                          pyodide_dir / "pyodide-lock.json")
 
