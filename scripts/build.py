@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.buildlib import artifacts, csp, precache, pyc, pyodide_lock, shell, single, wheel  # noqa: E402
+from scripts.buildlib import artifacts, csp, precache, price_catalog, pyc, pyodide_lock, shell, single, wheel  # noqa: E402
 
 CACHE = ROOT / ".cache" / "artifacts"
 DIST = ROOT / "dist"
@@ -83,7 +83,8 @@ def fill_about(index: Path, build: str, saved_copy_sha256: str) -> None:
 
 
 def build(relock: bool = False, dist: Path = DIST) -> Path:
-    fetched = {a.name: path for a, path in artifacts.fetch_all(CACHE, LOCK, relock)}
+    pinned = artifacts.fetch_all(CACHE, LOCK, relock)
+    fetched = {a.name: path for a, path in pinned}
     if dist != DIST and dist.exists() and any(dist.iterdir()) and not (dist / "build.json").exists():
         raise artifacts.ArtifactError(f"{dist} is neither empty nor an earlier build: not deleting it")
     if dist.exists():
@@ -94,13 +95,14 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
     pyodide_pkg = unpack(fetched["pyodide"])
     for name in PYODIDE_FILES:
         shutil.copy2(pyodide_pkg / name, pyodide_dir / name)
-    shipped = [p for p in fetched.values() if p.suffix == ".whl"]
+    shipped = [path for a, path in pinned if a.kind == "wheel"]
     for whl in shipped:
         shutil.copy2(whl, pyodide_dir / whl.name)
     version = app_version()
     package = ROOT / "py" / "switchboard"
     bytecode = pyc.compile_modules(pyodide_pkg, wheel.sources(package), CACHE.parent / "pyc")
-    app_wheel = wheel.build(package, version, pyodide_dir, bytecode)
+    catalog = price_catalog.from_pinned(fetched[price_catalog.PACKAGE])  # package data, read on first use
+    app_wheel = wheel.build(package, version, pyodide_dir, bytecode, {price_catalog.WHEEL_PATH: catalog})
     pyodide_lock.rewrite(pyodide_pkg / "pyodide-lock.json", [*shipped, app_wheel],
                          pyodide_dir / "pyodide-lock.json")
 

@@ -27,12 +27,18 @@ WHEELS: list[tuple[str, str, str | None]] = [
     ("markdown-it-py", "4.3.0", None),  # answers as Markdown, loaded with the first answer
     ("mdurl", "0.1.2", None),  # markdown-it-py's URL helpers
 ]
+# Wheels the build reads but does not ship: genai-prices' data becomes the app's price catalog
+# (buildlib/price_catalog.py).
+DATA = [("genai-prices", "0.2.3")]
+# The day genai-prices was pinned, when that version was its newest release: the catalog's "as of" date.
+# Move it with the version.
+PRICES_AS_OF = "2026-11-30"
 PYODIDE_PYTHON = "3.14"  # pure wheels must be resolved for the browser's Python, not the host's
 
 
 @dataclass(frozen=True)
 class Artifact:
-    kind: str  # "npm" or "wheel"
+    kind: str  # "npm", "wheel" (shipped) or "data" (a wheel the build reads)
     name: str
     version: str
     file: str
@@ -90,11 +96,32 @@ def _download_wheel(name: str, version: str, platform: str | None, into: Path) -
     return dest
 
 
+def _wanted() -> list[tuple[str, str, str, str | None]]:
+    return ([("npm", n, v, None) for n, v in NPM] + [("wheel", n, v, p) for n, v, p in WHEELS]
+            + [("data", n, v, None) for n, v in DATA])
+
+
+def fetch_data(cache: Path, lock_path: Path, name: str) -> Path:
+    """One wheel the build reads (kind "data"), verified against the lock, downloaded when missing."""
+    wanted = [w for w in _wanted() if w[:2] == ("data", name)]
+    if not wanted:
+        raise ArtifactError(f"no data artifact {name} in buildlib/artifacts.py")
+    ((_, path),) = _fetch(cache, lock_path, wanted, relock=False)
+    return path
+
+
 def fetch_all(cache: Path, lock_path: Path, relock: bool) -> list[tuple[Artifact, Path]]:
     """Return every pinned artifact as (lock entry, verified cached file), downloading what is missing."""
+    result = _fetch(cache, lock_path, _wanted(), relock)
+    if relock:
+        write_lock(lock_path, [a for a, _ in result])
+    return result
+
+
+def _fetch(cache: Path, lock_path: Path, wanted: list[tuple[str, str, str, str | None]],
+           relock: bool) -> list[tuple[Artifact, Path]]:
     cache.mkdir(parents=True, exist_ok=True)
     lock = load_lock(lock_path)
-    wanted = [("npm", n, v, None) for n, v in NPM] + [("wheel", n, v, p) for n, v, p in WHEELS]
     result: list[tuple[Artifact, Path]] = []
     for kind, name, version, platform in wanted:
         entry = lock.get((kind, name))
@@ -114,6 +141,4 @@ def fetch_all(cache: Path, lock_path: Path, relock: bool) -> list[tuple[Artifact
             raise ArtifactError(
                 f"{name}: {actual.file} has sha256 {actual.sha256}, the lock pins {entry.file} {entry.sha256}")
         result.append((entry, path))
-    if relock:
-        write_lock(lock_path, [a for a, _ in result])
     return result

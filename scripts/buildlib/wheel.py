@@ -21,12 +21,14 @@ def sources(package_dir: Path) -> dict[str, bytes]:
     return {f"switchboard/{p.relative_to(package_dir).as_posix()}": p.read_bytes() for p in files}
 
 
-def build(package_dir: Path, version: str, out_dir: Path, compiled: dict[str, bytes] | None = None) -> Path:
-    """Write the wheel (plus any `compiled` bytecode, derived from the sources).
+def build(package_dir: Path, version: str, out_dir: Path, compiled: dict[str, bytes] | None = None,
+          data: dict[str, bytes] | None = None) -> Path:
+    """Write the wheel (plus any `compiled` bytecode, derived from the sources, and generated `data` files).
 
-    Its local version label carries a hash of the sources, so caches never serve a stale one.
+    Its local version label carries a hash of the sources and data, so caches never serve a stale one.
     """
     payload = sources(package_dir)
+    payload.update(sorted((data or {}).items()))
     digest = hashlib.sha256(b"".join(k.encode() + v for k, v in payload.items())).hexdigest()[:10]
     payload.update(sorted((compiled or {}).items()))
     full_version = f"{version}+g{digest}"

@@ -19,6 +19,7 @@ def _pin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, pinned
                                                    hashlib.sha256(pinned).hexdigest())])
     monkeypatch.setattr(artifacts, "NPM", [("demo", "1.0")])
     monkeypatch.setattr(artifacts, "WHEELS", [])
+    monkeypatch.setattr(artifacts, "DATA", [])
 
     def no_network(*args: object) -> Path:
         raise AssertionError("a verified cache must not download")
@@ -42,7 +43,8 @@ def test_artifact_whose_hash_differs_is_refused_and_dropped(tmp_path: Path, monk
 
 def test_every_shipped_artifact_is_pinned() -> None:
     lock = artifacts.load_lock(Path(__file__).resolve().parents[2] / "scripts" / "artifacts.lock.json")
-    wanted = {("npm", n, v) for n, v in artifacts.NPM} | {("wheel", n, v) for n, v, _ in artifacts.WHEELS}
+    wanted = ({("npm", n, v) for n, v in artifacts.NPM} | {("wheel", n, v) for n, v, _ in artifacts.WHEELS}
+              | {("data", n, v) for n, v in artifacts.DATA})
     assert {(a.kind, a.name, a.version) for a in lock.values()} == wanted
     assert all(len(a.sha256) == 64 for a in lock.values())
 

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -56,3 +58,19 @@ def test_app_wheel_carries_unchecked_bytecode_beside_every_module(dist: Path) ->
     html = (dist / "index.html").read_text()
     integrity = "sha256-" + base64.b64encode(hashlib.sha256(wheel.read_bytes()).digest()).decode()
     assert f'"{integrity}"' in boot and f'integrity="{integrity}"' in html and wheel.name in boot
+
+
+def test_app_wheel_carries_the_price_catalog_and_reads_it_in_place(dist: Path, price_data_wheel: Path) -> None:
+    """The catalog is package data made from the pinned genai-prices; it loads from the zip, as in the browser."""
+    from scripts.buildlib import price_catalog
+
+    lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
+    wheel = dist / "pyodide" / lock["packages"]["switchboard"]["file_name"]
+    with zipfile.ZipFile(wheel) as z:
+        assert z.read(price_catalog.WHEEL_PATH) == price_catalog.from_pinned(price_data_wheel)
+    assert "genai" not in " ".join(lock["packages"])  # read by the build, not shipped
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import switchboard.pricing as p; "
+              "c = p.load_catalog(); print(p.__file__, c.source.package, c.source.version, c.source.as_of)")
+    out = subprocess.run([sys.executable, "-c", script, str(wheel)], capture_output=True, text=True, check=True)
+    where, *source = out.stdout.split()
+    assert where.startswith(str(wheel)) and source == ["genai-prices", "0.2.3", "2026-11-30"]
