@@ -232,15 +232,20 @@ def test_a_prefix_of_too_many_words_says_so() -> None:
     assert found == 64 and "“str” begins more than 64 different words" in note
 
 
-def test_a_corrupt_row_is_skipped_and_counted_not_fatal() -> None:
+def test_a_corrupt_row_is_skipped_counted_and_reported_not_fatal() -> None:
+    warned: list[str] = []
+
     async def main() -> tuple[list[str], int]:
-        history, store = await filled(record(1), record(2))
+        store = MemoryHistoryStore()
+        history = History(store, warned.append)
+        await history.add([record(1), record(2)])
         await store.restore([Row(row_key(NOW + 3, "bad"), "bad", "{not json")])
         await store.restore([Row(row_key(NOW + 4, "worse"), "worse", json.dumps({"id": "worse"}))])
         page = await history.page()
         return [r.id for r in page.records], page.unreadable
 
     assert go(main()) == (["run00002", "run00001"], 2)
+    assert len(warned) == 2 and "'bad': its stored document is not JSON" in warned[1]
 
 
 @given(st.floats(min_value=0, max_value=4e9, allow_nan=False))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -32,7 +31,6 @@ MAX_IMPORT_BYTES = 25 * 1024 * 1024  # the largest export file an import reads
 _FIRST_KEY = ""
 _AFTER_LAST = "\uffff"
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +92,10 @@ Listener = Callable[[], None]
 class History:
     """The user's saved runs over a HistoryStore; views subscribe to hear of changes and failures."""
 
-    def __init__(self, store: HistoryStore, *, save_every: float = SAVE_EVERY) -> None:
+    def __init__(self, store: HistoryStore, warn: Callable[[str], None] = lambda _message: None, *,
+                 save_every: float = SAVE_EVERY) -> None:
         self._store = store
+        self._warn = warn  # where skipped corrupt runs are reported (the console in the browser)
         self._save_every = save_every
         self._listeners: list[Listener] = []
         self.problem: str | None = None  # the last save's failure in words; None once a save works
@@ -203,7 +203,7 @@ class History:
             try:
                 records.append(from_row(row))
             except CorruptRecord as exc:
-                log.warning("history: skipped a run: %s", exc)
+                self._warn(f"History skipped a saved run it cannot read: {exc}")
                 unreadable += 1
         after = rows[limit - 1].key if len(rows) > limit else None
         return Page(records, after, unreadable, note)

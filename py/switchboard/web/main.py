@@ -79,7 +79,7 @@ async def start() -> None:
         settings = Settings(storage.LocalStorage(), storage.warn)
         idle = settings.get(AUTO_LOCK_MINUTES) * 60 or None
         vault = Vault(webcrypto.cipher(), idb.vault_store(db), BrowserClock(), idle_timeout=idle)
-        app = App(vault, settings, FetchTransport(), History(history_store(db)))
+        app = App(vault, settings, FetchTransport(), History(history_store(db), storage.warn))
         await app.panel.render()
         await app.reflect()
         shell.ready()
