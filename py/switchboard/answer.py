@@ -43,7 +43,10 @@ def summary(answer: Answer) -> str:
         if usage.reasoning_tokens:
             tokens += f" ({usage.reasoning_tokens:,} reasoning)"
         parts.append(tokens)
-    if usage.cost_usd is not None:
+    counted = usage.input_tokens is not None or usage.output_tokens is not None
+    if answer.cost is not None and (answer.cost.usd is not None or counted):  # nothing to price: no line
+        parts.append(answer.cost.text())
+    elif usage.cost_usd is not None:
         parts.append(f"${usage.cost_usd:.6f} reported by the provider")
     if answer.fold.finish == "length":
         parts.append("cut off at the output limit")

@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 from .chat import ChatRequest, Fold, Message, ReasoningDelta, StreamError, TextDelta, Usage
 from .errors import ProviderError
@@ -25,6 +25,9 @@ from .http import Transport
 from .providers import get
 from .service import Timeouts, stream_chat
 from .tasks import eager_task
+
+if TYPE_CHECKING:  # the pricing package loads with the first priced answer, not with the app
+    from .pricing import Cost, Price
 
 Status: TypeAlias = Literal["waiting", "streaming", "done", "stopped", "failed"]
 Kind: TypeAlias = Literal["ask", "merge"]
@@ -75,6 +78,18 @@ class Credentials(Protocol):
     def __call__(self, target: Target) -> Awaitable[tuple[str, str | None]]: ...
 
 
+class Prices(Protocol):
+    """The price of a target's model (the one the provider says served it, if known); None: unknown."""
+
+    def __call__(self, target: Target, served: str | None) -> Price | None: ...
+
+
+def _priced(answer: Answer, prices: Prices) -> Cost:
+    from .pricing import answer_cost  # here: the catalog's code loads with the first priced answer
+
+    return answer_cost(answer.usage, prices(answer.target, answer.model_served))
+
+
 class Clock(Protocol):
     def now(self) -> float:
         """Seconds on a monotonic clock."""
@@ -93,6 +108,7 @@ class Answer:
     first_token_at: float | None = None
     finished_at: float | None = None
     error: ProviderError | None = None
+    cost: Cost | None = None  # set when the answer ends, if the run was given prices
 
     @property
     def text(self) -> str:
@@ -147,12 +163,13 @@ Listener: TypeAlias = Callable[[int, Answer], None]
 
 @dataclass(frozen=True, slots=True)
 class Driver:
-    """What a run needs to send its requests."""
+    """What a run needs to send its requests, and to price its answers."""
 
     transport: Transport
     credentials: Credentials
     clock: Clock
     timeouts: Timeouts
+    prices: Prices | None = None
 
 
 class Run:
@@ -232,26 +249,29 @@ class Run:
         )
 
     async def execute(
-        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        prices: Prices | None = None,
     ) -> None:
         """Run every answer at once, each in its own task; returns when all have ended."""
-        await self.start(transport, credentials, clock, timeouts)
+        await self.start(transport, credentials, clock, timeouts, prices)
 
     def start(
-        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        prices: Prices | None = None,
     ) -> asyncio.Future[list[BaseException | None]]:
         """Start every answer now (each runs until its first wait before this returns, so requests
         leave before the caller draws anything); await the result for all of them to end."""
-        self.bind(transport, credentials, clock, timeouts)
+        self.bind(transport, credentials, clock, timeouts, prices)
         for index in range(len(self.answers)):
             self._start(index)
         return asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     def bind(
-        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS
+        self, transport: Transport, credentials: Credentials, clock: Clock, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        prices: Prices | None = None,
     ) -> None:
         """Set what requests go through, without sending any: a run reopened from history can retry."""
-        self._driver = Driver(transport, credentials, clock, timeouts)
+        self._driver = Driver(transport, credentials, clock, timeouts, prices)
 
     async def retry(self, index: int) -> None:
         """Ask one target again, afresh (the run must have been started or bound); returns when it ends."""
@@ -303,6 +323,8 @@ class Run:
             answer.status = "failed" if answer.error is not None else "done"
         finally:
             answer.finished_at = clock.now()
+            if driver.prices is not None:
+                answer.cost = _priced(answer, driver.prices)
             self._changed(answer)
 
 

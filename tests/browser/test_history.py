@@ -434,3 +434,17 @@ def test_stop_all_reaches_a_retry_in_a_reopened_run(app: Page, mock: MockProvide
     expect(found).to_have_count(1)
     found.get_by_role("button", name="Open").click()
     expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-meta")).to_contain_text("Stopped")
+
+
+def test_an_answer_shows_its_cost_from_the_catalog_and_history_keeps_it(app: Page, mock: MockProviders) -> None:
+    tag = word()
+    mock.configure(pace=0.0)
+    answered(app, f"Priced {tag}")
+    meta = pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-meta")
+    expect(meta).to_contain_text("from the catalog (genai-prices")
+    shown = meta.inner_text()
+    dialog = open_history(app)
+    search(dialog, tag)
+    dialog.get_by_role("button", name="Open").click()
+    expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-meta")).to_contain_text(
+        shown.split(" · ")[-1])  # the same cost, as it was worked out when the answer ended

@@ -524,3 +524,40 @@ def test_the_stored_layout_puts_each_row_key_in_its_index_entries() -> None:
 def test_keys_sort_newest_first_to_the_millisecond(a: int, b: int) -> None:
     ka, kb = row_key(a / 1000, "x"), row_key(b / 1000, "x")
     assert len(ka) == len(kb) == 11 and (ka < kb) == (a > b)
+
+
+def test_an_answer_priced_when_it_ends_keeps_its_cost_in_history_and_export() -> None:
+    from switchboard.answer import summary
+    from switchboard.pricing import Price, Source
+
+    catalog = Source("catalog", "genai-prices", "0.2.3", "2026-11-30")
+    prices = {"gpt-4o": Price(Decimal("2.5"), Decimal("10"), source=catalog)}  # per million tokens
+    asked: list[tuple[str, str | None]] = []
+
+    def price(target: Target, served: str | None) -> Price | None:
+        asked.append((target.model, served))
+        return prices.get(target.model)
+
+    async def main() -> tuple[Run, list[RunRecord]]:
+        history = History(MemoryHistoryStore())
+        run = Run.ask("hello", [Target("openai", "gpt-4o"), Target("openai", "gpt-4o-mini")])
+        recorder = history.record(run)
+        assert recorder is not None
+        await run.execute(paced_handler(["a", "b"], 0.001), keys, Clock(), prices=price)
+        await recorder.settled()
+        return run, (await history.everything())[0]
+
+    run, (saved,) = go(main())
+    priced, unknown = run.answers
+    # openai_chunks reports 7 input and 3 output tokens: 7 * 2.5 + 3 * 10 = 47.5 micro-dollars
+    assert priced.cost is not None and priced.cost.usd == Decimal("0.0000475")
+    assert "$0.0000475 from the catalog (genai-prices 0.2.3, as of 2026-11-30)" in summary(priced)
+    assert unknown.cost is not None and unknown.cost.usd is None and "price unknown" in summary(unknown)
+    assert sorted(asked) == [("gpt-4o", "gpt-4o"), ("gpt-4o-mini", "gpt-4o-mini")]  # by the model served
+    assert saved.answers[0].cost is not None and saved.answers[0].cost.usd == Decimal("0.0000475")
+    reopened = to_run(saved).answers
+    assert "$0.0000475 from the catalog (genai-prices 0.2.3" in summary(reopened[0])  # as it was, not repriced
+    assert "price unknown" in summary(reopened[1])
+    back = go(History(MemoryHistoryStore()).import_file(History.export_file([saved], NOW)))
+    assert back == (1, 0)
+    assert from_doc(json.loads(json.dumps(to_doc(saved)))) == saved

@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from ..chat import Fold, Message, ReasoningDelta, Started, TextDelta, Usage, UsageUpdate
 from ..errors import KINDS, ErrorKind, ProviderError
 from ..run import Answer, Kind, Params, Run, Status, Target
+
+if TYPE_CHECKING:
+    from ..pricing import Cost
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 RUNNING: tuple[Status, ...] = ("waiting", "streaming")
@@ -38,6 +41,18 @@ class SavedError:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedCost:
+    """An answer's cost as it was worked out when it ended (so totals never move when prices do):
+    USD (None: unknown) and where it came from (`pricing.Source` in fields; no kind: no price known)."""
+
+    usd: Decimal | None
+    kind: str = ""
+    package: str = ""
+    version: str = ""
+    as_of: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerRecord:
     """One answer of a saved run; `incomplete` when it was still arriving at the last save."""
 
@@ -52,6 +67,7 @@ class AnswerRecord:
     error: SavedError | None = None
     ttft_ms: int | None = None
     duration_ms: int | None = None
+    cost: SavedCost | None = None
 
     @property
     def target(self) -> Target:
@@ -136,7 +152,15 @@ def _answer_record(answer: Answer) -> AnswerRecord:
         ttft_ms=_ms(answer.time_to_first_token),
         duration_ms=_ms(None if answer.finished_at is None or answer.sent_at is None
                         else answer.finished_at - answer.sent_at),
+        cost=None if answer.cost is None else _saved_cost(answer.cost),
     )
+
+
+def _saved_cost(cost: Cost) -> SavedCost:
+    source = cost.source
+    if source is None:
+        return SavedCost(cost.usd)
+    return SavedCost(cost.usd, source.kind, source.package, source.version, source.as_of)
 
 
 def _ms(seconds: float | None) -> int | None:
@@ -163,12 +187,20 @@ def _answer(saved: AnswerRecord) -> Answer:
     error = None if saved.error is None else ProviderError(saved.error.kind, saved.error.message,
                                                           status=saved.error.status)
     answer = Answer(saved.target, saved.history, status="stopped" if saved.incomplete else saved.status,
-                    fold=fold, error=error)
+                    fold=fold, error=error, cost=None if saved.cost is None else _cost(saved.cost))
     if saved.duration_ms is not None:  # timings relative to a send at 0, which is all the summary reads
         answer.sent_at = 0.0
         answer.finished_at = saved.duration_ms / 1000
         answer.first_token_at = None if saved.ttft_ms is None else saved.ttft_ms / 1000
     return answer
+
+
+def _cost(saved: SavedCost) -> Cost:
+    from ..pricing import Cost, Source  # here: a reopened run's cost line is the first to need them
+
+    if saved.kind not in ("provider", "catalog", "user", "local"):
+        return Cost(saved.usd)
+    return Cost(saved.usd, Source(saved.kind, saved.package, saved.version, saved.as_of))  # type: ignore[arg-type]
 
 
 # --- the document ------------------------------------------------------------------------------------
@@ -210,6 +242,9 @@ def _answer_doc(answer: AnswerRecord) -> dict[str, Any]:
                                                     "status": answer.error.status},
         "ttft_ms": answer.ttft_ms,
         "duration_ms": answer.duration_ms,
+        "cost": None if answer.cost is None else {
+            "usd": None if answer.cost.usd is None else str(answer.cost.usd), "kind": answer.cost.kind,
+            "package": answer.cost.package, "version": answer.cost.version, "as_of": answer.cost.as_of},
     }
 
 
@@ -290,7 +325,16 @@ def _answer_from_doc(doc: object, where: str) -> AnswerRecord:
         error=saved_error,
         ttft_ms=_optional_int(d, "ttft_ms", where),
         duration_ms=_optional_int(d, "duration_ms", where),
+        cost=_saved_cost_from_doc(d.get("cost"), f"{where}: cost"),
     )
+
+
+def _saved_cost_from_doc(value: object, where: str) -> SavedCost | None:
+    if value is None:
+        return None
+    d = _mapping(value, where)
+    return SavedCost(_decimal(d.get("usd"), f"{where}.usd"),
+                     *(_text(d, name, where, default="") for name in ("kind", "package", "version", "as_of")))
 
 
 # --- checked reads -----------------------------------------------------------------------------------

@@ -126,6 +126,14 @@ class _Error(_Model):
     status: Annotated[int, Field(ge=0, le=999)] | None = None  # an HTTP status
 
 
+class _SavedCost(_Model):
+    usd: Cost | None = None
+    kind: Literal["", "provider", "catalog", "user", "local"] = ""
+    package: Annotated[str, Field(max_length=MAX_NAME)] = ""
+    version: Annotated[str, Field(max_length=MAX_NAME)] = ""
+    as_of: Annotated[str, Field(max_length=MAX_NAME)] = ""
+
+
 class _Answer(_Model):
     slot: Slot
     model: Name
@@ -139,6 +147,7 @@ class _Answer(_Model):
     error: _Error | None = None
     ttft_ms: Count | None = None
     duration_ms: Count | None = None
+    cost: _SavedCost | None = None
 
 
 class _Params(_Model):
