@@ -151,13 +151,14 @@ class KeysDialog:
         """Rewrite the state line, the statuses and the endpoint list; typed input stays as it is."""
         if not self.is_open:
             return
-        by_id("keys-state").textContent = await self._state_text()
+        state = await self._state_text()
         try:
             infos = {i.ref: i for i in await self._vault.entries()}
         except VaultLocked:
             infos = {}
-        if not self.is_open:  # closed while the vault was read
+        if not self.is_open:  # closed (and emptied) while the vault was read: nothing left to update
             return
+        by_id("keys-state").textContent = state
         for provider in self._providers.values():
             by_id(f"key-status-{provider.id}").textContent = _status_text(infos.get(EntryRef.provider(provider.id)))
         listing = Markup.concat(
