@@ -74,6 +74,15 @@ def answered(page: Page, prompt: str) -> None:
     expect(pane(page, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
 
 
+def reopen(page: Page, tag: str, listed: str, label: str) -> Locator:
+    """Find the one run with tag, check that its list entry says `listed`, open it: its pane `label`."""
+    found = search(open_history(page), tag)
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text(listed)
+    found.get_by_role("button", name="Open").click()
+    return pane(page, label)
+
+
 def item(dialog: Locator, name: str) -> Locator:
     return dialog.locator(".history-item").filter(has=dialog.page.get_by_role("heading", name=name, exact=True))
 
@@ -176,12 +185,7 @@ def test_an_interrupted_stream_is_saved_as_partial(app: Page, mock: MockProvider
     finally:
         mock.configure(pace=0.0)
     assert kept.strip()
-    dialog = open_history(app)
-    found = search(dialog, tag)
-    expect(found).to_have_count(1)
-    expect(found).to_contain_text("some answers failed")
-    found.get_by_role("button", name="Open").click()
-    reopened = pane(app, "gpt-4o-mock-drop (OpenAI)")
+    reopened = reopen(app, tag, "some answers failed", "gpt-4o-mock-drop (OpenAI)")
     expect(reopened.locator(".answer-text")).to_have_text(kept)
     expect(reopened.locator(".answer-meta")).to_contain_text("broke mid-answer")
 
@@ -203,12 +207,7 @@ def test_closing_the_tab_mid_answer_keeps_what_arrived(context: Any, app_url: st
         mock.configure(pace=0.0)
     assert 5 < arrived < 400
     other = fresh(context, app_url)
-    dialog = open_history(other)
-    found = search(dialog, tag)
-    expect(found).to_have_count(1)
-    expect(found).to_contain_text("incomplete")
-    found.get_by_role("button", name="Open").click()
-    reopened = pane(other, "gpt-4o-mini (OpenAI)")
+    reopened = reopen(other, tag, "incomplete", "gpt-4o-mini (OpenAI)")
     expect(reopened.locator(".answer-status")).to_have_text("Stopped")
     saved = len(reopened.locator(".answer-text").inner_text().split())
     assert arrived - 30 <= saved <= arrived, (saved, arrived)  # at most ~1 s of words unsaved (pace 20/s)

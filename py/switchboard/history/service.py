@@ -46,7 +46,13 @@ class Query:
 
     @property
     def filtered(self) -> bool:
+        """True when an index decides the result (words, provider, model, favorites), not keys alone."""
         return bool(search.query_words(self.text) or self.slot or self.model or self.favorites)
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything, dates included, leaves some runs out."""
+        return self.filtered or self.since is not None or self.until is not None
 
 
 @dataclass(frozen=True, slots=True)

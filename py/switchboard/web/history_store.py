@@ -1,6 +1,6 @@
 """The history store port over IndexedDB: one object store of rows, indexed (see idb.HISTORY_INDEXES).
 
-A row is stored as {k, id, doc, s, m, w, t, tw, fav?}: `doc` is the run's JSON text (one string is
+A row is stored as `history.store.stored` lays it out: `doc` is the run's JSON text (one string is
 cheap to move between Python and JS), the arrays feed multiEntry indexes, and `fav` exists only on
 favorites so the favorite index holds nothing else. Reads that list runs take only the fields a page
 needs, never the word arrays. Each method is one transaction whose requests are all issued from
@@ -26,10 +26,7 @@ from switchboard.web.idb import (
     Mode,
     idb_error,
     js_object,
-    request_future,
 )
-
-_ARRAYS = {"slots": "s", "models": "m", "words": "w", "title_words": "tw"}
 
 
 def _js_row(row: Row) -> Any:
@@ -125,13 +122,6 @@ class IdbHistoryStore:
             for handlers in held:
                 handlers.release()
 
-    async def _read(self, request: Callable[[Any], Any], convert: Callable[[Any], Any]) -> Any:
-        try:
-            tx = self._db.begin(HISTORY_STORE, "readonly")
-            return await request_future(request(tx.objectStore(HISTORY_STORE)), convert)
-        except IdbError as exc:
-            raise _failure(exc) from None
-
     async def save(self, row: Row) -> None:
         value = _js_row(row)
 
@@ -200,8 +190,8 @@ class IdbHistoryStore:
         if lower >= upper or limit <= 0:
             return []
         bounds = js.IDBKeyRange.bound(lower, upper, True, True)
-        return list(await self._read(lambda runs: runs.getAll(bounds, limit),
-                                     lambda values: [_row(v, full=False) for v in values]))
+        (values,) = await self._reads(lambda runs: [runs.getAll(bounds, limit)])
+        return [_row(value, full=False) for value in values]
 
     async def keys(self, lists: Sequence[tuple[Index, str]], start: str, limit: int) -> list[list[str]]:
         def issue(runs: Any) -> list[Any]:
@@ -296,7 +286,8 @@ class IdbHistoryStore:
         return counted[0] if counted else 0
 
     async def count(self) -> int:
-        return int(await self._read(lambda runs: runs.count(), int))
+        (count,) = await self._reads(lambda runs: [runs.count()])
+        return int(count)
 
 
 def history_store(db: Database) -> HistoryStore:

@@ -174,12 +174,12 @@ class HistoryView:
         self._list.setAttribute("aria-busy", "false")
         self._update_selection()
         js.performance.mark("switchboard:history-drawn")
-        if not (query.filtered or query.since or query.until):
+        if not query.narrowed:
             spawn(self._count(query))  # counting reads the whole store: after the page is drawn
 
     def _summarise(self, query: Query, page: Page, total: int | None = None) -> None:
         shown = len(self._shown)
-        narrowed = query.filtered or query.since or query.until
+        narrowed = query.narrowed
         if not shown:
             summary = "No saved run matches." if narrowed else (
                 "No saved runs yet. Every prompt you send is saved here as it streams.")
