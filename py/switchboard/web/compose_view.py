@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import js
@@ -29,7 +28,7 @@ from switchboard.web.dom import absent, by_id, on, spawn
 from switchboard.web.model_picker import ModelPicker
 
 if TYPE_CHECKING:
-    from switchboard.pricing import Catalog, Price
+    from switchboard.pricing.book import PriceBook
 
 # Timeouts field -> the input that sets it and the setting that remembers it
 TIMEOUTS = {"connect": ("connect-timeout", CONNECT_TIMEOUT), "idle": ("idle-timeout", IDLE_TIMEOUT)}
@@ -39,15 +38,15 @@ class ComposeView:
     """Owns #compose: the prompt, the picker, options, Send / Stop all / Merge and the conversation."""
 
     def __init__(self, vault: Vault, settings: Settings, transport: Transport, clock: Clock,
-                 history: History) -> None:
+                 history: History, prices: PriceBook) -> None:
         self._vault = vault
+        self._prices = prices
         self._history = history
         self._settings = settings
         self._transport = transport
         self._clock = clock
         self._answers = AnswersView(clock)
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
-        self._catalog: Catalog | None = None  # prices, loaded when the first answer ends
         self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
         self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
         on(by_id("prompt"), "input", lambda _e: self._update_send())
@@ -168,7 +167,7 @@ class ComposeView:
         self._follow(run)
         # Requests first, panes second: the answers start at once and their fetches leave before the
         # page lays out the new panes (the panes then show whatever state the answers reached).
-        done = run.start(self._transport, self._credentials, self._clock, self._timeouts(), self._price)
+        done = run.start(self._transport, self._credentials, self._clock, self._timeouts(), self._prices.price)
         self._history.record(run)
         self._answers.show(run, merged=merged)
         self._update_send()
@@ -199,7 +198,7 @@ class ComposeView:
         """Show a saved run as the current conversation: a Send continues it, Retry asks again."""
         self._clear()
         run = to_run(record)
-        run.bind(self._transport, self._credentials, self._clock, self._timeouts(), self._price)
+        run.bind(self._transport, self._credentials, self._clock, self._timeouts(), self._prices.price)
         self._last = run
         self._follow(run)
         self._history.record(run)  # a retry in it is saved to the same run
@@ -225,18 +224,6 @@ class ComposeView:
                   kind=record.kind)
         self._last = run
         await self._execute(run, merged=record.kind == "merge")
-
-    def _price(self, target: Target, served: str | None) -> Price | None:
-        """The catalog's price (or the user's) for target's model, read from the app on first use."""
-        if self._catalog is None:
-            from switchboard.pricing import Catalog, load_catalog
-
-            try:
-                self._catalog = load_catalog()
-            except (OSError, ValueError) as exc:  # a build without prices: every cost says "price unknown"
-                js.console.warn(f"No price catalog: {exc}")
-                self._catalog = Catalog()
-        return self._catalog.price(target.provider_id, target.model, served=served, at=datetime.now(UTC))
 
     async def _credentials(self, target: Target) -> tuple[str, str | None]:
         """Key and base URL to call target with; raises ProviderError(auth) in words when there is none."""

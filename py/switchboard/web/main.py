@@ -8,6 +8,7 @@ import js
 
 from switchboard.history.service import History
 from switchboard.http import Transport
+from switchboard.pricing.book import PriceBook
 from switchboard.settings import AUTO_LOCK_MINUTES, Settings
 from switchboard.vault import Vault
 from switchboard.web import capabilities, idb, shell, storage, webcrypto
@@ -26,10 +27,11 @@ class App:
 
     def __init__(self, vault: Vault, settings: Settings, transport: Transport, history: History) -> None:
         self.vault = vault
+        self.prices = PriceBook(settings, warn=storage.warn)  # reads the catalog when a price is first asked
         self.panel = VaultPanel(vault, settings, self._changed_here)
         self.keys = KeysDialog(vault, transport, lambda: self._changed_here("changed"))
         self.sync = TabSync(vault, self._changed_elsewhere)
-        self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history)
+        self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history, self.prices)
         self.history = HistoryView(history, settings, self.compose, idb.request_persistence)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)

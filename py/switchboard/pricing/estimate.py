@@ -1,0 +1,130 @@
+"""What a send will cost before it leaves: a range per answer and for the whole fan-out.
+
+Input tokens are estimated from the text (no tokenizer ships for every provider's models): a UTF-8 byte
+count over four, which is close for English and errs high for most other scripts, plus a few tokens per
+message for the chat framing. Output goes from none to the most the model may write: the round's
+"Maximum output tokens" when set, else the provider's default cap, else what is left of the context
+window. The low end is the input alone; the high end is the input plus that most output at the output
+price (reasoning at its own price never exceeds what the cap allows, so the output price bounds it only
+where reasoning costs no more: the high end takes the dearer of the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ..chat import Message, Usage
+from .cost import cost
+from .price import Price
+
+if TYPE_CHECKING:
+    from ..run import Prices, Run
+
+PER_MESSAGE = 4  # role and separators, as chat formats frame each message
+PER_REQUEST = 3
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count of ``text``: UTF-8 bytes over four, rounded up."""
+    return -(-len(text.encode("utf-8", "surrogatepass")) // 4)
+
+
+def input_tokens(messages: Sequence[Message], system: str | None = None) -> int:
+    """Rough input tokens of a request: every message's text with its framing, and the system prompt."""
+    total = PER_REQUEST + sum(PER_MESSAGE + estimate_tokens(m.content) for m in messages)
+    return total + (PER_MESSAGE + estimate_tokens(system) if system else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerEstimate:
+    """One answer's range in USD; ``high`` None: no bound (no output cap and no known context window)."""
+
+    input_tokens: int
+    max_output_tokens: int | None
+    low: Decimal | None  # None: no price known
+    high: Decimal | None
+    price: Price | None
+    fits: bool = True  # False: the prompt alone is larger than the model's context window
+
+    @property
+    def priced(self) -> bool:
+        return self.price is not None
+
+
+def estimate_answer(messages: Sequence[Message], system: str | None, price: Price | None,
+                    max_output: int | None) -> AnswerEstimate:
+    """The range for one request; ``max_output`` is the output cap when one is known (set or the provider's)."""
+    tokens = input_tokens(messages, system)
+    window = price.context_window if price is not None else None
+    fits = window is None or tokens < window
+    if max_output is None and window is not None:
+        max_output = max(window - tokens, 0)
+    if price is None:
+        return AnswerEstimate(tokens, max_output, None, None, None, fits)
+    low = cost(Usage(input_tokens=tokens, output_tokens=0), price)
+    if max_output is None:
+        return AnswerEstimate(tokens, None, low, None, price, fits)
+    as_output = cost(Usage(input_tokens=tokens, output_tokens=max_output), price)
+    as_reasoning = cost(Usage(input_tokens=tokens, output_tokens=max_output, reasoning_tokens=max_output), price)
+    return AnswerEstimate(tokens, max_output, low, max(as_output, as_reasoning), price, fits)
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """The whole fan-out: the sum of its answers' ranges, and which answers it could not price or bound."""
+
+    answers: tuple[AnswerEstimate, ...]
+
+    @property
+    def low(self) -> Decimal:
+        return sum((a.low for a in self.answers if a.low is not None), Decimal(0))
+
+    @property
+    def high(self) -> Decimal | None:
+        """None when some priced answer has no upper bound."""
+        if any(a.priced and a.high is None for a in self.answers):
+            return None
+        return sum((a.high for a in self.answers if a.high is not None), Decimal(0))
+
+    @property
+    def unpriced(self) -> int:
+        return sum(not a.priced for a in self.answers)
+
+    def text(self, usd: Callable[[Decimal], str]) -> str:
+        """E.g. "$0.0012 – $0.034", "$0.0012 – no limit (set Maximum output tokens)", "+ 1 model price unknown"."""
+        priced = [a for a in self.answers if a.priced]
+        if not self.answers:
+            return ""
+        if not priced:
+            return "price unknown" if len(self.answers) == 1 else f"prices unknown for all {len(self.answers)} models"
+        high = self.high
+        words = f"{usd(self.low)} – {usd(high)}" if high is not None else (
+            f"{usd(self.low)} – no limit (set Maximum output tokens)")
+        if self.unpriced:
+            words += f", plus {self.unpriced} model{'s' if self.unpriced > 1 else ''} with no known price"
+        return words
+
+
+def output_cap(provider: str, model: str, max_output_tokens: int | None) -> int | None:
+    """The most a request may write: the round's limit, else the cap the adapter sends (Anthropic's), else None."""
+    if max_output_tokens is not None:
+        return max_output_tokens
+    if provider == "anthropic":
+        from ..providers.anthropic import default_max_tokens
+
+        return default_max_tokens(model)
+    return None
+
+
+def estimate_run(run: Run, prices: Prices) -> Estimate:
+    """The range for every answer of ``run`` as it would be sent now."""
+    answers = []
+    for answer in run.answers:
+        request = run.request(answer)
+        target = answer.target
+        cap = output_cap(target.provider_id, target.model, request.max_output_tokens)
+        answers.append(estimate_answer(request.messages, request.system, prices(target, None), cap))
+    return Estimate(tuple(answers))
