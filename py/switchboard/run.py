@@ -28,6 +28,7 @@ from .tasks import eager_task
 
 if TYPE_CHECKING:  # the pricing package loads with the first priced answer, not with the app
     from .pricing import Cost, Price
+    from .routing import Route
 
 Status: TypeAlias = Literal["waiting", "streaming", "done", "stopped", "failed"]
 Kind: TypeAlias = Literal["ask", "merge"]
@@ -185,6 +186,7 @@ class Run:
         created_at: float | None = None,
         thread: str | None = None,
         kind: Kind = "ask",
+        route: Route | None = None,
     ) -> None:
         if not prompt.strip():
             raise ValueError("the prompt is empty")
@@ -197,6 +199,7 @@ class Run:
         self.prompt = prompt
         self.params = params
         self.answers = answers
+        self.route = route  # set when a rule chose the targets; a fallback adds each takeover to it
         self._listeners: list[Listener] = []
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._driver: Driver | None = None
@@ -206,13 +209,22 @@ class Run:
         """A first round: every target starts a fresh conversation."""
         return cls(prompt, [Answer(t) for t in targets], params)
 
-    def follow_up(self, prompt: str, targets: list[Target] | None = None, params: Params | None = None) -> Run:
+    def follow_up(self, prompt: str, targets: list[Target] | None = None, params: Params | None = None,
+                  route: Route | None = None) -> Run:
         """The next round: each target continues its own conversation with this round's answer; a
-        target new to the conversation starts fresh, and one left out is dropped."""
+        target new to the conversation starts fresh, and one left out is dropped. A routed round (one
+        answer, chosen by a rule) continues the conversation whichever model the rule picks."""
         previous = {answer.target: answer for answer in self.answers}
         chosen = [answer.target for answer in self.answers] if targets is None else targets
-        answers = [Answer(t, previous[t].history_after(self.prompt) if t in previous else ()) for t in chosen]
-        return Run(prompt, answers, self.params if params is None else params, thread=self.thread)
+        carried = self.answers[0].history_after(self.prompt) if len(self.answers) == 1 else ()
+
+        def history(target: Target) -> tuple[Message, ...]:
+            if target in previous:
+                return previous[target].history_after(self.prompt)
+            return carried if route is not None else ()
+
+        answers = [Answer(t, history(t)) for t in chosen]
+        return Run(prompt, answers, self.params if params is None else params, thread=self.thread, route=route)
 
     @property
     def round(self) -> int:
@@ -326,6 +338,27 @@ class Run:
             if driver.prices is not None:
                 answer.cost = _priced(answer, driver.prices)
             self._changed(answer)
+        successor = self._successor(answer)
+        if successor is not None:
+            await self._answer(successor, driver)
+
+    def _successor(self, answer: Answer) -> Answer | None:
+        """In a fallback chain, the next target's answer when this one failed before any text; it takes
+        this one's place (an error after text is the user's to see, never silently retried)."""
+        from .routing import TAKEOVER
+
+        route = self.route
+        if (route is None or route.rule != "fallback" or answer.status != "failed" or answer.error is None
+                or answer.text or answer.error.kind not in TAKEOVER or answer not in self.answers):
+            return None
+        position = route.chosen.index((answer.target.slot, answer.target.model)) + 1 \
+            if (answer.target.slot, answer.target.model) in route.chosen else len(route.chosen)
+        if position >= len(route.chosen):
+            return None
+        successor = Answer(Target(*route.chosen[position]), answer.history)
+        self.route = route.took_over(answer.target, answer.error.kind)
+        self.answers[self.answers.index(answer)] = successor
+        return successor
 
 
 def merge_prompt(run: Run, instructions: str) -> str:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from .routing import RULES
+
 T = TypeVar("T")
 
 MAX_RAW_CHARS = 16_384  # no setting needs more; a huge value is garbage, not a preference
@@ -67,6 +69,16 @@ def integer_in(allowed: tuple[int, ...]) -> Callable[[str], int]:
         if type(value) is not int or value not in allowed:
             raise ValueError(f"{value!r} is not one of {', '.join(map(str, allowed))}")
         return value
+
+    return decode
+
+
+def text_in(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def decode(raw: str) -> str:
+        value = json.loads(raw)
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return str(value)
 
     return decode
 
@@ -177,6 +189,7 @@ CHOSEN_PROVIDERS: Setting[list[str]] = Setting("switchboard.providers", [], slot
 CONNECT_TIMEOUT = Setting("switchboard.timeout.connect", 30.0, seconds_between(1, 600))
 IDLE_TIMEOUT = Setting("switchboard.timeout.idle", 120.0, seconds_between(1, 3600))
 KEEP_HISTORY = Setting("switchboard.history.keep", True, boolean)
+ROUTE = Setting("switchboard.route", "side-by-side", text_in(RULES))
 
 
 MODEL_SETS: Setting[dict[str, list[list[str]]]] = Setting("switchboard.modelSets", {}, model_sets,

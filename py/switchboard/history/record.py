@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from ..chat import Fold, Message, ReasoningDelta, Started, TextDelta, Usage, UsageUpdate
 from ..errors import KINDS, ErrorKind, ProviderError
+from ..routing import Route
 from ..run import Answer, Kind, Params, Run, Status, Target
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ def from_run(run: Run) -> RunRecord:
         thread=run.thread,
         round=run.round,
         kind=run.kind,
+        route=None if run.route is None else run.route.to_doc(),
     )
 
 
@@ -172,7 +174,17 @@ def to_run(record: RunRecord) -> Run:
     follow-up continues its conversation. An incomplete answer comes back as stopped, with its text."""
     answers = [_answer(a) for a in record.answers]
     return Run(record.prompt, answers, record.params, run_id=record.id, created_at=record.created,
-               thread=record.thread_id, kind=record.kind)
+               thread=record.thread_id, kind=record.kind, route=_route(record.route))
+
+
+def _route(doc: Mapping[str, Any] | None) -> Route | None:
+    """The rule that chose a saved run's model; None when there was none or this build cannot read it."""
+    if doc is None:
+        return None
+    try:
+        return Route.from_doc(doc)
+    except ValueError:
+        return None
 
 
 def _answer(saved: AnswerRecord) -> Answer:

@@ -93,16 +93,22 @@ class Estimate:
     def unpriced(self) -> int:
         return sum(not a.priced for a in self.answers)
 
-    def text(self, usd: Callable[[Decimal], str]) -> str:
-        """E.g. "$0.0012 – $0.034", "$0.0012 – no limit (set Maximum output tokens)", "+ 1 model price unknown"."""
+    def text(self, usd: Callable[[Decimal], str], *, one: bool = False) -> str:
+        """The range in words, e.g. "$0.0012 – $0.034"; ``one``: only one of the answers will be asked (a
+        fallback chain, the fastest), so the range runs from the least to the most any one could cost."""
         priced = [a for a in self.answers if a.priced]
         if not self.answers:
             return ""
         if not priced:
             return "price unknown" if len(self.answers) == 1 else f"prices unknown for all {len(self.answers)} models"
-        high = self.high
-        words = f"{usd(self.low)} – {usd(high)}" if high is not None else (
-            f"{usd(self.low)} – no limit (set Maximum output tokens)")
+        if one:
+            low: Decimal = min(a.low for a in priced if a.low is not None)
+            highs = [a.high for a in priced]
+            high = None if None in highs else max(h for h in highs if h is not None)
+        else:
+            low, high = self.low, self.high
+        top = usd(high) if high is not None else "no limit (set Maximum output tokens)"
+        words = f"{usd(low)} – {top}"
         if self.unpriced:
             words += f", plus {self.unpriced} model{'s' if self.unpriced > 1 else ''} with no known price"
         return words

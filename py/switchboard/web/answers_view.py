@@ -24,7 +24,7 @@ PANE = Markup("""
 <article class="answer" data-run="{run}" data-index="{index}" aria-label="{source} answer">
  <section class="answer-pane" aria-label="{label}">
   <header class="answer-head">
-    <strong class="answer-model">{model}</strong> <span class="muted">{source}</span>
+    <strong class="answer-model">{model}</strong> <span class="answer-source muted">{source}</span>
     <span class="answer-status" aria-live="polite">Sending…</span>
     <span class="answer-tools">
       <button type="button" class="answer-stop">Stop</button>
@@ -32,6 +32,7 @@ PANE = Markup("""
       <button type="button" class="answer-copy" disabled>Copy</button>
     </span>
   </header>
+  <p class="answer-route" hidden></p>
   <details class="answer-reasoning" hidden><summary>Reasoning</summary><div class="reasoning-text"></div></details>
   <div class="answer-text"></div>
   <p class="answer-meta">Sending…</p>
@@ -51,11 +52,14 @@ class AnswersView:
         self._dirty: set[tuple[str, int]] = set()
         self._flush_at: asyncio.TimerHandle | None = None
         self._markdown: dict[tuple[str, int], markdown_view.LiveMarkdown] = {}
+        self._merged: set[str] = set()
         on(self._area, "click", self._clicked)
 
     def show(self, run: Run, *, merged: bool = False) -> None:
         """Add a round of panes for run, on top, and follow it until it ends."""
         self._runs[run.id] = run
+        if merged:
+            self._merged.add(run.id)
         kind = "Merged from the answers above:" if merged else (
             f"Follow-up {run.round - 1}:" if run.round > 1 else "You asked:")
         group = create("div", class_="round", role="group", data_run=run.id,
@@ -98,11 +102,16 @@ class AnswersView:
             run = self._runs.get(run_id)
             pane = self._pane(run_id, index)
             if run is not None and not absent(pane):
-                self._draw(pane, run.answers[index], (run_id, index))
+                self._draw(pane, run, index)
         self._throttle.drawn(started)
 
-    def _draw(self, pane: Any, answer: Answer, key: tuple[str, int]) -> None:
+    def _draw(self, pane: Any, run: Run, index: int) -> None:
+        answer, key = run.answers[index], (run.id, index)
         pane.querySelector(".answer-status").textContent = STATUS[answer.status]
+        if run.route is not None:  # a routed answer says which model and why; a fallback shows each takeover
+            line = pane.querySelector(".answer-route")
+            line.hidden = False
+            line.textContent = run.route.text()
         markdown = self._markdown.get(key)
         if markdown is None:
             markdown = self._markdown[key] = markdown_view.LiveMarkdown(pane.querySelector(".answer-text"))
@@ -112,8 +121,15 @@ class AnswersView:
             details = pane.querySelector(".answer-reasoning")
             details.hidden = False
             details.querySelector(".reasoning-text").textContent = answer.reasoning
-        if answer.model_served and answer.model_served != answer.target.model:
-            pane.querySelector(".answer-model").textContent = f"{answer.target.model} → {answer.model_served}"
+        target = answer.target  # a fallback's next model takes the pane over
+        served = answer.model_served
+        model = f"{target.model} → {served}" if served and served != target.model else target.model
+        if str(pane.querySelector(".answer-model").textContent) != model:
+            pane.querySelector(".answer-model").textContent = model
+            pane.querySelector(".answer-source").textContent = target.source
+            pane.setAttribute("aria-label", f"{target.source} answer")
+            if run.id not in self._merged:
+                pane.querySelector(".answer-pane").setAttribute("aria-label", target.label)
         pane.querySelector(".answer-meta").textContent = meta_text(answer)
         pane.classList.toggle("failed", answer.status == "failed")
         pane.querySelector(".answer-stop").hidden = not answer.running
@@ -153,5 +169,6 @@ class AnswersView:
         for run in self._runs.values():
             run.stop_all()
         self._runs.clear()
+        self._merged.clear()
         self._markdown.clear()
         self._area.replaceChildren()

@@ -8,20 +8,23 @@ the last round's answers into a region named "Merged answer".
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 import js
 
 from switchboard.errors import ProviderError
 from switchboard.history.record import RunRecord, to_run
-from switchboard.history.service import History
+from switchboard.history.service import History, Query
 from switchboard.http import Transport
 from switchboard.providers import get
+from switchboard.routing import FASTEST_DAYS, RULES, Route, Rule, cheapest, fallback, fastest, first_token_times
 from switchboard.run import MERGE_INSTRUCTIONS, Answer, Clock, Params, Run, Target, merge_prompt
 from switchboard.service import Timeouts
-from switchboard.settings import CONNECT_TIMEOUT, IDLE_TIMEOUT, Setting, Settings
+from switchboard.settings import CONNECT_TIMEOUT, IDLE_TIMEOUT, ROUTE, Setting, Settings
 from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultLocked
 from switchboard.web.answers_view import AnswersView
 from switchboard.web.dom import absent, by_id, on, spawn
@@ -32,6 +35,13 @@ if TYPE_CHECKING:
 
 # Timeouts field -> the input that sets it and the setting that remembers it
 TIMEOUTS = {"connect": ("connect-timeout", CONNECT_TIMEOUT), "idle": ("idle-timeout", IDLE_TIMEOUT)}
+ESTIMATE_AFTER = 0.15  # seconds of quiet typing before the estimate is worked out again
+ROUTE_HELP: dict[Rule, str] = {
+    "side-by-side": "Every picked model answers, side by side.",
+    "cheapest": "Only the picked model that should cost least for this prompt answers.",
+    "fastest": f"Only the picked model quickest to its first token in your last {FASTEST_DAYS} days answers.",
+    "fallback": "The first picked model answers; if it fails before any text, the next one takes over.",
+}
 
 
 class ComposeView:
@@ -49,7 +59,15 @@ class ComposeView:
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
         self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
+        self._estimate_at: asyncio.TimerHandle | None = None
         on(by_id("prompt"), "input", lambda _e: self._update_send())
+        for element_id in ("system-prompt", "max-output-tokens"):
+            on(by_id(element_id), "input", lambda _e: self._schedule_estimate())
+        route = by_id("route")
+        route.value = settings.get(ROUTE)
+        route.disabled = False
+        on(route, "change", self._route_changed)
+        prices.subscribe(self._schedule_estimate)
         on(by_id("send"), "click", self._send)
         on(by_id("stop-all"), "click", lambda _e: self.stop_all())
         on(by_id("new-conversation"), "click", lambda _e: self._new_conversation())
@@ -61,7 +79,7 @@ class ComposeView:
         for element_id in ("system-prompt", "temperature", "max-output-tokens", "layout-toggle"):
             by_id(element_id).disabled = False
         on(by_id("layout-toggle"), "click", self._toggle_layout)
-        self._update_send()
+        self._route_changed(None)
 
     async def show_endpoints(self) -> None:
         await self._picker.show_endpoints()
@@ -117,6 +135,7 @@ class ComposeView:
         by_id("conversation-note").hidden = last is None
         if last is not None:
             by_id("conversation-round").textContent = str(last.round + 1)
+        self._schedule_estimate()
 
     def _shortcut(self, event: Any) -> None:
         if event.key == "Enter" and (event.ctrlKey or event.metaKey) and event.target.id == "prompt":
@@ -141,13 +160,95 @@ class ComposeView:
         if not prompt or not targets:
             self._say("Write a prompt and pick at least one model.")
             return
+        chosen = await self._choose(self._rule(), prompt, targets, params)
+        if isinstance(chosen, str):
+            self._say(chosen)
+            return
+        targets, route = chosen
         self._say("")
         if self._last is not None and self._last.running:
             self._last.stop_all()  # a new round supersedes the one still streaming
-        run = Run.ask(prompt, targets, params) if self._last is None else self._last.follow_up(prompt, targets, params)
+        run = self._draft(prompt, targets, params, route)
         self._last = run
         by_id("prompt").value = ""
         await self._execute(run)
+
+    def _draft(self, prompt: str, targets: list[Target], params: Params, route: Route | None) -> Run:
+        """The round a Send would start: a first question, or the conversation's next round."""
+        if self._last is None:
+            run = Run.ask(prompt, targets, params)
+            run.route = route
+            return run
+        return self._last.follow_up(prompt, targets, params, route=route)
+
+    # --- routing and the estimate -------------------------------------------------------------------
+
+    def _rule(self) -> Rule:
+        value = str(by_id("route").value)
+        return next((rule for rule in RULES if rule == value), "side-by-side")
+
+    def _route_changed(self, _event: Any) -> None:
+        rule = self._rule()
+        self._settings.set(ROUTE, rule)
+        by_id("route-help").textContent = ROUTE_HELP[rule]
+        self._update_send()
+
+    async def _choose(self, rule: Rule, prompt: str, targets: list[Target],
+                      params: Params) -> tuple[list[Target], Route | None] | str:
+        """The targets the rule sends to (and the Route saying why), or why it cannot choose."""
+        if rule == "side-by-side":
+            return targets, None
+        if rule == "fallback":
+            return targets[:1], fallback(targets)
+        if rule == "cheapest":
+            route = self._cheapest(prompt, targets, params)
+            if isinstance(route, str):
+                return route
+        else:
+            since = time.time() - FASTEST_DAYS * 86_400
+            records, _unreadable = await self._history.everything(Query(since=since))
+            route = fastest(targets, first_token_times(records, since))
+        return [Target(*route.chosen[0])], route
+
+    def _cheapest(self, prompt: str, targets: list[Target], params: Params) -> Route | str:
+        from switchboard.pricing.estimate import estimate_run
+
+        draft = self._draft(prompt, targets, params, Route("cheapest", (), ""))
+        return cheapest(targets, estimate_run(draft, self._prices.price).answers, params.max_output_tokens)
+
+    def _schedule_estimate(self) -> None:
+        """Work the estimate out once typing pauses: never on the keystroke itself."""
+        if self._estimate_at is not None:
+            self._estimate_at.cancel()
+        self._estimate_at = asyncio.get_event_loop().call_later(ESTIMATE_AFTER, self._show_estimate)
+
+    def _show_estimate(self) -> None:
+        self._estimate_at = None
+        from switchboard.pricing import format_usd
+        from switchboard.pricing.estimate import Estimate, estimate_run
+
+        output = by_id("estimate")
+        prompt = str(by_id("prompt").value).strip()
+        targets = self._picker.targets()
+        params = self._params()
+        if not prompt or not targets or isinstance(params, str):
+            output.textContent = "—"
+            return
+        rule = self._rule()
+        routed = None if rule == "side-by-side" else Route(rule, (), "")
+        estimate = estimate_run(self._draft(prompt, targets, params, routed), self._prices.price)
+        if rule == "cheapest":
+            route = self._cheapest(prompt, targets, params)
+            if isinstance(route, str):
+                output.textContent = "no model to choose"
+                return
+            chosen = [Target(*pair) for pair in route.chosen]
+            picked = [a for t, a in zip(targets, estimate.answers, strict=True) if t in chosen]
+            output.textContent = f"{Estimate(tuple(picked)).text(format_usd)} ({chosen[0].label})"
+        elif rule == "side-by-side":
+            output.textContent = estimate.text(format_usd)
+        else:  # one model answers, which one is known only once it does
+            output.textContent = f"{estimate.text(format_usd, one=True)} (one of {len(targets)})"
 
     def _follow(self, run: Run) -> None:
         """Keep the buttons in step with run's answers from now on."""
