@@ -58,8 +58,8 @@ class ComposeView:
         self._answers = AnswersView(clock)
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
-        self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
         self._estimate_at: asyncio.TimerHandle | None = None
+        self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
         on(by_id("prompt"), "input", lambda _e: self._update_send())
         for element_id in ("system-prompt", "max-output-tokens"):
             on(by_id(element_id), "input", lambda _e: self._schedule_estimate())

@@ -1,0 +1,100 @@
+"""Routing (issue 11) in Chromium against the loopback mock: Cheapest sends only to the cheaper model, a fallback
+chain takes over on a 429 and on a 529 and says so, the route is remembered, and the Estimated cost next to
+Send follows the prompt while typing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+from scripts.mock_providers import MockProviders
+
+from tests.browser.test_ask_many import TIMEOUT, ask, chats, last_seq, pane, pick
+from tests.browser.vault_helpers import add_session_keys
+
+KEYED = {"openai": "OpenAI", "anthropic": "Anthropic"}
+USD = re.compile(r"\$([\d,]+\.\d+)")
+
+
+@pytest.fixture(scope="module")
+def app(shared_page: Page) -> Iterator[Page]:
+    errors: list[str] = []
+    # The browser itself logs every 4xx/5xx response ("Failed to load resource"): those are the mock's doing.
+    shared_page.on("console", lambda m: errors.append(m.text)
+                   if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    add_session_keys(shared_page, KEYED, "5432")
+    yield shared_page
+    shared_page.get_by_label("Route", exact=True).select_option("Side by side")
+    assert not errors, f"the app logged errors: {errors}"
+
+
+def route(page: Page, name: str) -> None:
+    page.get_by_label("Route", exact=True).select_option(name)
+
+
+def test_cheapest_sends_only_to_the_cheaper_model_and_says_why(app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    pick(app, {"openai": ["gpt-4o", "gpt-4o-mini"]})
+    route(app, "Cheapest")
+    expect(app.locator("#route-help")).to_contain_text("should cost least")
+    since = last_seq(mock)
+    ask(app, "Which one is cheaper? words-5")
+    answer = pane(app, "gpt-4o-mini (OpenAI)")
+    expect(answer.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    assert [e["body"]["model"] for e in chats(mock, since)] == ["gpt-4o-mini"]
+    expect(app.get_by_role("region", name="gpt-4o (OpenAI)", exact=True)).to_have_count(0)
+    expect(answer.locator(".answer-route")).to_contain_text(
+        re.compile(r"^Cheapest: gpt-4o-mini \(OpenAI\), about \$[\d.]+ for this prompt and 1,000 tokens of output "
+                   r"\(a typical answer\) \(against gpt-4o \(OpenAI\) \$[\d.]+\)$"))
+    # The route is remembered across a reload of the setting.
+    assert app.evaluate("localStorage.getItem('switchboard.route')") == '"cheapest"'
+
+
+@pytest.mark.parametrize(("chain", "scenario", "words", "backup_label"), [
+    ({"openai": ["gpt-4o-mini-mock-error-429"], "anthropic": ["claude-haiku-4-5"]}, "429", "OpenAI: rate limited",
+     "claude-haiku-4-5 (Anthropic)"),
+    ({"anthropic": ["claude-haiku-4-5-mock-error-529", "claude-haiku-4-5"]}, "529", "Anthropic: overloaded",
+     "claude-haiku-4-5 (Anthropic)"),
+])
+def test_the_fallback_chain_takes_over_visibly(app: Page, mock: MockProviders, chain: dict[str, list[str]],
+                                               scenario: str, words: str, backup_label: str) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    pick(app, chain)  # the chain is the picked order: providers as listed, each one's models as added
+    route(app, "Fallback chain")
+    since = last_seq(mock)
+    ask(app, f"Fallback on a {scenario} words-4")
+    answer = app.locator("#answers .round").first.locator("section.answer-pane")
+    expect(answer).to_have_count(1)
+    expect(answer.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    expect(answer).to_have_attribute("aria-label", backup_label)
+    expect(answer.locator(".answer-route")).to_have_text(f"Fallback chain: {words} → {backup_label}")
+    sent = chats(mock, since)
+    assert [e["status"] for e in sent] == [int(scenario), 200]
+    expect(answer.locator(".answer-text")).to_have_text(sent[1]["reply"]["text"])
+
+
+def test_the_estimate_follows_the_prompt_while_typing(app: Page) -> None:
+    pick(app, {"openai": ["gpt-4o-mini"], "anthropic": ["claude-haiku-4-5"]})
+    route(app, "Side by side")
+    app.get_by_text("Temperature and output limit").click()
+    app.get_by_label("Maximum output tokens").fill("100")
+    estimate = app.get_by_role("status", name="Estimated cost")
+    prompt = app.get_by_role("textbox", name="Prompt", exact=True)
+    prompt.fill("")
+    expect(estimate).to_have_text("—")
+    prompt.press_sequentially("Short question?", delay=20)
+    expect(estimate).to_have_text(re.compile(r"^\$[\d.]+ – \$[\d.]+$"))
+    short_low, short_high = (float(x.replace(",", "")) for x in USD.findall(estimate.inner_text()))
+    assert 0 < short_low < short_high
+    prompt.press_sequentially(" And a much longer paragraph " * 20, delay=0)
+    expect(estimate).not_to_have_text(estimate.inner_text())
+    long_low, long_high = (float(x.replace(",", "")) for x in USD.findall(estimate.inner_text()))
+    assert long_low > short_low * 5 and long_high - long_low == pytest.approx(short_high - short_low, rel=0.01)
+    # One model answers with a fallback chain: the range is one model's, from the cheapest to the dearest.
+    route(app, "Fallback chain")
+    expect(estimate).to_contain_text("(one of 2)")
+    app.get_by_label("Maximum output tokens").fill("")
+    prompt.fill("")
