@@ -101,3 +101,21 @@ def test_the_range_is_ordered_and_grows_with_the_cap(text: str, cap: int) -> Non
     high = estimate_answer([Message("user", text)], None, PRICE, cap + 1)
     assert low.low is not None and low.high is not None and high.high is not None
     assert 0 <= low.low <= low.high < high.high
+
+
+def test_a_fallback_chain_counts_as_its_dearest_model_still_to_come() -> None:
+    from switchboard.routing import fallback
+
+    cheap, dear = Target("openai", "gpt-4o-mini"), Target("openai", "gpt-4o")
+    table = {cheap.model: Price(D("0.1"), D("0.4"), source=CATALOG), dear.model: PRICE}
+
+    def prices(target: Target, served: str | None) -> Price:
+        return table[target.model]
+
+    run = Run("hi", [Answer(cheap)], Params(max_output_tokens=100), route=fallback([cheap, dear]))
+    (only,) = estimate_run(run, prices).answers
+    assert only.price == PRICE
+    last = Run("hi", [Answer(dear)], Params(max_output_tokens=100), route=fallback([cheap, dear]))
+    assert estimate_run(last, prices).answers[0].price == PRICE
+    single = Run("hi", [Answer(cheap)], Params(max_output_tokens=100), route=fallback([dear, cheap]))
+    assert estimate_run(single, prices).answers[0].price == table[cheap.model]  # nothing comes after it

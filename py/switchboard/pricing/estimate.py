@@ -126,11 +126,28 @@ def output_cap(provider: str, model: str, max_output_tokens: int | None) -> int 
 
 
 def estimate_run(run: Run, prices: Prices) -> Estimate:
-    """The range for every answer of ``run`` as it would be sent now."""
+    """The range for every answer of ``run`` as it would be sent now. In a fallback chain any model still
+    to come may end up answering (one that fails before any text costs nothing), so the chain counts as
+    its dearest."""
+    from ..run import Target
+
     answers = []
     for answer in run.answers:
         request = run.request(answer)
-        target = answer.target
-        cap = output_cap(target.provider_id, target.model, request.max_output_tokens)
-        answers.append(estimate_answer(request.messages, request.system, prices(target, None), cap))
+        targets = [answer.target]
+        route = run.route
+        if route is not None and route.rule == "fallback":
+            here = (answer.target.slot, answer.target.model)
+            rest = route.chosen[route.chosen.index(here) + 1:] if here in route.chosen else ()
+            targets += [Target(*pair) for pair in rest]
+        options = [estimate_answer(request.messages, request.system, prices(t, None),
+                                   output_cap(t.provider_id, t.model, request.max_output_tokens)) for t in targets]
+        answers.append(max(options, key=_dearness))
     return Estimate(tuple(answers))
+
+
+def _dearness(estimate: AnswerEstimate) -> tuple[int, Decimal]:
+    """Orders estimates by how much they could cost: no bound or no price is the dearest."""
+    if estimate.high is None:
+        return (1, Decimal(0))
+    return (0, estimate.high)

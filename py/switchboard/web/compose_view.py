@@ -229,7 +229,7 @@ class ComposeView:
 
         output = by_id("estimate")
         prompt = str(by_id("prompt").value).strip()
-        targets = self._picker.targets()
+        targets = self._picker.chosen()
         params = self._params()
         if not prompt or not targets or isinstance(params, str):
             output.textContent = "—"

@@ -233,6 +233,15 @@ class ModelPicker:
             chosen += [Target(slot, model) for model in self._models(slot)]
         return chosen
 
+    def chosen(self) -> list[Target]:
+        """What `targets` would return, without adding a typed model (for the estimate while typing)."""
+        chosen = []
+        for slot in self._slots():
+            models = self._models(slot)
+            typed = str(by_id(f"model-{_dom(slot)}").value).strip() if not absent(self._row(slot)) else ""
+            chosen += [Target(slot, model) for model in (models if not typed or typed in models else [*models, typed])]
+        return chosen
+
     def has_targets(self) -> bool:
         return any(self._models(slot) or str(by_id(f"model-{_dom(slot)}").value).strip()
                    for slot in self._slots() if not absent(self._row(slot)))
