@@ -224,6 +224,13 @@ class ComposeView:
 
     def _show_estimate(self) -> None:
         self._estimate_at = None
+        js.performance.mark("switchboard:estimate")  # a measure from here: what an update costs the page
+        try:
+            self._estimate()
+        finally:
+            js.performance.measure("switchboard:estimate", "switchboard:estimate")
+
+    def _estimate(self) -> None:
         from switchboard.pricing import format_usd
         from switchboard.pricing.estimate import Estimate, estimate_run
 
