@@ -126,17 +126,17 @@ def cheapest(targets: Sequence[Target], estimates: Sequence[AnswerEstimate], max
     ranked.sort(key=lambda item: (item[0], item[1]))
     usd, _order, best = ranked[0]
     reason = f"{best.label}, about {_usd(usd)} for {estimate_words(output, max_output)}"
-    others = [f"{t.label} {_usd(u)}" for u, _o, t in ranked[1:]]
+    others = [f"{t.label} about {_usd(u)}" for u, _o, t in ranked[1:]]
     if others:
-        reason += f" (against {', '.join(others)})"
+        reason += f"; {', '.join(others)}"
     if skipped:
         reason += f"; left out: {'; '.join(skipped)}"
     return Route("cheapest", _pairs([best]), reason)
 
 
 def estimate_words(output: int, max_output: int | None) -> str:
-    limit = "the output limit" if max_output is not None else "a typical answer"
-    return f"this prompt and {output:,} tokens of output ({limit})"
+    limit = "your output limit" if max_output is not None else "typical"
+    return f"this prompt and a {output:,}-token answer ({limit})"
 
 
 def first_token_times(records: Iterable[RunRecord], since: float) -> dict[tuple[str, str], list[float]]:
@@ -167,7 +167,7 @@ def fastest(targets: Sequence[Target], samples: Mapping[tuple[str, str], Sequenc
     reason = f"{best.label}, first token in {median:.2f} s (median of your last {count} in {FASTEST_DAYS} days)"
     others = [f"{t.label} {m:.2f} s" for m, _o, t in timed[1:]]
     if others:
-        reason += f" (against {', '.join(others)})"
+        reason += f"; {', '.join(others)}"
     if untimed:
         reason += f"; not timed yet (fewer than {FASTEST_SAMPLES} answers): {', '.join(untimed)}"
     return Route("fastest", _pairs([best]), reason)

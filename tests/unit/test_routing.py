@@ -48,7 +48,8 @@ def test_cheapest_picks_the_lowest_estimated_cost_and_says_against_what() -> Non
     route = cheapest([GPT, MINI], estimates("hello", [price("2.5", "10"), price("0.15", "0.6")]), None)
     assert isinstance(route, Route) and route.chosen == (("openai", "gpt-4o-mini"),)
     assert route.text().startswith("Cheapest: gpt-4o-mini (OpenAI), about $")
-    assert "against gpt-4o (OpenAI)" in route.text() and f"{TYPICAL_OUTPUT:,} tokens of output" in route.text()
+    assert "; gpt-4o (OpenAI) about $" in route.text()
+    assert f"a {TYPICAL_OUTPUT:,}-token answer (typical)" in route.text()
 
 
 def test_cheapest_weighs_output_not_only_input() -> None:
@@ -56,7 +57,7 @@ def test_cheapest_weighs_output_not_only_input() -> None:
     balanced = price("1", "2")
     route = cheapest([GPT, CLAUDE], estimates("hi", [cheap_in, balanced]), 500)
     assert isinstance(route, Route) and route.chosen == ((CLAUDE.slot, CLAUDE.model),)
-    assert "500 tokens of output (the output limit)" in route.reason
+    assert "a 500-token answer (your output limit)" in route.reason
 
 
 def test_cheapest_leaves_out_unpriced_models_and_windows_too_small() -> None:
@@ -96,7 +97,7 @@ def test_fastest_takes_the_lowest_median_among_models_with_enough_samples() -> N
     route = fastest([GPT, MINI, CLAUDE], samples)
     assert route.chosen == (("openai", "gpt-4o-mini"),)
     assert "first token in 0.55 s (median of your last 4" in route.reason
-    assert "against gpt-4o (OpenAI) 0.80 s" in route.reason
+    assert "; gpt-4o (OpenAI) 0.80 s" in route.reason
     assert f"fewer than {FASTEST_SAMPLES} answers): claude-haiku-4-5 (Anthropic)" in route.reason
 
 
