@@ -139,16 +139,22 @@ def estimate_words(output: int, max_output: int | None) -> str:
     return f"this prompt and a {output:,}-token answer ({limit})"
 
 
-def first_token_times(records: Iterable[RunRecord], since: float) -> dict[tuple[str, str], list[float]]:
-    """Seconds to first token of every finished answer since ``since`` (Unix seconds), by (slot, model)."""
-    samples: dict[tuple[str, str], list[float]] = {}
+Timings: TypeAlias = dict[tuple[str, str], list[tuple[float, float]]]  # (slot, model) -> [(when, seconds)]
+
+
+def first_token_times(records: Iterable[RunRecord]) -> Timings:
+    """Seconds to first token of every finished answer, with when it was asked, by (slot, model)."""
+    timings: Timings = {}
     for record in records:
-        if record.created < since:
-            continue
         for answer in record.answers:
             if answer.ttft_ms is not None and answer.status == "done":
-                samples.setdefault((answer.slot, answer.model), []).append(answer.ttft_ms / 1000)
-    return samples
+                timings.setdefault((answer.slot, answer.model), []).append((record.created, answer.ttft_ms / 1000))
+    return timings
+
+
+def since(timings: Timings, moment: float) -> dict[tuple[str, str], list[float]]:
+    """The seconds of the answers asked at ``moment`` (Unix seconds) or later."""
+    return {key: [s for when, s in pairs if when >= moment] for key, pairs in timings.items()}
 
 
 def fastest(targets: Sequence[Target], samples: Mapping[tuple[str, str], Sequence[float]]) -> Route:

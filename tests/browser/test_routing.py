@@ -98,3 +98,29 @@ def test_the_estimate_follows_the_prompt_while_typing(app: Page) -> None:
     expect(estimate).to_contain_text("(one of 2)")
     app.get_by_label("Maximum output tokens").fill("")
     prompt.fill("")
+
+
+def test_fastest_goes_by_this_users_recorded_first_token_times(app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    pick(app, {"openai": ["gpt-4.1-mock-slow-1", "gpt-4.1-mini"]})
+    route(app, "Fastest")
+    since = last_seq(mock)
+    ask(app, "Untimed yet words-3")  # no recorded times: the first in the user's order answers, and says so
+    first = pane(app, "gpt-4.1-mock-slow-1 (OpenAI)")
+    expect(first.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    expect(first.locator(".answer-route")).to_contain_text("first in your order: no model has 3 answers")
+    route(app, "Side by side")
+    for number in range(3):
+        ask(app, f"Timing run {number} words-3")
+        for label in ("gpt-4.1-mock-slow-1 (OpenAI)", "gpt-4.1-mini (OpenAI)"):
+            expect(pane(app, label).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    route(app, "Fastest")
+    before = last_seq(mock)
+    ask(app, "Now the fastest words-3")
+    chosen = pane(app, "gpt-4.1-mini (OpenAI)")
+    expect(chosen.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    assert [e["body"]["model"] for e in chats(mock, before)] == ["gpt-4.1-mini"]
+    expect(chosen.locator(".answer-route")).to_have_text(re.compile(
+        r"^Fastest: gpt-4\.1-mini \(OpenAI\), first token in 0\.\d\d s \(median of your last 3 in 30 days\); "
+        r"gpt-4\.1-mock-slow-1 \(OpenAI\) 1\.\d\d s$"))
+    assert len(chats(mock, since)) == 1 + 6 + 1

@@ -22,6 +22,7 @@ from switchboard.routing import (
     fallback,
     fastest,
     first_token_times,
+    since,
 )
 from switchboard.run import Answer, Params, Run, Target
 from tests.unit.test_run import SSE, Clock, anthropic_chunks, go, keys, model_of, openai_chunks
@@ -88,7 +89,9 @@ def record(created: float, *answers: tuple[Target, int | None, str]) -> RunRecor
 def test_first_token_times_count_finished_answers_since_the_cutoff() -> None:
     records = [record(100, (GPT, 300, "done"), (MINI, 200, "failed")), record(50, (GPT, 900, "done")),
                record(120, (GPT, None, "done"), (CLAUDE, 150, "done"))]
-    assert first_token_times(records, since=100) == {("openai", "gpt-4o"): [0.3], ("anthropic", CLAUDE.model): [0.15]}
+    timings = first_token_times(records)
+    assert timings[("openai", "gpt-4o")] == [(100, 0.3), (50, 0.9)]
+    assert since(timings, 100) == {("openai", "gpt-4o"): [0.3], ("anthropic", CLAUDE.model): [0.15]}
 
 
 def test_fastest_takes_the_lowest_median_among_models_with_enough_samples() -> None:

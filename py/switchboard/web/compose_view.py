@@ -21,7 +21,18 @@ from switchboard.history.record import RunRecord, to_run
 from switchboard.history.service import History, Query
 from switchboard.http import Transport
 from switchboard.providers import get
-from switchboard.routing import FASTEST_DAYS, RULES, Route, Rule, cheapest, fallback, fastest, first_token_times
+from switchboard.routing import (
+    FASTEST_DAYS,
+    RULES,
+    Route,
+    Rule,
+    Timings,
+    cheapest,
+    fallback,
+    fastest,
+    first_token_times,
+    since,
+)
 from switchboard.run import MERGE_INSTRUCTIONS, Answer, Clock, Params, Run, Target, merge_prompt
 from switchboard.service import Timeouts
 from switchboard.settings import CONNECT_TIMEOUT, IDLE_TIMEOUT, ROUTE, Setting, Settings
@@ -59,6 +70,7 @@ class ComposeView:
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
         self._estimate_at: asyncio.TimerHandle | None = None
+        self._timings: Timings | None = None  # times to first token, for the Fastest rule
         self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
         on(by_id("prompt"), "input", lambda _e: self._update_send())
         for element_id in ("system-prompt", "max-output-tokens"):
@@ -205,10 +217,17 @@ class ComposeView:
             if isinstance(route, str):
                 return route
         else:
-            since = time.time() - FASTEST_DAYS * 86_400
-            records, _unreadable = await self._history.everything(Query(since=since))
-            route = fastest(targets, first_token_times(records, since))
+            cutoff = time.time() - FASTEST_DAYS * 86_400
+            route = fastest(targets, since(await self._first_token_times(cutoff), cutoff))
         return [Target(*route.chosen[0])], route
+
+    async def _first_token_times(self, cutoff: float) -> Timings:
+        """This session's timings: read from history on first use, then added to as this tab's answers end
+        (another tab's runs count from the next page load)."""
+        if self._timings is None:
+            records, _unreadable = await self._history.everything(Query(since=cutoff))
+            self._timings = first_token_times(records)
+        return self._timings
 
     def _cheapest(self, prompt: str, targets: list[Target], params: Params) -> Route | str:
         from switchboard.pricing.estimate import estimate_run
@@ -267,6 +286,10 @@ class ComposeView:
             if shown.get(index) != state:
                 shown[index] = state
                 self._update_send()
+                ttft = answer.time_to_first_token
+                if answer.status == "done" and ttft is not None and self._timings is not None:
+                    key = (answer.target.slot, answer.target.model)
+                    self._timings.setdefault(key, []).append((run.created_at, ttft))
 
         self._runs.append(run)
         run.subscribe(changed)
