@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .chat import ChatRequest, Completion, Event, StreamError, collect, completion_events
 from .errors import ProviderError
 from .http import HttpRequest, HttpResponse, Transport
+from .netlog import Cause, cause
 from .providers import ModelInfo, Provider, get
 
 # A non-streamed answer or an error body is read whole; past this it is not a chat answer.
@@ -67,11 +68,12 @@ def _from_transport(adapter: Provider, exc: Exception) -> ProviderError:
 
 
 async def _send(
-    transport: Transport, adapter: Provider, request: HttpRequest, limit: float | None
+    transport: Transport, adapter: Provider, request: HttpRequest, limit: float | None, what: Cause
 ) -> HttpResponse:
     try:
         async with asyncio.timeout(limit):
-            return await transport.send(request)
+            with cause(what):  # the network ledger says what made each request
+                return await transport.send(request)
     except TimeoutError:
         raise adapter.timeout_error(limit or 0.0, stalled=False) from None
     except Exception as exc:
@@ -143,7 +145,7 @@ async def stream_chat(
         return
     response: HttpResponse | None = None
     try:
-        response = await _send(transport, adapter, http_request, timeouts.headers_wait(request.stream))
+        response = await _send(transport, adapter, http_request, timeouts.headers_wait(request.stream), "answer")
         if _wants_whole_body(adapter, request, response):
             body = await _read_body(response, adapter, timeouts.idle)
             completion = adapter.parse_response(response.status, response.headers, body, api_key)
@@ -187,12 +189,12 @@ async def complete(
 
 
 async def _fetch(
-    transport: Transport, adapter: Provider, request: HttpRequest, timeout: float | None
+    transport: Transport, adapter: Provider, request: HttpRequest, timeout: float | None, what: Cause
 ) -> tuple[int, Mapping[str, str], bytes]:
     response: HttpResponse | None = None
     try:
         async with asyncio.timeout(timeout):
-            response = await _send(transport, adapter, request, None)
+            response = await _send(transport, adapter, request, None, what)
             body = await _read_body(response, adapter, None)
             return response.status, response.headers, body
     except TimeoutError:
@@ -213,7 +215,7 @@ async def list_models(
     """The models this key may use, sorted by id; raises ProviderError."""
     adapter = _adapter(provider)
     status, headers, body = await _fetch(
-        transport, adapter, adapter.list_models_request(api_key, base_url), timeout
+        transport, adapter, adapter.list_models_request(api_key, base_url), timeout, "model list"
     )
     return adapter.parse_models_response(status, headers, body, api_key)
 
@@ -229,6 +231,6 @@ async def check_key(
     """Return when the key works, using the provider's cheapest endpoint; raises ProviderError."""
     adapter = _adapter(provider)
     status, headers, body = await _fetch(
-        transport, adapter, adapter.key_check_request(api_key, base_url), timeout
+        transport, adapter, adapter.key_check_request(api_key, base_url), timeout, "key test"
     )
     adapter.check_key_response(status, headers, body, api_key)

@@ -27,6 +27,7 @@ from pyodide.ffi import JsException, to_js
 
 from switchboard.errors import ProviderError
 from switchboard.http import Headers, HttpRequest
+from switchboard.netlog import Ledger
 from switchboard.web.csp import CspViolations, blocked_error
 
 _OBJECT = js.Object.fromEntries
@@ -47,15 +48,20 @@ def _init(request: HttpRequest, signal: Any) -> Any:
     return to_js(init, dict_converter=_OBJECT)
 
 
-async def _reachable(url: str) -> bool:
+async def _reachable(url: str, ledger: Ledger | None) -> bool:
     """True when the host answers a request that CORS cannot block (an opaque no-cors GET)."""
     probe = to_js({"mode": "no-cors", "credentials": "omit", "cache": "no-store",
                    "referrerPolicy": "no-referrer"}, dict_converter=_OBJECT)
+    number = None if ledger is None else ledger.start("GET", url, note="probe: is the host up?")
     try:
         async with asyncio.timeout(10):
             await js.fetch(url, probe)
-    except (JsException, TimeoutError):
+    except (JsException, TimeoutError) as exc:
+        if ledger is not None and number is not None:
+            ledger.finish(number, error="unreachable" if isinstance(exc, JsException) else "timeout")
         return False
+    if ledger is not None and number is not None:
+        ledger.finish(number, error="answered (opaque)")
     return True
 
 
@@ -104,6 +110,9 @@ class FetchResponse:
 class FetchTransport:
     """Sends `HttpRequest` values with the page's `fetch`, adding no header of its own."""
 
+    def __init__(self, ledger: Ledger | None = None) -> None:
+        self._ledger = ledger  # where the probe it sends of its own accord is logged
+
     async def send(self, request: HttpRequest) -> FetchResponse:
         controller = js.AbortController.new()
         with CspViolations() as violations:
@@ -113,7 +122,7 @@ class FetchTransport:
                 controller.abort()
                 raise
             except JsException as exc:
-                if await _reachable(request.url):
+                if await _reachable(request.url, self._ledger):
                     detail = f"the server answered but the browser refused it: {exc}"
                     raise ProviderError("cors", detail) from None
                 if await violations.blocked(request.url):  # the probe fails too: CSP blocks it alike

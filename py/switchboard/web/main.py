@@ -8,10 +8,11 @@ import js
 
 from switchboard.history.service import History
 from switchboard.http import Transport
+from switchboard.netlog import LoggingTransport
 from switchboard.pricing.book import PriceBook
 from switchboard.settings import AUTO_LOCK_MINUTES, Settings
 from switchboard.vault import Vault
-from switchboard.web import capabilities, idb, shell, storage, webcrypto
+from switchboard.web import capabilities, idb, network_view, shell, storage, webcrypto
 from switchboard.web.compose_view import ComposeView
 from switchboard.web.dom import by_id, on
 from switchboard.web.fetch import FetchTransport
@@ -81,7 +82,10 @@ async def start() -> None:
         settings = Settings(storage.LocalStorage(), storage.warn)
         idle = settings.get(AUTO_LOCK_MINUTES) * 60 or None
         vault = Vault(webcrypto.cipher(), idb.vault_store(db), BrowserClock(), idle_timeout=idle)
-        app = App(vault, settings, FetchTransport(), History(history_store(db), storage.warn))
+        ledger = network_view.ledger_for_page()
+        transport = LoggingTransport(FetchTransport(ledger), ledger)
+        app = App(vault, settings, transport, History(history_store(db), storage.warn))
+        network_view.NetworkView(ledger)
         await app.panel.render()
         await app.reflect()
         shell.ready()
