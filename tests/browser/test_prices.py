@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from scripts.mock_providers import MockProviders
+from scripts.mockprov.base import Response
+from scripts.mockprov.proto_openai import OpenRouter
 
 from switchboard.pricing.cost import format_usd
+from tests.browser.conftest import wait_ready
 from tests.browser.test_ask_many import ask, chats, last_seq, pane, pick
 from tests.browser.vault_helpers import add_session_keys
 
@@ -104,8 +107,8 @@ def test_your_price_prices_the_next_answer_and_use_catalog_price_restores(app: P
     expect(line).to_contain_text("$2.00")
     expect(line.get_by_role("button", name="Use catalog price")).to_be_visible()
     kept = json.loads(app.evaluate("() => localStorage.getItem('switchboard.prices.user')"))
-    assert kept == [{"provider": "openai", "model": "gpt-4o-mini", "input": "2", "output": "8",
-                     "context_window": 128000}]
+    assert [k for k in kept if k["model"] == "gpt-4o-mini"] == [
+        {"provider": "openai", "model": "gpt-4o-mini", "input": "2", "output": "8", "context_window": 128000}]
     close(dialog)
 
     meta, reply = answer(app, mock, "And now words-11", label)
@@ -120,7 +123,8 @@ def test_your_price_prices_the_next_answer_and_use_catalog_price_restores(app: P
     close(dialog)
     meta, reply = answer(app, mock, "Back to the catalog words-5", label)
     expect(meta).to_contain_text(f"{usd(reply, '0.15', '0.6')} {CATALOG}")
-    assert app.evaluate("() => localStorage.getItem('switchboard.prices.user')") == "[]"
+    kept = json.loads(app.evaluate("() => localStorage.getItem('switchboard.prices.user')"))
+    assert [k for k in kept if k["model"] == "gpt-4o-mini"] == []
 
 
 def test_refresh_from_openrouter_asks_once_only_when_clicked_and_says_what_changed(app: Page,
@@ -156,6 +160,53 @@ def test_refresh_from_openrouter_asks_once_only_when_clicked_and_says_what_chang
     expect(changes).to_contain_text("0 prices changed, 0 models newly priced, 3 unchanged.", timeout=TIMEOUT)
     assert len(model_lists(since)) == 2  # one request per click, no more
     close(dialog)
+
+
+@pytest.mark.parametrize(("answer_with", "says"), [
+    (Response(200, b"<html>Bad gateway</html>", "text/html"), "OpenRouter's answer was not JSON; nothing was changed."),
+    (Response(503, b'{"error": {"message": "busy"}}'), "OpenRouter answered with HTTP 503; nothing was changed."),
+])
+def test_a_failed_refresh_says_so_and_changes_nothing(app: Page, mock: MockProviders, monkeypatch: pytest.MonkeyPatch,
+                                                      answer_with: Response, says: str) -> None:
+    monkeypatch.setattr(OpenRouter, "list_models", lambda _self, _call: answer_with)
+    kept = "() => localStorage.getItem('switchboard.prices.openrouter')"
+    before = app.evaluate(kept)
+    dialog = open_prices(app)
+    fetched = dialog.locator("#prices-fetched").inner_text()
+    dialog.get_by_role("button", name="Refresh from OpenRouter").click()
+    expect(dialog.locator("#prices-changes")).to_have_text(says, timeout=TIMEOUT)
+    expect(dialog.get_by_role("button", name="Refresh from OpenRouter")).to_be_enabled()
+    assert app.evaluate(kept) == before
+    expect(dialog.locator("#prices-fetched")).to_have_text(fetched)
+    close(dialog)
+
+
+def test_a_price_set_in_another_tab_prices_this_tabs_next_answer(app: Page, mock: MockProviders,
+                                                                 app_url: str) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    model = "zz-other-tab-model"
+    pick(app, {"openai": [model]})
+    dialog = open_prices(app)
+    expect(row(dialog, model)).to_contain_text("price unknown")
+    other = app.context.new_page()
+    try:
+        other.goto(app_url)
+        wait_ready(other)
+        there = open_prices(other)
+        there.get_by_role("button", name="Add a price").click()
+        form = there.get_by_role("form", name="Add a price")
+        form.get_by_label("Provider", exact=True).select_option("openai")
+        form.get_by_label("Model id", exact=True).fill(model)
+        form.get_by_label("Input, USD per million tokens", exact=True).fill("4")
+        form.get_by_label("Output, USD per million tokens", exact=True).fill("5")
+        form.get_by_role("button", name="Save price").click()
+        expect(row(there, model)).to_contain_text("your price")
+    finally:
+        other.close()
+    expect(row(dialog, model)).to_contain_text("your price")  # the open dialog redrew from the storage event
+    close(dialog)
+    meta, reply = answer(app, mock, "Priced elsewhere words-3", f"{model} (OpenAI)")
+    expect(meta).to_contain_text(f"{usd(reply, '4', '5')} your price")
 
 
 def test_a_price_unknown_pane_leads_to_its_models_price(app: Page, mock: MockProviders) -> None:
