@@ -271,6 +271,15 @@ def test_what_a_refresh_changed_is_said_in_words(book: PriceBook) -> None:
     assert again.text() == "0 prices changed, 0 models newly priced, 4 unchanged."
 
 
+def test_a_list_too_large_to_keep_is_refused_and_nothing_changes(book: PriceBook, store: MemoryStore) -> None:
+    source = Source("openrouter", as_of="2026-11-30")
+    huge = Listing("2026-11-30", {f"vendor/model-{i:05d}-{'x' * 150}": Price(D(1), D(2), source=source)
+                                  for i in range(5000)})
+    with pytest.raises(ListError, match="too large to keep"):
+        book.keep_listing(huge)
+    assert OPENROUTER_PRICES.key not in store.values and book.listing is None
+
+
 def test_changes_compare_by_value_not_by_spelling() -> None:
     old = Price(D("0.150"), D("0.6"))
     found = changes(lambda _m: old, {"m": Price(D("0.15"), D("0.60"), source=Source("openrouter", as_of="x"))})

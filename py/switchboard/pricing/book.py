@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..settings import Setting, Settings
 from .catalog import Catalog, load_catalog
 from .openrouter import PROVIDER as OPENROUTER
-from .openrouter import Changes, Listing, changes, decode_listing, encode_listing
+from .openrouter import Changes, ListError, Listing, changes, decode_listing, encode_listing
 from .price import USER, Price
 from .stored import decode_prices, encode_prices
 
@@ -106,7 +106,10 @@ class PriceBook:
     def keep_listing(self, listing: Listing) -> Changes:
         """Use ``listing`` as OpenRouter's prices from now on; returns what it changed."""
         changed = changes(lambda model: self.below_user(OPENROUTER, model), listing.prices)
-        self._settings.set(OPENROUTER_PRICES, listing)
+        try:
+            self._settings.set(OPENROUTER_PRICES, listing)
+        except ValueError:  # its message would quote the whole list
+            raise ListError("OpenRouter's list is too large to keep; nothing was changed.") from None
         self._listing, self._listing_read = listing, True
         self._changed()
         return changed

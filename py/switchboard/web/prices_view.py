@@ -62,7 +62,8 @@ class PricesView:
         # "Set a price" on a pane whose cost says "price unknown".
         on(by_id("answers"), "click", self._pane_clicked)
         # Another tab set a price or fetched the list: this tab's next answer must use it too.
-        on(js.window, "storage", lambda e: book.reload() if str(e.key) in KEYS else None)
+        # (A null key: the other tab cleared all storage.)
+        on(js.window, "storage", lambda e: book.reload() if absent(e.key) or str(e.key) in KEYS else None)
         book.subscribe(self._changed)
         by_id("open-prices").disabled = False
 
