@@ -210,7 +210,7 @@ def _answer(saved: AnswerRecord) -> Answer:
 def _cost(saved: SavedCost) -> Cost:
     from ..pricing import Cost, Source  # here: a reopened run's cost line is the first to need them
 
-    if saved.kind not in ("provider", "catalog", "user", "local"):
+    if saved.kind not in ("provider", "catalog", "user", "local", "openrouter"):
         return Cost(saved.usd)
     return Cost(saved.usd, Source(saved.kind, saved.package, saved.version, saved.as_of))  # type: ignore[arg-type]
 

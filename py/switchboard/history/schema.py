@@ -128,7 +128,7 @@ class _Error(_Model):
 
 class _SavedCost(_Model):
     usd: Cost | None = None
-    kind: Literal["", "provider", "catalog", "user", "local"] = ""
+    kind: Literal["", "provider", "catalog", "user", "local", "openrouter"] = ""
     package: Annotated[str, Field(max_length=MAX_NAME)] = ""
     version: Annotated[str, Field(max_length=MAX_NAME)] = ""
     as_of: Annotated[str, Field(max_length=MAX_NAME)] = ""

@@ -1,8 +1,8 @@
-"""The prices the app uses: the built catalog, read on first use, with the user's own prices kept in settings.
+"""The prices the app uses, in layers: the user's own, then OpenRouter's list as last fetched, then the catalog.
 
-Views subscribe to hear when the user changes a price; a run is priced through `PriceBook.price`, the
-`run.Prices` port. The user's prices are a setting (not a secret), stored as decimal strings so no
-binary float ever touches money.
+The catalog is built into the app and read on first use; the other two are settings (not secrets),
+stored as decimal strings so no binary float ever touches money. Views subscribe to hear when a price
+changes; a run is priced through `PriceBook.price`, the `run.Prices` port, and keeps the prices it used.
 """
 
 from __future__ import annotations
@@ -10,75 +10,40 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..settings import Setting, Settings
 from .catalog import Catalog, load_catalog
+from .openrouter import PROVIDER as OPENROUTER
+from .openrouter import Changes, ListError, Listing, changes, decode_listing, encode_listing
 from .price import USER, Price
+from .stored import decode_prices, encode_prices
 
 if TYPE_CHECKING:
     from ..run import Target
 
 MAX_USER_PRICES = 500
-_RATES = ("input", "output", "cached_input", "reasoning")
-
-
-def _rate(value: Any, name: str, *, required: bool) -> Decimal | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError(f"{name} is not a decimal string")
-    try:
-        rate = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{name} {value!r} is not a number") from None
-    if not rate.is_finite() or rate < 0:
-        raise ValueError(f"{name} {value!r} is not a price")
-    return rate
 
 
 def decode_user_prices(raw: str) -> dict[tuple[str, str], Price]:
     """The user's prices: a JSON list of {provider, model, input, output, …}, rates as decimal strings."""
-    value = json.loads(raw)
-    if not isinstance(value, list) or len(value) > MAX_USER_PRICES:
-        raise ValueError(f"not a list of at most {MAX_USER_PRICES} prices")
-    prices: dict[tuple[str, str], Price] = {}
-    for item in value:
-        if not isinstance(item, dict):
-            raise ValueError("holds something that is not a price")
-        provider, model = item.get("provider"), item.get("model")
-        if not (isinstance(provider, str) and isinstance(model, str) and 0 < len(provider) <= 80
-                and 0 < len(model) <= 200):
-            raise ValueError("holds a price without a provider and model")
-        window = item.get("context_window")
-        if window is not None and (type(window) is not int or not 0 < window < 100_000_000):
-            raise ValueError(f"the context window of {model!r} is not a positive whole number")
-        rates = {name: _rate(item.get(name), name, required=name in ("input", "output")) for name in _RATES}
-        prices[(provider, model)] = Price(context_window=window, source=USER, **rates)  # type: ignore[arg-type]
-    return prices
+    return decode_prices(json.loads(raw), USER, MAX_USER_PRICES)
 
 
 def encode_user_prices(prices: dict[tuple[str, str], Price]) -> str:
-    items = []
-    for (provider, model), price in sorted(prices.items()):
-        item: dict[str, Any] = {"provider": provider, "model": model}
-        for name in _RATES:
-            rate = getattr(price, name)
-            if rate is not None:
-                item[name] = str(rate)
-        if price.context_window is not None:
-            item["context_window"] = price.context_window
-        items.append(item)
-    return json.dumps(items)
+    return json.dumps(encode_prices(prices))
 
 
 USER_PRICES: Setting[dict[tuple[str, str], Price]] = Setting(
     "switchboard.prices.user", {}, decode_user_prices, encode_user_prices, max_chars=200_000)
+# OpenRouter's list as last fetched on the user's say-so (None: never): under the user's prices, over the catalog.
+OPENROUTER_PRICES: Setting[Listing | None] = Setting(
+    "switchboard.prices.openrouter", None, decode_listing, encode_listing, max_chars=1_000_000)
+KEYS = frozenset((USER_PRICES.key, OPENROUTER_PRICES.key))  # another tab changing these calls for reload()
 
 
 class PriceBook:
-    """The catalog with the user's prices on top; `price(target, served)` is what a run is priced with."""
+    """The user's prices over OpenRouter's fetched list over the catalog; `price(target, served)` prices a run."""
 
     def __init__(self, settings: Settings, load: Callable[[], Catalog] = load_catalog,
                  warn: Callable[[str], None] = lambda _message: None,
@@ -88,6 +53,8 @@ class PriceBook:
         self._warn = warn
         self._now = now
         self._catalog: Catalog | None = None
+        self._listing: Listing | None = None
+        self._listing_read = False
         self._listeners: list[Callable[[], None]] = []
 
     @property
@@ -104,8 +71,48 @@ class PriceBook:
             self._catalog = base
         return self._catalog
 
+    @property
+    def listing(self) -> Listing | None:
+        """OpenRouter's prices as last fetched; None when never fetched."""
+        if not self._listing_read:
+            self._listing = self._settings.get(OPENROUTER_PRICES)
+            self._listing_read = True
+        return self._listing
+
     def price(self, target: Target, served: str | None = None) -> Price | None:
-        return self.catalog.price(target.provider_id, target.model, served=served, at=self._now())
+        return self.lookup(target.provider_id, target.model, served)
+
+    def lookup(self, provider: str, model: str, served: str | None = None) -> Price | None:
+        """The price that applies to ``model`` (``served``, the model that answered, tried first)."""
+        price = self.catalog.price(provider, model, served=served, at=self._now())
+        if price is not None and price.source.kind == "user":
+            return price
+        return self._fetched(provider, model, served) or price
+
+    def below_user(self, provider: str, model: str) -> Price | None:
+        """The price that applies when the user has none of their own: OpenRouter's fetched, else the catalog's."""
+        return (self._fetched(provider, model, None)
+                or self.catalog.without_price(provider, model).price(provider, model, at=self._now()))
+
+    def user_price(self, provider: str, model: str) -> Price | None:
+        return self.catalog.overrides.get((provider, model))
+
+    def _fetched(self, provider: str, model: str, served: str | None) -> Price | None:
+        listing = self.listing if provider == OPENROUTER else None
+        if listing is None:
+            return None
+        return next((listing.prices[m] for m in (served, model) if m and m in listing.prices), None)
+
+    def keep_listing(self, listing: Listing) -> Changes:
+        """Use ``listing`` as OpenRouter's prices from now on; returns what it changed."""
+        changed = changes(lambda model: self.below_user(OPENROUTER, model), listing.prices)
+        try:
+            self._settings.set(OPENROUTER_PRICES, listing)
+        except ValueError:  # its message would quote the whole list
+            raise ListError("OpenRouter's list is too large to keep; nothing was changed.") from None
+        self._listing, self._listing_read = listing, True
+        self._changed()
+        return changed
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call listener() after the user's prices change; returns the unsubscriber."""
@@ -126,11 +133,14 @@ class PriceBook:
             raise ValueError(f"at most {MAX_USER_PRICES} prices of your own")
         self._settings.set(USER_PRICES, overrides)
         self._catalog = catalog
-        for listener in list(self._listeners):
-            listener()
+        self._changed()
 
     def reload(self) -> None:
-        """Read the user's prices again (another tab changed them)."""
+        """Read the kept prices again (another tab changed them)."""
         self._catalog = None
+        self._listing_read = False
+        self._changed()
+
+    def _changed(self) -> None:
         for listener in list(self._listeners):
             listener()

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
-SourceKind: TypeAlias = Literal["provider", "catalog", "user", "local"]
+SourceKind: TypeAlias = Literal["provider", "catalog", "user", "local", "openrouter"]
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a price or a cost comes from; a catalog names its package, version and as-of date."""
+    """Where a price or a cost comes from; a catalog names its package, version and as-of date.
+
+    ``openrouter``: OpenRouter's public model list, fetched on the user's say-so on the date ``as_of``.
+    """
 
     kind: SourceKind
     package: str = ""
@@ -27,6 +30,8 @@ class Source:
             return "your price"
         if self.kind == "local":
             return "free (runs on your machine)"
+        if self.kind == "openrouter":
+            return f"from OpenRouter's list, fetched {self.as_of}"
         return f"from the catalog ({self.package} {self.version}, as of {self.as_of})"
 
 

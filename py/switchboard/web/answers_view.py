@@ -36,6 +36,7 @@ PANE = Markup("""
   <details class="answer-reasoning" hidden><summary>Reasoning</summary><div class="reasoning-text"></div></details>
   <div class="answer-text"></div>
   <p class="answer-meta">Sending…</p>
+  <button type="button" class="answer-set-price" hidden>Set a price</button>
  </section>
 </article>""")
 
@@ -130,7 +131,13 @@ class AnswersView:
             pane.setAttribute("aria-label", f"{target.source} answer")
             if run.id not in self._merged:
                 pane.querySelector(".answer-pane").setAttribute("aria-label", target.label)
-        pane.querySelector(".answer-meta").textContent = meta_text(answer)
+        meta = pane.querySelector(".answer-meta").textContent = meta_text(answer)
+        # The Prices dialog (web/prices_view.py) listens for this button: a price set there fixes the next answer.
+        unknown = answer.cost is not None and answer.cost.source is None and "price unknown" in meta
+        set_price = pane.querySelector(".answer-set-price")
+        set_price.hidden = not unknown
+        if unknown:
+            set_price.dataset.provider, set_price.dataset.model = target.provider_id, target.model
         pane.classList.toggle("failed", answer.status == "failed")
         pane.querySelector(".answer-stop").hidden = not answer.running
         pane.querySelector(".answer-retry").hidden = answer.running

@@ -96,6 +96,10 @@ class ComposeView:
     async def show_endpoints(self) -> None:
         await self._picker.show_endpoints()
 
+    def targets(self) -> list[Target]:
+        """The models picked in the form now, a half-typed one left alone (the Prices dialog lists theirs)."""
+        return self._picker.chosen()
+
     # --- options ----------------------------------------------------------------------------------
 
     def _bind_number(self, element_id: str, setting: Setting[float]) -> None:

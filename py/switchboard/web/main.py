@@ -19,6 +19,7 @@ from switchboard.web.fetch import FetchTransport
 from switchboard.web.history_store import history_store
 from switchboard.web.history_view import HistoryView
 from switchboard.web.keys_view import KeysDialog
+from switchboard.web.prices_view import PricesView
 from switchboard.web.session import BrowserClock, MonotonicClock, TabSync
 from switchboard.web.vault_view import VaultPanel
 
@@ -34,6 +35,7 @@ class App:
         self.sync = TabSync(vault, self._changed_elsewhere)
         self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history, self.prices)
         self.history = HistoryView(history, settings, self.compose, idb.request_persistence)
+        self.prices_view = PricesView(self.prices, transport, self.compose.targets)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
         # "Lock" shows whenever any key is held, session-only keys included, however they came or went.
