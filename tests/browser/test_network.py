@@ -50,10 +50,16 @@ def test_each_kind_of_request_is_listed_with_its_cause_and_no_secret(app: Page, 
     expect(app.locator('.model-row[data-slot="openai"]')).to_contain_text("models listed", timeout=TIMEOUT)
     ask(app, "Ledger check words-3")
     expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    button(app, "Prices").click()
+    prices = app.get_by_role("dialog", name="Prices")
+    prices.get_by_role("button", name="Refresh from OpenRouter").click()
+    expect(prices.locator("#prices-changes")).to_contain_text("Fetched OpenRouter's list:", timeout=TIMEOUT)
+    app.keyboard.press("Escape")
 
     rows = network_rows(app)
     by_cause = {r[8]: r for r in rows}
-    assert {"answer", "model list", "key test", "app file"} <= set(by_cause), rows
+    assert {"answer", "model list", "key test", "price refresh", "app file"} <= set(by_cause), rows
+    assert by_cause["price refresh"][2:6] == ["GET", "openrouter.ai", "/api/v1/models", "200"]
     answer = by_cause["answer"]
     assert answer[2:6] == ["POST", "api.openai.com", "/v1/chat/completions", "200"] and answer[9] == ""
     assert answer[6].startswith("↑") and "↓" in answer[6]
@@ -72,7 +78,7 @@ def test_each_kind_of_request_is_listed_with_its_cause_and_no_secret(app: Page, 
     assert KEY.encode() not in data
     document = json.loads(data)
     assert document["format"] == "switchboard-network-ledger"
-    assert {r["cause"] for r in document["requests"]} >= {"answer", "model list", "key test"}
+    assert {r["cause"] for r in document["requests"]} >= {"answer", "model list", "key test", "price refresh"}
     assert all(not r["flags"] for r in document["requests"])
     close(app)
 

@@ -22,10 +22,11 @@ def test_shell_paints_disabled_then_prompt_enables_when_python_is_ready(page: An
     expect(prompt).to_be_disabled()
     expect(page.get_by_role("button", name="History")).to_be_visible()
     expect(page.get_by_role("group", name="Providers")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("Starting")
+    progress = page.get_by_role("status").filter(has=page.get_by_role("progressbar", name="Start-up progress"))
+    expect(progress).to_contain_text("Starting")
     wait_ready(page)
     expect(prompt).to_be_enabled()
-    expect(page.get_by_role("status")).to_be_hidden()
+    expect(progress).to_be_hidden()
 
 
 def test_about_shows_versions_the_build_and_the_saved_copys_sha256(page: Any, app_url: str, dist: Path) -> None:

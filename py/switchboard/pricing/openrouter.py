@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import ProviderError
 from ..http import HttpRequest, Transport
+from ..netlog import cause
 from .price import Price, Source
 from .stored import MAX_WINDOW, decode_prices, encode_prices
 
@@ -108,7 +109,8 @@ async def fetch_models(transport: Transport, fetched_on: str) -> Listing:
     """Ask OpenRouter for its model list (no key, no header) and parse it; ListError says what went wrong."""
     try:
         async with asyncio.timeout(TIMEOUT):
-            response = await transport.send(HttpRequest("GET", MODELS_URL))
+            with cause("price refresh"):  # the network ledger says what made the request
+                response = await transport.send(HttpRequest("GET", MODELS_URL))
             try:
                 if response.status != 200:
                     raise ListError(f"OpenRouter answered with HTTP {response.status}; nothing was changed.")
