@@ -93,6 +93,7 @@ def from_row(row: Row) -> RunRecord:
 
 
 Listener = Callable[[], None]
+Watcher = Callable[[RunRecord | None], None]  # the run just saved, or None: runs were deleted, restored or added
 
 
 class History:
@@ -104,6 +105,7 @@ class History:
         self._warn = warn  # where skipped corrupt runs are reported (the console in the browser)
         self._save_every = save_every
         self._listeners: list[Listener] = []
+        self._watchers: list[Watcher] = []
         self.problem: str | None = None  # the last save's failure in words; None once a save works
         self.enabled = True  # False: keep no history (runs are not saved; saved ones stay until cleared)
 
@@ -112,9 +114,22 @@ class History:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def watch(self, watcher: Watcher) -> Callable[[], None]:
+        """watcher(record) after record was saved, watcher(None) after runs were deleted, put back or
+        added (a rename or favorite changes no run's content); returns the unsubscriber. What keeps a
+        figure derived from history (spend) follows saves without reading them back."""
+        self._watchers.append(watcher)
+        return lambda: self._watchers.remove(watcher)
+
     def _changed(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+    def _runs_changed(self, saved: RunRecord | None) -> None:
+        """Tell watchers what happened to the runs themselves, then every listener."""
+        for watcher in list(self._watchers):
+            watcher(saved)
+        self._changed()
 
     # --- recording --------------------------------------------------------------------------------
 
@@ -129,9 +144,10 @@ class History:
             await self._store.save(to_row(record))
         except StoreError as exc:
             self.problem = f"{exc} This run is not saved; runs saved before are kept."
+            self._changed()
         else:
             self.problem = None
-        self._changed()
+            self._runs_changed(record)
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -257,22 +273,22 @@ class History:
     async def delete(self, records: Sequence[RunRecord]) -> list[Row]:
         """Delete runs; returns what undo() needs to put them back."""
         gone = await self._store.delete([row_key(r.created, r.id) for r in records])
-        self._changed()
+        self._runs_changed(None)
         return gone
 
     async def undo(self, deleted: Sequence[Row]) -> None:
         await self._store.restore(deleted)
-        self._changed()
+        self._runs_changed(None)
 
     async def clear(self) -> int:
         count = await self._store.clear()
-        self._changed()
+        self._runs_changed(None)
         return count
 
     async def add(self, records: Sequence[RunRecord]) -> int:
         """Add imported runs whose id is new, all or none; returns how many were added."""
         added = await self._store.add_new([to_row(r) for r in records])
-        self._changed()
+        self._runs_changed(None)
         return added
 
     async def import_file(self, data: bytes) -> tuple[int, int]:

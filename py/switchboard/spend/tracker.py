@@ -1,0 +1,73 @@
+"""This month's spend, kept in memory from history so a budget check reads no history at send time.
+
+One date-range read builds a Ledger of the current month (from a little before its first local day);
+then each saved run is counted again as history hands it over (`History.watch`), and any other change
+(a delete, an undo, an import, a clear) marks the ledger stale: the next use reads the range again.
+Nothing is counted that history does not hold.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ..history.record import RunRecord
+from ..history.service import History, Query
+from .calendar import Zone, before, local_day, month_start
+from .ledger import Ledger
+
+MAX_READS = 3  # reads in a row that other changes overlapped before one is used as it is
+
+
+class SpendTracker:
+    """A Ledger of the current month over History, refreshed only when history changed under it."""
+
+    def __init__(self, history: History, zone: Zone, now: Callable[[], float] = time.time) -> None:
+        self._history = history
+        self.zone = zone
+        self._now = now
+        self._ledger: Ledger | None = None  # None: stale, read the month again on next use
+        self._changes = 0  # other changes seen: a read they overlapped is stale when it lands
+        self._saved_meanwhile: list[RunRecord] | None = None  # a list while a read is under way
+        self.unreadable = 0  # runs the last read skipped because they are corrupt
+        self.reads = 0  # how many times the month was read (tests, diagnostics)
+        history.watch(self._heard)
+
+    def _heard(self, saved: RunRecord | None) -> None:
+        if saved is None:
+            self._changes += 1
+            self._ledger = None
+            return
+        if self._saved_meanwhile is not None:
+            self._saved_meanwhile.append(saved)  # the read's snapshot may predate this save
+        if self._ledger is not None:
+            self._ledger.put(saved)
+
+    def stale(self) -> None:
+        """Read the month again on next use (another tab changed history)."""
+        self._changes += 1
+        self._ledger = None
+
+    async def ledger(self) -> Ledger:
+        """The current month's ledger, read from history if it is stale or the month has turned."""
+        today = local_day(self._now(), self.zone)
+        ledger = self._ledger
+        if ledger is not None and ledger.since <= before(month_start(today)):
+            return ledger
+        since = before(month_start(today))
+        ledger = Ledger(self.zone, since)
+        for _attempt in range(MAX_READS):
+            changes = self._changes
+            self._saved_meanwhile = []
+            try:
+                records, self.unreadable = await self._history.everything(Query(since=since))
+            finally:
+                saved, self._saved_meanwhile = self._saved_meanwhile, None
+            self.reads += 1
+            ledger = Ledger.of(reversed(records), self.zone, since)  # oldest first, as they were saved
+            for record in saved:
+                ledger.put(record)  # each save is a whole run as it stood: the later one wins
+            if changes == self._changes:
+                self._ledger = ledger
+                return ledger
+        return ledger  # history keeps changing (another tab streaming): this read, and read again next time
