@@ -80,6 +80,8 @@ def check(budgets: Budgets, ledger: Ledger, today: date, worst: Worst,
         (None, budgets.overall.daily, budgets.overall.monthly)]
     scopes += [(p, budgets.for_provider(p).daily, budgets.for_provider(p).monthly) for p in worst.usd]
     for provider, daily, monthly in scopes:
+        if daily is None and monthly is None:
+            continue
         cost = worst.total if provider is None else worst.usd[provider]
         where = "" if provider is None else f"{name(provider)} "
         on = "" if provider is None else f" on {name(provider)}"

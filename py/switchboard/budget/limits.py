@@ -95,7 +95,7 @@ def decode_budgets(raw: str) -> Budgets:
     if not isinstance(value, dict) or not set(value) <= {"daily", "monthly", "providers"}:
         raise ValueError("not a set of limits")
     overall = _limit({k: v for k, v in value.items() if k != "providers"}, "the overall limit")
-    providers = value.get("providers") or {}
+    providers = value.get("providers", {})
     if not isinstance(providers, dict) or len(providers) > MAX_PROVIDERS:
         raise ValueError(f"the provider limits are not a table of at most {MAX_PROVIDERS}")
     limits = {}

@@ -105,9 +105,9 @@ class Ledger:
 
     def put(self, record: RunRecord) -> None:
         """Count record's answers as they stand now, in place of what was counted for it before."""
+        self.drop(record.id)
         if record.created < self.since:
             return  # outside the ledger's window: a fresh read of that window would not see it either
-        self.drop(record.id)
         new = entries(record, self.zone)
         self._runs[record.id] = new
         for key, amount in new.items():
