@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import math
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import js
@@ -59,8 +60,9 @@ class ComposeView:
     """Owns #compose: the prompt, the picker, options, Send / Stop all / Merge and the conversation."""
 
     def __init__(self, vault: Vault, settings: Settings, transport: Transport, clock: Clock,
-                 history: History, prices: PriceBook) -> None:
+                 history: History, prices: PriceBook, *, allow: Callable[[Run], Awaitable[bool]]) -> None:
         self._vault = vault
+        self._allow = allow  # the budget check: False holds the round back (nothing is sent)
         self._prices = prices
         self._history = history
         self._settings = settings
@@ -185,6 +187,8 @@ class ComposeView:
         if self._last is not None and self._last.running:
             self._last.stop_all()  # a new round supersedes the one still streaming
         run = self._draft(prompt, targets, params, route)
+        if not await self._allow(run):
+            return  # held back by a budget: the prompt and the conversation stay as they were
         self._last = run
         by_id("prompt").value = ""
         await self._execute(run)

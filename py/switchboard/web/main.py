@@ -11,8 +11,11 @@ from switchboard.http import Transport
 from switchboard.netlog import LoggingTransport
 from switchboard.pricing.book import PriceBook
 from switchboard.settings import AUTO_LOCK_MINUTES, Settings
+from switchboard.spend import SpendTracker
 from switchboard.vault import Vault
-from switchboard.web import capabilities, idb, network_view, shell, storage, webcrypto
+from switchboard.web import capabilities, idb, local_time, network_view, shell, storage, webcrypto
+from switchboard.web.budget_gate import BudgetGate
+from switchboard.web.budgets_view import BudgetsView
 from switchboard.web.compose_view import ComposeView
 from switchboard.web.dom import by_id, on
 from switchboard.web.fetch import FetchTransport
@@ -21,6 +24,7 @@ from switchboard.web.history_view import HistoryView
 from switchboard.web.keys_view import KeysDialog
 from switchboard.web.prices_view import PricesView
 from switchboard.web.session import BrowserClock, MonotonicClock, TabSync
+from switchboard.web.spend_view import SpendView
 from switchboard.web.vault_view import VaultPanel
 
 
@@ -33,7 +37,12 @@ class App:
         self.panel = VaultPanel(vault, settings, self._changed_here)
         self.keys = KeysDialog(vault, transport, lambda: self._changed_here("changed"))
         self.sync = TabSync(vault, self._changed_elsewhere)
-        self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history, self.prices)
+        self.spend = SpendTracker(history, local_time.offset)  # this month's spend, from history alone
+        self.budget = BudgetGate(settings, self.spend, self.prices)
+        self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history, self.prices,
+                                   allow=self.budget.allow)
+        self.budgets = BudgetsView(settings, self.spend, history)
+        self.spend_view = SpendView(history, self.spend)
         self.history = HistoryView(history, settings, self.compose, idb.request_persistence)
         self.prices_view = PricesView(self.prices, transport, self.compose.targets)
         self.lock_button = by_id("lock-vault")
