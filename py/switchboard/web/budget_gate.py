@@ -16,6 +16,7 @@ from collections.abc import Callable
 import js
 
 from switchboard.budget import BUDGETS, Verdict, check, worst_case
+from switchboard.history.service import History
 from switchboard.history.store import StoreError
 from switchboard.pricing.book import PriceBook
 from switchboard.pricing.estimate import estimate_run
@@ -23,7 +24,8 @@ from switchboard.run import Run, Target
 from switchboard.settings import Settings
 from switchboard.spend import SpendTracker, local_day
 from switchboard.web.dom import by_id, on, spawn
-from switchboard.web.history_view import CHANNEL
+
+CHANNEL = "switchboard-spend"  # tells other tabs that this tab's runs changed
 
 
 def provider_name(provider: str) -> str:
@@ -34,7 +36,7 @@ def provider_name(provider: str) -> str:
 class BudgetGate:
     """Owns #budget-status and #budget-block (its alert and "Send anyway")."""
 
-    def __init__(self, settings: Settings, tracker: SpendTracker, prices: PriceBook,
+    def __init__(self, settings: Settings, history: History, tracker: SpendTracker, prices: PriceBook,
                  now: Callable[[], float] = time.time) -> None:
         self._settings = settings
         self._tracker = tracker
@@ -42,9 +44,13 @@ class BudgetGate:
         self._now = now
         self._waiting: asyncio.Future[bool] | None = None  # a held-back round's choice
         on(by_id("budget-send-anyway"), "click", lambda _e: self._decide(True))
-        # Another tab's runs are spend too: its history changes make this month's figures stale.
+        # Another tab's runs are spend too: each tab tells the others when its runs change, and hearing it
+        # makes this month's figures stale. A channel of its own: the history view's also carries this
+        # tab's changes (every BroadcastChannel object but the sender hears a message), which would make
+        # every send re-read the month.
         self._channel = js.BroadcastChannel.new(CHANNEL)
         on(self._channel, "message", lambda _e: tracker.stale())
+        history.watch(lambda _saved: self._channel.postMessage("changed"))
         self.warm()
 
     def warm(self) -> None:

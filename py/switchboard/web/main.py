@@ -38,7 +38,7 @@ class App:
         self.keys = KeysDialog(vault, transport, lambda: self._changed_here("changed"))
         self.sync = TabSync(vault, self._changed_elsewhere)
         self.spend = SpendTracker(history, local_time.offset)  # this month's spend, from history alone
-        self.budget = BudgetGate(settings, self.spend, self.prices)
+        self.budget = BudgetGate(settings, history, self.spend, self.prices)
         self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history, self.prices,
                                    allow=self.budget.allow)
         self.budgets = BudgetsView(settings, self.spend, history)
