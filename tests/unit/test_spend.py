@@ -317,3 +317,40 @@ def test_a_budget_check_over_ten_thousand_runs_reads_no_history_and_is_fast(n: i
         assert each < 0.005
 
     go(scenario())
+
+
+STEPS = st.lists(st.tuples(st.sampled_from(["save", "delete", "undo", "import", "clear", "check"]),
+                           st.integers(0, 9), st.lists(ANSWERS, min_size=1, max_size=2)),
+                 min_size=1, max_size=25)
+WHEN = [at("2026-11-30 23:59"), at("2026-12-01 00:01"), at("2026-12-20 11:00"), at("2026-10-31 12:00")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(STEPS)
+def test_the_month_kept_from_history_equals_a_fresh_read_whatever_happens(
+        steps: list[tuple[str, int, list[AnswerRecord]]]) -> None:
+    async def scenario() -> None:
+        history, _store = await history_of([])
+        tracker = SpendTracker(history, BERLIN, now=lambda: at("2026-12-20 12:00"))
+        deleted: list[Row] = []
+        for step, n, answers in steps:
+            record = run(f"r{n}", WHEN[n % len(WHEN)] + n, *answers)  # a run's time is its own for good
+            if step == "save":  # a run of this tab ends (or is retried): its record is saved again
+                await saved(history, record)
+            elif step == "delete":
+                stored_record = await history.get(record)
+                if stored_record is not None:
+                    deleted = await history.delete([stored_record])
+            elif step == "undo":
+                await history.undo(deleted)
+                deleted = []
+            elif step == "import":
+                await history.add([record])
+            elif step == "clear":
+                await history.clear()
+            else:
+                await tracker.ledger()
+        ledger = await tracker.ledger()
+        assert dict(ledger.buckets) == dict((await everything(history, ledger.since)).buckets)
+
+    go(scenario())
