@@ -1,6 +1,6 @@
 """Budgets and spend (issue 11) in Chromium: a send whose worst case would pass a limit is held back before
 any request leaves, "Send anyway" sends that same round, the Spend dialog shows what the answer cost and
-exports it as CSV, and a send that would reach 80 % of a limit is warned about.
+exports it as CSV, a send that would reach 80 % of a limit is warned about, and another tab's spend counts.
 
 One started page for the module; the tests run in order and share its history (today's spend), so each
 sets the limits it needs. gpt-4o-mini has a catalog price, and "Maximum output tokens" bounds the worst case.
@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -21,6 +22,7 @@ from scripts.mock_providers import MockProviders
 
 from switchboard.pricing.cost import format_usd
 from tests.browser.test_ask_many import chats, last_seq, pane, pick
+from tests.browser.test_history import fresh
 from tests.browser.vault_helpers import add_session_keys
 
 TIMEOUT = 30_000
@@ -169,3 +171,29 @@ def test_a_provider_limit_holds_back_only_sends_to_that_provider(app: Page, mock
     expect(alert).to_be_hidden()
     assert [e["body"]["model"] for e in chats(mock, since)] == ["claude-haiku-4-5"]
     close(set_limits(app, {}))
+
+
+def test_another_tabs_spend_counts_against_the_limit(context: Any, app_url: str, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    first, second = fresh(context, app_url), fresh(context, app_url)
+    for page in (first, second):
+        add_session_keys(page, {"openai": "OpenAI"}, "1357")
+        pick(page, {"openai": ["gpt-4o-mini"]})
+    first.get_by_text("Temperature and output limit").click()
+    first.get_by_label("Maximum output tokens").fill("1000")  # worst case about $0.0006
+    close(set_limits(first, {"Daily limit (USD)": "0.002"}))
+    send(first, "Within budget words-3")  # 30 %: sent, and this tab now holds the month's spend
+    expect(pane(first, MINI).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    expect(first.get_by_role("status").filter(has_text="Budget warning")).to_have_count(0)
+
+    send(second, "A long one mock-words-3000")  # about $0.0018 of output, spent in the other tab
+    second.get_by_role("button", name="Send anyway").click()  # no output cap there: the worst case is $0.08
+    expect(pane(second, MINI).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+
+    since = last_seq(mock)
+    send(first, "Within budget words-3")
+    alert = first.get_by_role("alert").filter(has_text="daily limit")
+    expect(alert).to_contain_text(re.compile(r"which would pass your daily limit of \$0\.002 \(spent today: "
+                                             r"\$0\.00(1[89]|2)\d*\)"))
+    first.wait_for_timeout(300)
+    assert chats(mock, since) == []
