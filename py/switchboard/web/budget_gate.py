@@ -59,8 +59,10 @@ class BudgetGate:
             spawn(self._warm())
 
     async def _warm(self) -> None:
+        js.performance.mark("switchboard:budget-read")  # scripts/bench_budget.py: the month's one read
         with contextlib.suppress(StoreError):  # the first check says so, in words
             await self._tracker.ledger()
+        js.performance.mark("switchboard:budget-ready")
 
     async def allow(self, run: Run) -> bool:
         """True when run may be sent now: within every limit, or the user chose "Send anyway"."""
@@ -77,6 +79,7 @@ class BudgetGate:
         estimate = estimate_run(run, self._prices.price)
         worst = worst_case(estimate, [answer.target.provider_id for answer in run.answers])
         verdict = check(budgets, ledger, local_day(self._now(), self._tracker.zone), worst, provider_name)
+        js.performance.mark("switchboard:budget-checked")  # scripts/bench_budget.py: from switchboard:send
         if verdict.level == "block":
             return await self._hold(verdict.text)
         self._say(_status(verdict))
