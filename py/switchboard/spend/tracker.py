@@ -16,6 +16,7 @@ from ..history.service import History, Query
 from .calendar import Zone, before, local_day, month_start
 from .ledger import Ledger
 
+READ_BATCH = 200  # runs per read: the page stays responsive between batches while a busy month is read
 MAX_READS = 3  # reads in a row that other changes overlapped before one is used as it is
 
 
@@ -60,7 +61,7 @@ class SpendTracker:
             changes = self._changes
             self._saved_meanwhile = []
             try:
-                records, self.unreadable = await self._history.everything(Query(since=since))
+                records, self.unreadable = await self._history.everything(Query(since=since), READ_BATCH)
             finally:
                 saved, self._saved_meanwhile = self._saved_meanwhile, None
             self.reads += 1
