@@ -11,7 +11,7 @@ import pytest
 
 from switchboard.budget import BUDGETS, Budgets, Limit, Worst, check, parse_amount, worst_case
 from switchboard.budget.limits import decode_budgets, encode_budgets
-from switchboard.pricing.estimate import estimate_run
+from switchboard.pricing.estimate import Estimate, estimate_run
 from switchboard.pricing.price import Price, Source
 from switchboard.run import Params, Run, Target
 from switchboard.settings import MemoryStore, Settings
@@ -147,7 +147,7 @@ def test_the_worst_case_is_the_high_end_per_provider_and_says_what_it_left_out()
     send = Run.ask("hello there", [Target("openai", "gpt"), Target("anthropic", "gpt"), Target("mistral", "?")],
                    Params(max_output_tokens=1000))
     estimate = estimate_run(send, prices)
-    worst = worst_case(estimate, [a.target.provider_id for a in send.answers])
+    worst = worst_case(estimate, [[a.target.provider_id] for a in send.answers])
     assert worst.usd["openai"] == estimate.answers[0].high
     assert worst.usd["anthropic"] == estimate.answers[1].high
     assert worst.unpriced == {"mistral": 1} and worst.usd["mistral"] == 0
@@ -158,7 +158,7 @@ def test_an_unbounded_answer_counts_its_input_and_the_verdict_says_so() -> None:
     send = Run.ask("hello there", [Target("openai", "gpt"), Target("mistral", "?")])  # no output cap, no window
     estimate = estimate_run(send, prices)
     assert estimate.high is None
-    worst = worst_case(estimate, ["openai", "mistral"])
+    worst = worst_case(estimate, [["openai"], ["mistral"]])
     assert worst.usd["openai"] == estimate.answers[0].low and worst.unbounded == {"openai": 1}
     result = check(DAILY_1, Ledger(BERLIN), TODAY, worst, {"openai": "OpenAI", "mistral": "Mistral"}.__getitem__)
     assert result.level == "ok"
@@ -212,3 +212,15 @@ def test_amounts_as_typed(typed: str, amount: Decimal | None) -> None:
 def test_amounts_refused_in_words(typed: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         parse_amount(typed)
+
+
+def test_an_answer_a_fallback_chain_may_pass_on_counts_once_overall_and_against_each_provider() -> None:
+    send = Run.ask("hello there", [Target("openai", "gpt")], Params(max_output_tokens=1000))
+    one = estimate_run(send, prices).answers[0]
+    assert one.high is not None
+    worst = worst_case(Estimate((one,)), [["openai", "anthropic", "openai"]])
+    assert worst.total == one.high
+    assert worst.usd == {"openai": one.high, "anthropic": one.high}
+    budgets = Budgets(Limit(daily=one.high), {"anthropic": Limit(daily=one.high / 2)})
+    result = check(budgets, Ledger(BERLIN), TODAY, worst, lambda p: NAMES.get(p, p))
+    assert result.level == "block" and len(result.reasons) == 1 and "Anthropic daily limit" in result.reasons[0]

@@ -9,7 +9,7 @@ warning starts at 80 %. Days and months are the user's (the Ledger's zone).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Literal, TypeAlias
@@ -26,15 +26,16 @@ WARN_AT = Decimal("0.8")
 
 @dataclass(frozen=True, slots=True)
 class Worst:
-    """A send's most possible cost per provider id, and what that figure leaves out."""
+    """A send's most possible cost per provider id (and overall), and what that figure leaves out."""
 
     usd: dict[str, Decimal] = field(default_factory=dict)
     unbounded: dict[str, int] = field(default_factory=dict)  # answers counted with their input alone
     unpriced: dict[str, int] = field(default_factory=dict)  # answers with no known price
+    overall: Decimal | None = None  # None: the providers' sum (no answer may be billed by more than one)
 
     @property
     def total(self) -> Decimal:
-        return sum(self.usd.values(), Decimal(0))
+        return sum(self.usd.values(), Decimal(0)) if self.overall is None else self.overall
 
     def may_spend(self, provider: str | None) -> bool:
         """Whether the send could cost anything there (None: anywhere)."""
@@ -42,18 +43,23 @@ class Worst:
         return any(self.usd.get(p, 0) > 0 or self.unpriced.get(p, 0) or self.unbounded.get(p, 0) for p in scopes)
 
 
-def worst_case(estimate: Estimate, providers: Sequence[str]) -> Worst:
-    """The Worst of an estimate whose answers go to `providers` (one id per answer, in order)."""
-    worst = Worst()
-    for answer, provider in zip(estimate.answers, providers, strict=True):
-        worst.usd.setdefault(provider, Decimal(0))
-        if not answer.priced:
-            worst.unpriced[provider] = worst.unpriced.get(provider, 0) + 1
-            continue
-        if answer.high is None:
-            worst.unbounded[provider] = worst.unbounded.get(provider, 0) + 1
-        worst.usd[provider] += answer.high if answer.high is not None else answer.low or Decimal(0)
-    return worst
+def worst_case(estimate: Estimate, providers: Sequence[Sequence[str]]) -> Worst:
+    """The Worst of an estimate given, per answer, the providers that may answer it: its own, and in a
+    fallback chain those of the models still to come. Such an answer counts once overall, and at its
+    dearest against each provider it may reach (a bound that errs high, never low)."""
+    worst = Worst(overall=Decimal(0))
+    overall = Decimal(0)
+    for answer, reach in zip(estimate.answers, providers, strict=True):
+        cost = Decimal(0)
+        if answer.priced:
+            cost = answer.high if answer.high is not None else answer.low or Decimal(0)
+        overall += cost
+        for provider in dict.fromkeys(reach):
+            worst.usd[provider] = worst.usd.get(provider, Decimal(0)) + cost
+            tally = worst.unpriced if not answer.priced else worst.unbounded if answer.high is None else None
+            if tally is not None:
+                tally[provider] = tally.get(provider, 0) + 1
+    return replace(worst, overall=overall)
 
 
 @dataclass(frozen=True, slots=True)
