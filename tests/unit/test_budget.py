@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from switchboard.budget import BUDGETS, Budgets, Limit, Worst, check, parse_amount, worst_case
+from switchboard.budget import BUDGETS, Budgets, Limit, Worst, check, parse_amount, reach, worst_case
 from switchboard.budget.limits import decode_budgets, encode_budgets
 from switchboard.pricing.estimate import Estimate, estimate_run
 from switchboard.pricing.price import Price, Source
+from switchboard.routing import Route
 from switchboard.run import Params, Run, Target
 from switchboard.settings import MemoryStore, Settings
 from switchboard.spend import Ledger, zone_of
@@ -224,3 +225,12 @@ def test_an_answer_a_fallback_chain_may_pass_on_counts_once_overall_and_against_
     budgets = Budgets(Limit(daily=one.high), {"anthropic": Limit(daily=one.high / 2)})
     result = check(budgets, Ledger(BERLIN), TODAY, worst, lambda p: NAMES.get(p, p))
     assert result.level == "block" and len(result.reasons) == 1 and "Anthropic daily limit" in result.reasons[0]
+
+
+def test_a_fallback_chain_reaches_the_providers_of_the_models_still_to_come() -> None:
+    chain = (("openai", "gpt"), ("anthropic", "claude"), ("endpoint:lab", "local"))
+    send = Run.ask("hello there", [Target("openai", "gpt")], Params(max_output_tokens=10))
+    send.route = Route("fallback", chain, "why")
+    assert reach(send) == [["openai", "anthropic", "openai-compatible"]]
+    plain = Run.ask("hello there", [Target("openai", "gpt"), Target("groq", "llama")])
+    assert reach(plain) == [["openai"], ["groq"]]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import js
 
-from switchboard.budget import BUDGETS, Verdict, check, worst_case
+from switchboard.budget import BUDGETS, Verdict, check, reach, worst_case
 from switchboard.history.service import History
 from switchboard.history.store import StoreError
 from switchboard.pricing.book import PriceBook
@@ -77,7 +77,7 @@ class BudgetGate:
             return await self._hold(f"Your spend so far could not be read from history ({exc}), so this send "
                                     "cannot be checked against your budgets.")
         estimate = estimate_run(run, self._prices.price)
-        worst = worst_case(estimate, [[answer.target.provider_id] for answer in run.answers])
+        worst = worst_case(estimate, reach(run))
         verdict = check(budgets, ledger, local_day(self._now(), self._tracker.zone), worst, provider_name)
         js.performance.mark("switchboard:budget-checked")  # scripts/bench_budget.py: from switchboard:send
         if verdict.level == "block":
