@@ -197,3 +197,33 @@ def test_another_tabs_spend_counts_against_the_limit(context: Any, app_url: str,
                                              r"\$0\.00(1[89]|2)\d*\)"))
     first.wait_for_timeout(300)
     assert chats(mock, since) == []
+
+
+def test_run_again_from_history_and_a_held_back_send_leave_what_runs_alone(app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    set_limits(app, {})
+    close(app.get_by_role("dialog", name="Budgets"))
+    pick(app, {"openai": ["gpt-4o-mini"]})
+    send(app, "Slow one mock-slow-4 words-3")
+    running = pane(app, MINI)
+    expect(running.locator(".answer-status")).to_have_text("Sending…")
+    close(set_limits(app, {"Daily limit (USD)": "0.0001"}))
+    since = last_seq(mock)
+    send(app, "Held back while another streams words-3")
+    expect(app.get_by_role("alert").filter(has_text="daily limit")).to_be_visible()
+    expect(running.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)  # not stopped by it
+    app.get_by_role("button", name="History", exact=True).click()
+    history = app.get_by_role("dialog", name="History")
+    item = history.locator(".history-item").filter(has_text="Slow one").first
+    item.get_by_role("button", name="Run again").click()
+    expect(app.get_by_role("alert").filter(has_text="daily limit")).to_be_visible()
+    app.wait_for_timeout(500)
+    assert chats(mock, since) == []  # neither the held-back send nor Run again sent anything
+    app.get_by_role("button", name="Send anyway").click()
+    expect(app.get_by_role("alert").filter(has_text="daily limit")).to_be_hidden()
+    for _ in range(100):  # bounded: 10 s for Run again's request to reach the mock
+        if chats(mock, since):
+            break
+        app.wait_for_timeout(100)
+    assert [e["body"]["messages"][-1]["content"] for e in chats(mock, since)] == ["Slow one mock-slow-4 words-3"]
+    close(set_limits(app, {}))

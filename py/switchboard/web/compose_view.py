@@ -184,11 +184,11 @@ class ComposeView:
             return
         targets, route = chosen
         self._say("")
-        if self._last is not None and self._last.running:
-            self._last.stop_all()  # a new round supersedes the one still streaming
         run = self._draft(prompt, targets, params, route)
         if not await self._allow(run):
             return  # held back by a budget: the prompt and the conversation stay as they were
+        if self._last is not None and self._last.running:
+            self._last.stop_all()  # a new round supersedes the one still streaming
         self._last = run
         by_id("prompt").value = ""
         await self._execute(run)
@@ -357,10 +357,12 @@ class ComposeView:
 
     async def rerun(self, record: RunRecord) -> None:
         """Ask a saved run's prompt again, of the same models, each with the conversation it had."""
-        self._clear()
         answers = [Answer(a.target, a.history) for a in record.answers]
         run = Run(record.prompt, answers, record.params, thread=record.thread_id if record.round > 1 else None,
                   kind=record.kind)
+        if not await self._allow(run):
+            return  # held back by a budget: the page stays as it was
+        self._clear()
         self._last = run
         await self._execute(run, merged=record.kind == "merge")
 
@@ -410,6 +412,8 @@ class ComposeView:
         params = self._params()
         merge = Run(merge_prompt(last, instructions), [Answer(target)],
                     params if isinstance(params, Params) else Params(), thread=last.thread, kind="merge")
+        if not await self._allow(merge):
+            return
         try:
             await self._execute(merge, merged=True)
         except ProviderError as exc:
