@@ -72,10 +72,11 @@ def build_id(root: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def fill_about(index: Path, build: str, saved_copy_sha256: str) -> None:
-    """Put the build id and the saved copy's sha256, known only once the rest is built, into index.html."""
+def fill_about(index: Path, build: str, saved_copy_sha256: str, saved_copy_bytes: int) -> None:
+    """Put the build id and the saved copy's sha256 and size, known only once the rest is built, into index.html."""
     text = index.read_text()
-    for key, value in (("BUILD", build), ("SAVED_COPY_SHA256", saved_copy_sha256)):
+    size = f"{saved_copy_bytes / 1e6:.1f} MB"
+    for key, value in (("BUILD", build), ("SAVED_COPY_SHA256", saved_copy_sha256), ("SAVED_COPY_SIZE", size)):
         if text.count("{{" + key + "}}") != 1:
             raise ValueError(f"index.html must contain {{{{{key}}}}} exactly once")
         text = text.replace("{{" + key + "}}", value)
@@ -122,8 +123,9 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
         "CSP": csp.meta_policy(),
     })
     build = build_id(dist)  # of everything so far, index.html with its About placeholders
-    saved_copy = single.digest(single.build(dist, build))  # dist/switchboard.html, the saved copy
-    fill_about(dist / "index.html", build, saved_copy)
+    saved_path = single.build(dist, build)  # dist/switchboard.html, the saved copy
+    saved_copy = single.digest(saved_path)
+    fill_about(dist / "index.html", build, saved_copy, saved_path.stat().st_size)
     (dist / "build.json").write_text(json.dumps({"version": version, "build": build,
                                                  "saved_copy_sha256": saved_copy}) + "\n")
     precache.write(dist, PUBLIC / "sw.js", build)  # the offline copy of this build (docs/deploy.md)

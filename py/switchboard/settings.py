@@ -189,6 +189,7 @@ CHOSEN_PROVIDERS: Setting[list[str]] = Setting("switchboard.providers", [], slot
 CONNECT_TIMEOUT = Setting("switchboard.timeout.connect", 30.0, seconds_between(1, 600))
 IDLE_TIMEOUT = Setting("switchboard.timeout.idle", 120.0, seconds_between(1, 3600))
 KEEP_HISTORY = Setting("switchboard.history.keep", True, boolean)
+GUIDE_CLOSED = Setting("switchboard.guide.closed", False, boolean)  # skipped, or finished and hidden
 ROUTE = Setting("switchboard.route", "side-by-side", text_in(RULES))
 
 

@@ -17,8 +17,9 @@ from switchboard.web import capabilities, idb, local_time, network_view, shell, 
 from switchboard.web.budget_gate import BudgetGate
 from switchboard.web.budgets_view import BudgetsView
 from switchboard.web.compose_view import ComposeView
-from switchboard.web.dom import by_id, on
+from switchboard.web.dom import by_id, on, spawn
 from switchboard.web.fetch import FetchTransport
+from switchboard.web.guide_view import GuideView
 from switchboard.web.history_store import history_store
 from switchboard.web.history_view import HistoryView
 from switchboard.web.keys_view import KeysDialog
@@ -44,13 +45,18 @@ class App:
         self.budgets = BudgetsView(settings, self.spend, history)
         self.spend_view = SpendView(history, self.spend)
         self.history = HistoryView(history, settings, self.compose, idb.request_persistence)
+        self.guide = GuideView(vault, history, settings)
         self.prices_view = PricesView(self.prices, transport, self.compose.targets)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
         # "Lock" shows whenever any key is held, session-only keys included, however they came or went.
         vault.subscribe(self._show_lock)
         # Endpoints added or removed in the keys dialog join the provider list when it closes.
-        on(by_id("keys-dialog"), "close", lambda _e: self.compose.show_endpoints())
+        on(by_id("keys-dialog"), "close", lambda _e: self._keys_closed())
+
+    async def _keys_closed(self) -> None:
+        await self.compose.show_endpoints()
+        self.guide.changed()  # a key saved in the dialog moves the guide on
 
     async def _lock(self, _event: object) -> None:
         await self.panel.lock()
@@ -70,6 +76,7 @@ class App:
         self._show_lock()
         await self.keys.refresh()  # statuses only: a locked vault's masked keys leave the page
         await self.compose.show_endpoints()
+        self.guide.changed()
 
 
 def _reload_notice() -> None:
@@ -100,6 +107,7 @@ async def start() -> None:
         await app.panel.render()
         await app.reflect()
         shell.ready()
+        spawn(app.guide.start())  # after ready: a first visit's guide must not hold the page back
     except Exception as exc:
         traceback.print_exc()
         shell.fail(f"{type(exc).__name__}: {exc}")
