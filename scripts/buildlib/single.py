@@ -39,8 +39,9 @@ HEAD_LINKS = {"preload", "modulepreload", "icon"}
 _RELATIVE = re.compile(r'(?:src|href|config)="\./', re.IGNORECASE)
 # index.html's About row with the saved copy's sha256, which the saved copy cannot carry about itself.
 _SAVED_COPY_ROW = re.compile(r'<dt>[^<]*</dt><dd id="about-saved-copy"[^>]*>\{\{SAVED_COPY_SHA256\}\}</dd>')
-# The site's offer to download the saved copy, which the saved copy itself has no use for.
-_OFFLINE_ROW = re.compile(r'\s*<div id="about-offline" hidden>.*?</div>', re.DOTALL)
+# The site's offers to download the saved copy, which the saved copy itself has no use for (no nesting of
+# the same tag inside: the first closing tag ends the element).
+_SITE_ONLY = re.compile(r'\s*<(div|span)\b[^>]*\bdata-site-only\b[^>]*>.*?</\1>', re.DOTALL)
 
 
 class SingleFileError(Exception):
@@ -159,9 +160,9 @@ def about(index_html: str, build: str) -> str:
         raise SingleFileError("index.html's About must have one {{BUILD}} and one saved-copy sha256 row")
     row = (f'<dt>This file</dt><dd id="about-saved-copy">a saved copy of build {html.escape(build)}: its sha256 '
            "is in the About box of a site running that build</dd>")
-    if len(_OFFLINE_ROW.findall(index_html)) != 1:
-        raise SingleFileError("index.html's About must have one hidden about-offline row")
-    index_html = _OFFLINE_ROW.sub("", index_html)
+    if 'id="about-offline" data-site-only' not in index_html:
+        raise SingleFileError("index.html's About must offer the saved copy in a data-site-only row")
+    index_html = _SITE_ONLY.sub("", index_html)
     return _SAVED_COPY_ROW.sub(lambda _: row, index_html).replace("{{BUILD}}", html.escape(build))
 
 

@@ -15,7 +15,7 @@ from switchboard.guide import Facts, current, facts_from, progress
 from switchboard.history.service import History
 from switchboard.settings import GUIDE_CLOSED, Settings
 from switchboard.vault import Vault
-from switchboard.web.dom import by_id, on, set_html, spawn
+from switchboard.web.dom import absent, by_id, on, set_html, spawn
 
 STEP = Markup("""<li class="{state}"{current}><span class="guide-title">{title}</span>
 <span class="guide-state">{said}</span><p class="guide-how"{hidden}>{how}</p></li>""")
@@ -39,7 +39,9 @@ class GuideView:
         on(by_id("open-help"), "click", lambda _e: by_id("help").showModal())
         by_id("open-help").disabled = False
         on(by_id("help-guide"), "click", self._show_again)
-        by_id("about-offline").hidden = not served()
+        offer = js.document.getElementById("about-offline")  # the saved copy has no such offer
+        if not absent(offer):
+            offer.hidden = not served()
         # Only a visible guide follows changes: a streaming run saves every second, which a hidden one ignores.
         vault.subscribe(self.changed)
         history.subscribe(self.changed)
@@ -74,7 +76,9 @@ class GuideView:
                 how=step.how, hidden=Markup("") if is_current else Markup(" hidden")))
         set_html(by_id("guide-steps"), Markup.concat(items))
         by_id("guide-end").hidden = now is not None
-        by_id("guide-download").hidden = not served()
+        download = js.document.getElementById("guide-download")
+        if not absent(download):
+            download.hidden = not served()
 
     def _skip(self, _event: Any) -> None:
         self._settings.set(GUIDE_CLOSED, True)
