@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Why the app's transport is async fetch and not pyodide-http's synchronous XMLHttpRequest, measured.
 
-    .venv/bin/python scripts/bench_pyodide_http.py [--runs 5] [--words 100] [--pace 0.02]
+    python3 scripts/bench.py pyodide-http [--runs 5] [--words 100] [--pace 0.02]
 
 pyodide-http patches `requests` and `urllib` to go through a synchronous XMLHttpRequest when Python runs
 on the page's main thread (`xhr.open(method, url, false)`, binary through `overrideMimeType`). This runs
