@@ -9,6 +9,9 @@
     python3 scripts/bench.py history [--runs N]   History with N saved runs (10000): open -> first page,
                                                   search -> results, bytes stored per run
                                                   (options: scripts/bench_history.py --help)
+    python3 scripts/bench.py pyodide-http         one streamed answer by fetch vs pyodide-http's synchronous
+                                                  XHR: first bytes, whole body, page stall
+                                                  (options: scripts/bench_pyodide_http.py --help)
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ def startup(runs: int) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("startup", "decode", "fanout", "history"):
+    if not argv or argv[0] not in ("startup", "decode", "fanout", "history", "pyodide-http"):
         print(__doc__)
         return 2
     if argv[0] == "decode":
@@ -140,6 +143,10 @@ def main(argv: list[str]) -> int:
         from scripts import bench_history
 
         return bench_history.main(argv[1:])
+    if argv[0] == "pyodide-http":
+        from scripts import bench_pyodide_http
+
+        return bench_pyodide_http.main(argv[1:])
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 5
     return startup(runs)
 
