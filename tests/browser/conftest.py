@@ -148,3 +148,12 @@ def wait_ready(page: Any, timeout: float = 90_000) -> None:
     page.wait_for_function(READY, timeout=timeout)
     error = page.evaluate("window.SWITCHBOARD_BOOT_ERROR")
     assert error is None, f"the app failed to start: {error}"
+
+
+def app_errors(page: Any) -> list[str]:
+    """The app's own console errors from now on (a failing handler logs its traceback), filled as they come;
+    not the browser's notes on the 4xx/5xx answers a test asks the mock for."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    return errors

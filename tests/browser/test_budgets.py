@@ -21,6 +21,7 @@ from playwright.sync_api import Locator, Page, expect
 from scripts.mock_providers import MockProviders
 
 from switchboard.pricing.cost import format_usd
+from tests.browser.conftest import app_errors
 from tests.browser.test_ask_many import chats, last_seq, pane, pick
 from tests.browser.test_history import fresh
 from tests.browser.vault_helpers import add_session_keys
@@ -33,9 +34,7 @@ MINI = "gpt-4o-mini (OpenAI)"
 @pytest.fixture(scope="module")
 def app(shared_page: Page) -> Iterator[Page]:
     add_session_keys(shared_page, KEYED, "2468")
-    errors: list[str] = []
-    shared_page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith(
-        "Failed to load resource") else None)
+    errors = app_errors(shared_page)
     shared_page.get_by_text("Temperature and output limit").click()
     shared_page.get_by_label("Maximum output tokens").fill("1000")  # the worst case: 1000 tokens out
     yield shared_page

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from scripts.mock_providers import MockProviders
 
-from tests.browser.conftest import wait_ready
+from tests.browser.conftest import app_errors, wait_ready
 from tests.browser.test_ask_many import ask, pane, pick
 from tests.browser.vault_helpers import add_session_keys, create_vault, unlock, vault_records
 
@@ -28,10 +28,7 @@ KEYED = {"openai": "OpenAI", "anthropic": "Anthropic"}
 @pytest.fixture(scope="module")
 def app(shared_page: Page) -> Iterator[Page]:
     add_session_keys(shared_page, KEYED, "4321")
-    errors: list[str] = []
-    # The app's own errors (a failing handler logs its traceback); not the browser's network notes.
-    shared_page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith(
-        "Failed to load resource") else None)
+    errors = app_errors(shared_page)
     yield shared_page
     assert errors == [], errors
 

@@ -20,7 +20,7 @@ from scripts.mockprov.base import Response
 from scripts.mockprov.proto_openai import OpenRouter
 
 from switchboard.pricing.cost import format_usd
-from tests.browser.conftest import wait_ready
+from tests.browser.conftest import app_errors, wait_ready
 from tests.browser.test_ask_many import ask, chats, last_seq, pane, pick
 from tests.browser.vault_helpers import add_session_keys
 
@@ -32,10 +32,7 @@ CATALOG = "from the catalog (genai-prices"
 @pytest.fixture(scope="module")
 def app(shared_page: Page) -> Iterator[Page]:
     add_session_keys(shared_page, KEYED, "2468")
-    errors: list[str] = []
-    # The app's own errors (a failing handler logs its traceback); not the browser's network notes.
-    shared_page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.text.startswith(
-        "Failed to load resource") else None)
+    errors = app_errors(shared_page)
     yield shared_page
     assert errors == [], errors
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from scripts.mock_providers import MockProviders
 
+from tests.browser.conftest import app_errors
 from tests.browser.test_ask_many import TIMEOUT, ask, chats, last_seq, pane, pick
 from tests.browser.vault_helpers import add_session_keys
 
@@ -21,10 +22,7 @@ USD = re.compile(r"\$([\d,]+\.\d+)")
 
 @pytest.fixture(scope="module")
 def app(shared_page: Page) -> Iterator[Page]:
-    errors: list[str] = []
-    # The browser itself logs every 4xx/5xx response ("Failed to load resource"): those are the mock's doing.
-    shared_page.on("console", lambda m: errors.append(m.text)
-                   if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    errors = app_errors(shared_page)
     add_session_keys(shared_page, KEYED, "5432")
     yield shared_page
     shared_page.get_by_label("Route", exact=True).select_option("Side by side")
