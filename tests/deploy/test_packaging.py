@@ -23,19 +23,22 @@ def steps(data: dict[Any, Any], job: str) -> list[dict[str, Any]]:
     return list(data["jobs"][job]["steps"])
 
 
-def test_dockerfile_serves_dist_with_the_project_config_on_a_pinned_nginx() -> None:
+def test_dockerfile_builds_then_serves_the_site_with_the_project_config_on_pinned_images() -> None:
     text = (ROOT / "Dockerfile").read_text()
-    [image] = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
-    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+-alpine", image), image
+    builder, server = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
+    assert re.fullmatch(r"debian:\d+\.\d+-slim", builder), builder  # a point release, not a moving tag
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+-alpine", server), server
     assert "COPY nginx.conf /etc/nginx/conf.d/default.conf" in text
-    assert "COPY dist/ /usr/share/nginx/html/" in text
+    assert "COPY --from=build /src/dist/ /usr/share/nginx/html/" in text
     assert "root /usr/share/nginx/html;" in (ROOT / "nginx.conf").read_text()
     assert re.search(r"^EXPOSE 80$", text, re.MULTILINE) and "listen 80;" in (ROOT / "nginx.conf").read_text()
 
 
-def test_dockerignore_sends_only_the_site_and_its_config() -> None:
+def test_dockerignore_sends_the_sources_and_no_secrets_caches_or_builds() -> None:
     lines = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
-    assert lines == ["*", "!dist/", "!nginx.conf"]
+    assert lines[0] == "*"  # everything is left out unless named: a new file never slips in
+    sent = {line.removeprefix("!").rstrip("/") for line in lines if line.startswith("!")}
+    assert sent == {"py", "public", "scripts", "pyproject.toml", "nginx.conf", "LICENSE", "THIRD_PARTY_NOTICES.md"}
 
 
 def test_every_action_is_pinned_to_a_version() -> None:
