@@ -61,7 +61,7 @@ def test_a_newcomer_is_guided_to_a_first_compared_and_priced_answer(context: Any
     end = guide.get_by_role("link", name="Download for offline use")
     expect(end).to_be_visible()
     href = end.get_attribute("href")
-    assert href == "switchboard.html"
+    assert href == "./switchboard.html"
     status = page.evaluate("(url) => fetch(url, {method: 'HEAD'}).then(r => r.status)", href)
     assert status == 200
 
