@@ -133,7 +133,7 @@ def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[
     title = _one(r"<title>(.*?)</title>", index_html, "<title>").group(1)
     description = _one(r'<meta name="description" content="([^"]*)">', index_html, "description").group(1)
     body = _one(r"<body>(.*)</body>", index_html, "<body>").group(1)
-    body = _PY_SCRIPT.sub("", body).strip()
+    body = _SITE_ONLY.sub("", _PY_SCRIPT.sub("", body)).strip()
     if "</script" in boot.lower() or "</style" in styles.lower():
         raise SingleFileError("the boot script or the styles would close their own element")
     if "<script" in body or _RELATIVE.search(body):
@@ -160,9 +160,6 @@ def about(index_html: str, build: str) -> str:
         raise SingleFileError("index.html's About must have one {{BUILD}} and one saved-copy sha256 row")
     row = (f'<dt>This file</dt><dd id="about-saved-copy">a saved copy of build {html.escape(build)}: its sha256 '
            "is in the About box of a site running that build</dd>")
-    if 'id="about-offline" data-site-only' not in index_html:
-        raise SingleFileError("index.html's About must offer the saved copy in a data-site-only row")
-    index_html = _SITE_ONLY.sub("", index_html)
     return _SAVED_COPY_ROW.sub(lambda _: row, index_html).replace("{{BUILD}}", html.escape(build))
 
 
