@@ -378,7 +378,7 @@ def test_screen_readers_hear_each_answer_end_not_every_token_and_failures_at_onc
         for label in TWO:  # both, though they failed together
             expect(alert).to_contain_text(f"{label} failed:", timeout=TIMEOUT)
         expect(alert).to_contain_text("server error")
-        expect(app.locator("#announce-alert")).to_have_attribute("role", "alert")
+        expect(alert).to_have_attribute("aria-live", "assertive")
     finally:
         mock.configure(scenario="ok")
 
