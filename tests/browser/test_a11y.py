@@ -333,6 +333,34 @@ def test_a_dialog_keeps_the_focus_inside_and_gives_it_back_when_closed(app: Page
     expect(prompt).to_be_focused()
 
 
+def test_the_single_key_shortcut_can_be_turned_off_and_stays_off(app: Page) -> None:
+    prompt = app.get_by_role("textbox", name="Prompt", exact=True)
+    help_button = button(app, "Help")
+    help_button.focus()
+    app.keyboard.press("Enter")
+    toggle = app.get_by_role("checkbox", name="Single-key shortcuts")
+    expect(toggle).to_be_checked()
+    toggle.focus()
+    app.keyboard.press("Space")
+    expect(toggle).not_to_be_checked()
+    app.keyboard.press("Escape")
+    expect(help_button).to_be_focused()
+    app.keyboard.press("/")
+    expect(prompt).not_to_be_focused()
+    assert app.evaluate("() => localStorage.getItem('switchboard.shortcuts.singleKey')") == "false"
+    app.keyboard.press("Alt+Shift+H")  # not a single key: still on
+    expect(app.get_by_role("dialog", name="History")).to_be_visible()
+    app.keyboard.press("Escape")
+    help_button.focus()
+    app.keyboard.press("Enter")
+    toggle.focus()
+    app.keyboard.press("Space")
+    expect(toggle).to_be_checked()
+    app.keyboard.press("Escape")
+    app.keyboard.press("/")
+    expect(prompt).to_be_focused()
+
+
 WATCH = """() => {
   window.__said = [];
   for (const id of ["announce-polite", "announce-alert"]) {
@@ -421,6 +449,9 @@ def test_panes_stack_at_360_px_and_sit_side_by_side_at_1280_px_in_both_themes(ap
 # --- themes, on their own page (they reload it) --------------------------------------------------------
 
 BG = "() => getComputedStyle(document.body).backgroundColor"
+PALETTE = """() => { const s = getComputedStyle(document.documentElement);
+  return ["color-scheme", "--bg", "--panel", "--ink", "--muted", "--line", "--accent", "--on-accent", "--danger",
+          "--ok", "--focus"].map((name) => s.getPropertyValue(name).trim()); }"""
 LIGHT, DARK = "rgb(246, 247, 249)", "rgb(17, 20, 24)"
 
 
@@ -450,6 +481,12 @@ def test_the_theme_follows_the_system_until_switched_and_the_switch_is_remembere
     page.emulate_media(color_scheme="light")
     theme.select_option("dark")
     assert page.evaluate(BG) == DARK
+    chosen_dark = page.evaluate(PALETTE)
+    theme.select_option("system")
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate(PALETTE) == chosen_dark  # the switch's dark is the system's dark, which axe checks
+    page.emulate_media(color_scheme="light")
+    theme.select_option("dark")
     theme.select_option("system")
     assert page.evaluate(BG) == LIGHT
     assert page.evaluate("() => document.documentElement.hasAttribute('data-theme')") is False
