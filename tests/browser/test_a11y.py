@@ -250,10 +250,10 @@ def focus_visible(page: Page) -> dict[str, Any]:
     return now
 
 
-def tab_to(page: Page, selector: str, limit: int = 60) -> None:
-    """Press Tab until an element matching selector has the focus, each stop showing its focus."""
+def tab_to(page: Page, selector: str, limit: int = 60, key: str = "Tab") -> None:
+    """Press Tab (or key) until an element matching selector has the focus, each stop showing its focus."""
     for _ in range(limit):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         focus_visible(page)
         if page.evaluate("(s) => document.activeElement.matches(s)", selector):
             return
@@ -261,12 +261,33 @@ def tab_to(page: Page, selector: str, limit: int = 60) -> None:
 
 
 TWO = ("gpt-4o-mini (OpenAI)", "claude-haiku-4-5 (Anthropic)")
+NO_MOUSE = """() => { window.__mouse = 0;
+  for (const type of ["mousedown", "mouseup", "click", "pointerdown"]) document.addEventListener(type, (e) => {
+    if (e.isTrusted && (e.detail > 0 || e.type !== "click")) window.__mouse += 1; }, true); }"""
 
 
-def test_keyboard_only_sends_to_two_models_and_opens_the_answer_in_history(app: Page, mock: MockProviders) -> None:
+def test_keyboard_only_sends_to_two_models_and_opens_the_answer_in_history(context: Any, app_url: str,
+                                                                          mock: MockProviders) -> None:
+    """From a fresh page to an answer opened again from History with no mouse event at all."""
     mock.configure(pace=0.0, scenario="ok")
+    app = context.new_page()
+    app.goto(app_url)
+    wait_ready(app)
+    app.evaluate(NO_MOUSE)
     prompt = app.get_by_role("textbox", name="Prompt", exact=True)
-    app.evaluate("() => document.activeElement && document.activeElement.blur()")
+    tab_to(app, "#open-keys")  # from the top of the page
+    app.keyboard.press("Enter")
+    expect(app.get_by_role("dialog", name="API keys")).to_be_visible()
+    for slot, key in (("openai", "sk-openai-keyboard-2468"), ("anthropic", "sk-ant-keyboard-2468")):
+        tab_to(app, f'form[data-provider="{slot}"] .key-session')
+        app.keyboard.press("Space")  # this session only: no vault needed
+        tab_to(app, f"#key-{slot}", key="Shift+Tab")
+        app.keyboard.type(key)
+        app.keyboard.press("Enter")
+        expect(app.locator(f"#key-status-{slot}")).to_have_text("•••• 2468 (this session only)", timeout=UI_TIMEOUT)
+    app.keyboard.press("Escape")
+    expect(app.get_by_role("dialog", name="API keys")).to_be_hidden()
+    expect(button(app, "API keys")).to_be_focused()
     app.keyboard.press("/")
     expect(prompt).to_be_focused()
     expect(prompt).to_have_value("")  # "/" moved the focus and typed nothing
@@ -298,6 +319,7 @@ def test_keyboard_only_sends_to_two_models_and_opens_the_answer_in_history(app: 
     for label, text in texts.items():
         expect(pane(app, label).locator(".answer-text")).to_have_text(text)
         expect(pane(app, label).locator(".answer-status")).to_have_text("Done")
+    assert app.evaluate("() => window.__mouse") == 0, "a mouse event reached the page"
 
 
 TRAPPED = """(id) => { const d = document.getElementById(id), el = document.activeElement;
@@ -438,6 +460,7 @@ def test_panes_stack_at_360_px_and_sit_side_by_side_at_1280_px_in_both_themes(ap
                     assert 300 <= first["w"] <= 340, first  # the width of the page, less its margins
                 else:
                     assert first["y"] == second["y"] and second["x"] > first["x"], (first, second)  # columns
+                app.wait_for_function("() => document.getAnimations().length === 0")  # colours settled
                 path = SHOTS / f"{name}-{width}.png"
                 app.screenshot(path=str(path), full_page=True)
                 assert path.stat().st_size > 10_000
