@@ -65,7 +65,7 @@ def axe_source() -> str:
 # axe's own rule set (WCAG 2.0-2.2 A/AA and best practices); only serious and critical ones fail the test.
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => ({
+  return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary.split("\\n")[1] || ""}`),
   }));
@@ -78,6 +78,7 @@ class Audit:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.failures: list[str] = []
+        self.minor: dict[str, set[str]] = {}  # moderate and minor findings (rule: states), printed, not failed
         self.states: list[str] = []
 
     def __call__(self, state: str) -> None:
@@ -88,7 +89,10 @@ class Audit:
             # Buttons' colours ease over .15 s (not under reduced motion): judge them once they have settled.
             self.page.wait_for_function("() => document.getAnimations().length === 0")
             for v in self.page.evaluate(AXE_RUN):
-                self.failures.append(f"[{state}, {theme}] {v['impact']} {v['id']} ({v['help']}): {v['nodes']}")
+                if v["impact"] in ("serious", "critical"):
+                    self.failures.append(f"[{state}, {theme}] {v['impact']} {v['id']} ({v['help']}): {v['nodes']}")
+                else:
+                    self.minor.setdefault(f"{v['impact']} {v['id']}", set()).add(state)
         self.states.append(state)
         self.page.emulate_media(color_scheme="light")
 
@@ -218,6 +222,8 @@ def test_every_screen_and_state_passes_axe_in_both_themes(browser: Any, app_url:
         audit("about")
         close(about)
 
+        for rule, states in sorted(audit.minor.items()):
+            print(f"axe, not failing: {rule} in {len(states)} states, e.g. {sorted(states)[:3]}")
         assert len(audit.states) >= 20, audit.states
         assert audit.failures == [], "\n".join(audit.failures)
     finally:
