@@ -29,7 +29,7 @@ from playwright.sync_api import Locator, Page, expect
 from scripts.buildlib import artifacts
 from scripts.mock_providers import MockProviders
 
-from tests.browser.conftest import ROOT, RequestGuard, wait_ready
+from tests.browser.conftest import ROOT, RequestGuard, app_errors, wait_ready
 from tests.browser.test_ask_many import TIMEOUT, ask, pane, pick
 from tests.browser.vault_helpers import (
     UI_TIMEOUT,
@@ -116,6 +116,7 @@ def test_every_screen_and_state_passes_axe_in_both_themes(browser: Any, app_url:
     guard.attach(context)
     try:
         page = context.new_page()
+        errors = app_errors(page)
         page.goto(app_url)
         wait_ready(page)
         audit = Audit(page)
@@ -226,6 +227,7 @@ def test_every_screen_and_state_passes_axe_in_both_themes(browser: Any, app_url:
             print(f"axe, not failing: {rule} in {len(states)} states, e.g. {sorted(states)[:3]}")
         assert len(audit.states) >= 20, audit.states
         assert audit.failures == [], "\n".join(audit.failures)
+        assert errors == [], errors
     finally:
         context.close()
     assert not guard.violations, f"requests left the machine: {guard.violations}"
@@ -236,8 +238,10 @@ def test_every_screen_and_state_passes_axe_in_both_themes(browser: Any, app_url:
 @pytest.fixture(scope="module")
 def app(shared_page: Page) -> Iterator[Page]:
     """The shared app with a session-only key for OpenAI and Anthropic, and no model picked yet."""
+    errors = app_errors(shared_page)  # a failing handler (a shortcut, the announcer) logs its traceback
     add_session_keys(shared_page, KEYED, "1357")
     yield shared_page
+    assert errors == [], errors
 
 
 FOCUS = """() => {
@@ -277,6 +281,7 @@ def test_keyboard_only_sends_to_two_models_and_opens_the_answer_in_history(conte
     """From a fresh page to an answer opened again from History with no mouse event at all."""
     mock.configure(pace=0.0, scenario="ok")
     app = context.new_page()
+    errors = app_errors(app)
     app.goto(app_url)
     wait_ready(app)
     app.evaluate(NO_MOUSE)
@@ -326,6 +331,7 @@ def test_keyboard_only_sends_to_two_models_and_opens_the_answer_in_history(conte
         expect(pane(app, label).locator(".answer-text")).to_have_text(text)
         expect(pane(app, label).locator(".answer-status")).to_have_text("Done")
     assert app.evaluate("() => window.__mouse") == 0, "a mouse event reached the page"
+    assert errors == [], errors
 
 
 TRAPPED = """(id) => { const d = document.getElementById(id), el = document.activeElement;
