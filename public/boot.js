@@ -1,4 +1,9 @@
 // Start-up: load PyScript, show progress, and surface any failure to the user instead of the console.
+// The remembered theme first, before the page paints (settings.THEME; web/theme_view.py owns it after).
+try {
+  const theme = JSON.parse(localStorage.getItem("switchboard.theme"));
+  if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+} catch { /* no storage, or not JSON: the system's theme */ }
 const text = document.getElementById("boot-text");
 const box = document.getElementById("boot-error");
 const reason = document.getElementById("boot-error-reason");

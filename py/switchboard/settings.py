@@ -191,6 +191,9 @@ IDLE_TIMEOUT = Setting("switchboard.timeout.idle", 120.0, seconds_between(1, 360
 KEEP_HISTORY = Setting("switchboard.history.keep", True, boolean)
 GUIDE_CLOSED = Setting("switchboard.guide.closed", False, boolean)  # skipped, or finished and hidden
 ROUTE = Setting("switchboard.route", "side-by-side", text_in(RULES))
+THEMES = ("system", "light", "dark")
+THEME = Setting("switchboard.theme", "system", text_in(THEMES))  # public/boot.js reads it too, before paint
+SINGLE_KEY_SHORTCUTS = Setting("switchboard.shortcuts.singleKey", True, boolean)  # "/" (WCAG 2.1.4: can be off)
 
 
 MODEL_SETS: Setting[dict[str, list[list[str]]]] = Setting("switchboard.modelSets", {}, model_sets,

@@ -33,12 +33,15 @@ DATA = [("genai-prices", "0.2.3")]
 # The day genai-prices was pinned, when that version was its newest release: the catalog's "as of" date.
 # Move it with the version.
 PRICES_AS_OF = "2026-11-30"
+# npm packages only the tests use (kind "test"): never shipped in dist/, never fetched by a build (but by
+# --relock, which pins them with the rest); tests/browser/test_a11y.py injects axe-core into the page.
+TEST_NPM = [("axe-core", "4.14.1")]
 PYODIDE_PYTHON = "3.14"  # pure wheels must be resolved for the browser's Python, not the host's
 
 
 @dataclass(frozen=True)
 class Artifact:
-    kind: str  # "npm", "wheel" (shipped) or "data" (a wheel the build reads)
+    kind: str  # "npm", "wheel" (shipped), "data" (a wheel the build reads) or "test" (an npm package tests use)
     name: str
     version: str
     file: str
@@ -98,7 +101,7 @@ def _download_wheel(name: str, version: str, platform: str | None, into: Path) -
 
 def _wanted() -> list[tuple[str, str, str, str | None]]:
     return ([("npm", n, v, None) for n, v in NPM] + [("wheel", n, v, p) for n, v, p in WHEELS]
-            + [("data", n, v, None) for n, v in DATA])
+            + [("data", n, v, None) for n, v in DATA] + [("test", n, v, None) for n, v in TEST_NPM])
 
 
 def fetch_data(cache: Path, lock_path: Path, name: str) -> Path:
@@ -110,9 +113,20 @@ def fetch_data(cache: Path, lock_path: Path, name: str) -> Path:
     return path
 
 
+def fetch_test(cache: Path, lock_path: Path, name: str) -> Path:
+    """One npm package only the tests use (kind "test"), verified against the lock, downloaded when missing."""
+    wanted = [w for w in _wanted() if w[:2] == ("test", name)]
+    if not wanted:
+        raise ArtifactError(f"no test artifact {name} in buildlib/artifacts.py")
+    ((_, path),) = _fetch(cache, lock_path, wanted, relock=False)
+    return path
+
+
 def fetch_all(cache: Path, lock_path: Path, relock: bool) -> list[tuple[Artifact, Path]]:
-    """Return every pinned artifact as (lock entry, verified cached file), downloading what is missing."""
-    result = _fetch(cache, lock_path, _wanted(), relock)
+    """Return every pinned artifact as (lock entry, verified cached file), downloading what is missing.
+    Test-only artifacts are fetched (and pinned) only by a relock: a build never needs them."""
+    wanted = _wanted() if relock else [w for w in _wanted() if w[0] != "test"]
+    result = _fetch(cache, lock_path, wanted, relock)
     if relock:
         write_lock(lock_path, [a for a, _ in result])
     return result
@@ -127,7 +141,7 @@ def _fetch(cache: Path, lock_path: Path, wanted: list[tuple[str, str, str, str |
         entry = lock.get((kind, name))
         if entry and entry.version == version and (cache / entry.file).exists() and not relock:
             path = cache / entry.file
-        elif kind == "npm":
+        elif kind in ("npm", "test"):
             path = _download_npm(name, version, cache)
         else:
             path = _download_wheel(name, version, platform, cache)

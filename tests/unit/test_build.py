@@ -44,9 +44,25 @@ def test_artifact_whose_hash_differs_is_refused_and_dropped(tmp_path: Path, monk
 def test_every_shipped_artifact_is_pinned() -> None:
     lock = artifacts.load_lock(Path(__file__).resolve().parents[2] / "scripts" / "artifacts.lock.json")
     wanted = ({("npm", n, v) for n, v in artifacts.NPM} | {("wheel", n, v) for n, v, _ in artifacts.WHEELS}
-              | {("data", n, v) for n, v in artifacts.DATA})
+              | {("data", n, v) for n, v in artifacts.DATA} | {("test", n, v) for n, v in artifacts.TEST_NPM})
     assert {(a.kind, a.name, a.version) for a in lock.values()} == wanted
     assert all(len(a.sha256) == 64 for a in lock.values())
+
+
+def test_a_test_only_artifact_is_verified_for_the_tests_and_never_fetched_by_a_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache, lock = _pin(tmp_path, monkeypatch, b"real bytes", b"real bytes")
+    (cache / "checker-2.0.tgz").write_bytes(b"checker")
+    artifacts.write_lock(lock, [*artifacts.load_lock(lock).values(), artifacts.Artifact(
+        "test", "checker", "2.0", "checker-2.0.tgz", hashlib.sha256(b"checker").hexdigest())])
+    monkeypatch.setattr(artifacts, "TEST_NPM", [("checker", "2.0")])
+    assert [entry.kind for entry, _ in artifacts.fetch_all(cache, lock, relock=False)] == ["npm"]
+    assert artifacts.fetch_test(cache, lock, "checker") == cache / "checker-2.0.tgz"
+    (cache / "checker-2.0.tgz").write_bytes(b"tampered")
+    with pytest.raises(artifacts.ArtifactError, match="sha256"):
+        artifacts.fetch_test(cache, lock, "checker")
+    with pytest.raises(artifacts.ArtifactError, match="no test artifact"):
+        artifacts.fetch_test(cache, lock, "demo")
 
 
 def test_app_wheel_is_reproducible_and_named_by_content(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from switchboard.settings import (
     IDLE_TIMEOUT,
     KEEP_HISTORY,
     MAX_RAW_CHARS,
+    SINGLE_KEY_SHORTCUTS,
+    THEME,
     MemoryStore,
     Setting,
     Settings,
@@ -102,3 +104,25 @@ def test_no_stored_text_breaks_a_reader_or_what_it_feeds(raw: str) -> None:
             check_timeout(value * 60 or None)  # type: ignore[operator]  # what the vault would be given
         elif setting in (CONNECT_TIMEOUT, IDLE_TIMEOUT):
             Timeouts(connect=value)  # type: ignore[arg-type]
+
+
+def test_the_theme_is_system_light_or_dark_and_anything_else_reads_as_system() -> None:
+    for raw in ["", "dark", '"Dark"', '"purple"', '"auto"', "null", "[\"dark\"]", "1", '"' + "d" * 20000 + '"']:
+        value, messages = warned(MemoryStore({THEME.key: raw}), THEME)  # type: ignore[arg-type]
+        assert value == "system" and len(messages) == 1, raw[:40]
+    store = MemoryStore()
+    settings = Settings(store)
+    for theme in ("light", "dark", "system"):
+        settings.set(THEME, theme)
+        assert settings.get(THEME) == theme
+    assert store.values[THEME.key] == '"system"'  # JSON text: public/boot.js parses the same value
+    with pytest.raises(ValueError):
+        settings.set(THEME, "sepia")
+
+
+def test_single_key_shortcuts_are_on_unless_turned_off() -> None:
+    assert Settings(MemoryStore()).get(SINGLE_KEY_SHORTCUTS) is True
+    settings = Settings(MemoryStore())
+    settings.set(SINGLE_KEY_SHORTCUTS, False)
+    assert settings.get(SINGLE_KEY_SHORTCUTS) is False
+    assert warned(MemoryStore({SINGLE_KEY_SHORTCUTS.key: '"no"'}), SINGLE_KEY_SHORTCUTS)[0] is True  # type: ignore[arg-type]

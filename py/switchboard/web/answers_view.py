@@ -3,6 +3,8 @@
 The Run holds the state; this view subscribes and redraws panes at most every RENDER_EVERY seconds
 while they stream (not once per token; further apart when drawing is slow), and at once when one
 ends. Pane buttons (Stop, Retry, Copy) are delegated from #answers: panes need no listener each.
+No part of a pane is a live region: a screen reader hears a round start and each answer end (or fail)
+through web/announcer.py, coalesced, never the streaming text.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from typing import Any
 
 import js
 
+from switchboard.announce import ended, started
 from switchboard.answer import STATUS, meta_text
 from switchboard.escaping import Markup
 from switchboard.run import Answer, Clock, Run
 from switchboard.throttle import Throttle
 from switchboard.web import markdown_view
+from switchboard.web.announcer import Announcer
 from switchboard.web.dom import absent, append_html, by_id, create, on, spawn
 
 RENDER_EVERY = 0.08  # seconds between redraws of a streaming pane
@@ -25,7 +29,7 @@ PANE = Markup("""
  <section class="answer-pane" aria-label="{label}">
   <header class="answer-head">
     <strong class="answer-model">{model}</strong> <span class="answer-source muted">{source}</span>
-    <span class="answer-status" aria-live="polite">Sending…</span>
+    <span class="answer-status">Sending…</span>
     <span class="answer-tools">
       <button type="button" class="answer-stop">Stop</button>
       <button type="button" class="answer-retry" hidden>Retry</button>
@@ -54,6 +58,8 @@ class AnswersView:
         self._flush_at: asyncio.TimerHandle | None = None
         self._markdown: dict[tuple[str, int], markdown_view.LiveMarkdown] = {}
         self._merged: set[str] = set()
+        self._announcer = Announcer(clock)
+        self._announced: set[tuple[str, int]] = set()  # answers whose end was announced (a retry forgets it)
         on(self._area, "click", self._clicked)
 
     def show(self, run: Run, *, merged: bool = False) -> None:
@@ -79,6 +85,10 @@ class AnswersView:
         # The answers started before their panes existed: draw what each has reached so far.
         self._dirty.update((run.id, index) for index in range(len(run.answers)))
         self._flush()
+        if run.running:  # a saved run opened from history is not news
+            self._announcer.say(started(len(run.answers), merged))
+        else:
+            self._announced.update((run.id, index) for index in range(len(run.answers)))
 
     def _pane(self, run_id: str, index: int) -> Any:
         return self._area.querySelector(f'article[data-run="{run_id}"][data-index="{index}"]')
@@ -87,11 +97,27 @@ class AnswersView:
         if run.id not in self._runs:  # cleared by a new conversation
             return
         self._dirty.add((run.id, index))
+        self._announce(run, index, answer)
         wait = self._throttle.changed()
         if not answer.running or wait == 0:
             self._flush()  # the end shows at once
         elif self._flush_at is None:
             self._flush_at = asyncio.get_event_loop().call_later(wait, self._flush)
+
+    def _announce(self, run: Run, index: int, answer: Answer) -> None:
+        key = (run.id, index)
+        if answer.running:
+            self._announced.discard(key)
+            return
+        said = None if key in self._announced else ended(
+            "Merged answer" if run.id in self._merged else answer.target.label, answer)
+        if said is not None:
+            self._announced.add(key)
+            text, urgent = said
+            if urgent:
+                self._announcer.alert(text)
+            else:
+                self._announcer.say(text)
 
     def _flush(self) -> None:
         if self._flush_at is not None:
@@ -168,8 +194,10 @@ class AnswersView:
             await js.navigator.clipboard.writeText(answer.text)
         except Exception as exc:  # no permission, or no clipboard in this context
             status.textContent = f"Could not copy: {exc}"
+            self._announcer.alert(f"Could not copy: {exc}")
             return
         status.textContent = "Copied the Markdown"
+        self._announcer.say("Copied the Markdown.")
 
     def clear(self) -> None:
         """Forget every round (a new conversation); running answers are stopped first."""
@@ -178,4 +206,5 @@ class AnswersView:
         self._runs.clear()
         self._merged.clear()
         self._markdown.clear()
+        self._announced.clear()
         self._area.replaceChildren()

@@ -22,10 +22,12 @@ from switchboard.web.fetch import FetchTransport
 from switchboard.web.guide_view import GuideView
 from switchboard.web.history_store import history_store
 from switchboard.web.history_view import HistoryView
+from switchboard.web.keyboard import Shortcuts
 from switchboard.web.keys_view import KeysDialog
 from switchboard.web.prices_view import PricesView
 from switchboard.web.session import BrowserClock, MonotonicClock, TabSync
 from switchboard.web.spend_view import SpendView
+from switchboard.web.theme_view import ThemeSwitch
 from switchboard.web.vault_view import VaultPanel
 
 
@@ -46,6 +48,7 @@ class App:
         self.spend_view = SpendView(history, self.spend)
         self.history = HistoryView(history, settings, self.compose, idb.request_persistence)
         self.guide = GuideView(vault, history, settings)
+        self.shortcuts = Shortcuts(settings, lambda: spawn(self.history.open()))
         self.prices_view = PricesView(self.prices, transport, self.compose.targets)
         self.lock_button = by_id("lock-vault")
         on(self.lock_button, "click", self._lock)
@@ -98,6 +101,7 @@ async def start() -> None:
             on_versionchange=_reload_notice,
         )
         settings = Settings(storage.LocalStorage(), storage.warn)
+        ThemeSwitch(settings)
         idle = settings.get(AUTO_LOCK_MINUTES) * 60 or None
         vault = Vault(webcrypto.cipher(), idb.vault_store(db), BrowserClock(), idle_timeout=idle)
         ledger = network_view.ledger_for_page()
