@@ -1,6 +1,8 @@
 // Our boot module: starts Pyodide as soon as the page runs, before PyScript has loaded its own chunks.
 // PyScript's "interpreter" setting points here, so PyScript receives the interpreter already booting.
+// Python comes from the build's memory snapshot when it can (pyodide/snapshot.mjs), else the normal way.
 import { loadPyodide as load, version } from "./pyodide.mjs";
+import { restore } from "./snapshot.mjs";
 
 export { version };
 
@@ -10,15 +12,19 @@ let booting = null;
 const APP_WHEEL = new URL("./{{APP_WHEEL}}", import.meta.url).href;
 const APP_WHEEL_INTEGRITY = "{{APP_WHEEL_INTEGRITY}}";
 const APP_ZIP = "{{APP_ZIP}}";
+// The start-up snapshot ({file, integrity, heapBytes}), or null when the build made none.
+const SNAPSHOT = {{SNAPSHOT}};
+const INDEX_URL = new URL("./", import.meta.url).href;
 
-async function boot() {
-  // The package downloads while the interpreter starts; the browser checks its sha256 (SRI).
-  const wheel = fetch(APP_WHEEL, { integrity: APP_WHEEL_INTEGRITY }).then((response) => {
-    if (!response.ok) throw new Error(`HTTP ${response.status} for ${APP_WHEEL}`);
-    return response.arrayBuffer();
-  });
-  wheel.catch(() => {});  // reported below, once the interpreter is up
-  const pyodide = await load({ indexURL: new URL("./", import.meta.url).href });
+/** How this page boots: "snapshot", or "normal" when there is none or the page asks (?boot=normal,
+ * which the tests use to cover both ways). */
+export function mode() {
+  const asked = new URLSearchParams(globalThis.location?.search ?? "").get("boot");
+  return SNAPSHOT && asked !== "normal" ? "snapshot" : "normal";
+}
+
+async function normal(wheel) {
+  const pyodide = await load({ indexURL: INDEX_URL });
   performance.mark("switchboard:python");  // phases for scripts/bench.py
   let bytes;
   try {
@@ -29,6 +35,29 @@ async function boot() {
   // Imported in place from the zip (zipimport): no unpacking, and no compiling thanks to the bytecode.
   pyodide.FS.writeFile(APP_ZIP, bytes);
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(APP_ZIP)})`);
+  return pyodide;
+}
+
+async function boot() {
+  // The package downloads while the interpreter starts; the browser checks its sha256 (SRI).
+  const wheel = fetch(APP_WHEEL, { integrity: APP_WHEEL_INTEGRITY }).then((response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${APP_WHEEL}`);
+    return response.arrayBuffer();
+  });
+  wheel.catch(() => {});  // reported below, once the interpreter is up
+  let pyodide = null;
+  if (mode() === "snapshot") {
+    try {
+      pyodide = await restore(INDEX_URL, SNAPSHOT, APP_ZIP, wheel);
+      performance.mark("switchboard:python");
+    } catch (e) {
+      // The user only waits longer: Python starts the normal way, and the console says why.
+      console.warn(`Switchboard: starting Python without its start-up snapshot (${e.message || e}).`, e);
+      document.documentElement.dataset.boot = "snapshot failed";
+    }
+  }
+  pyodide ??= await normal(wheel);
+  document.documentElement.dataset.boot ??= mode();
   performance.mark("switchboard:package");
   return pyodide;
 }
