@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import statistics
 import sys
@@ -47,7 +48,8 @@ METRICS = """() => {
   const bytes = [nav, ...performance.getEntriesByType("resource")].reduce((n, e) => n + e.transferSize, 0);
   const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
   return { paint: fcp ? fcp.startTime : null, bytes, python: mark("switchboard:python"),
-           package: mark("switchboard:package"), main: mark("switchboard:main"), script: mark("switchboard:script") };
+           package: mark("switchboard:package"), main: mark("switchboard:main"),
+           inflated: mark("switchboard:snapshot-bytes"), wasm: mark("switchboard:snapshot-wasm") };
 }"""
 
 
@@ -143,13 +145,20 @@ def _report(results: dict[str, list[dict[str, Any]]], runs: int) -> None:
     print(f"  app shell painted (first contentful paint): snapshot {med('snapshot_cold', 'paint'):.0f} ms, "
           f"normal {med('normal_cold', 'paint'):.0f} ms (target <= 150)")
     for case in ("snapshot_cold", "snapshot_warm", "normal_cold", "normal_warm"):
-        python, package, script, main, ready = (med(case, k) for k in ("python", "package", "script", "main", "ready"))
-        print(f"  {case} phases (ms): Python up {python:.0f}, our package on sys.path +{package - python:.0f}, "
-              f"PyScript ready +{script - package:.0f}, app imported +{main - script:.0f}, "
-              f"first screen +{ready - main:.0f}")
+        python, package, main, ready = (med(case, k) for k in ("python", "package", "main", "ready"))
+        restore = ""
+        if case.startswith("snapshot"):
+            restore = (f" (snapshot downloaded and inflated at {med(case, 'inflated'):.0f}, "
+                       f"wasm instantiated at {med(case, 'wasm'):.0f})")
+        print(f"  {case} phases (ms): Python up {python:.0f}{restore}, our package in place +{package - python:.0f}, "
+              f"app imported +{main - package:.0f}, first screen +{ready - main:.0f}")
     print(f"  bytes transferred, cold: snapshot boot {med('snapshot_cold', 'bytes') / 1e6:.2f} MB, "
           f"normal boot {med('normal_cold', 'bytes') / 1e6:.2f} MB, bare {med('bare_cold', 'bytes') / 1e6:.2f} MB; "
           f"warm {med('snapshot_warm', 'bytes') / 1e3:.0f} kB")
+    for path in sorted((DIST / "pyodide").glob("snapshot-*.bin")):
+        heap = len(gzip.decompress(path.read_bytes()))
+        print(f"  the snapshot adds {path.stat().st_size / 1e6:.2f} MB to download and precache "
+              f"({heap / 1e6:.1f} MB inflated): {path.name}")
 
 
 def main(argv: list[str]) -> int:

@@ -119,10 +119,6 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
     # Python with the first screen imported, made by running the files just copied (docs/architecture.md).
     snap = snapshot.build(pyodide_dir, app_wheel, pyc.APP_ZIP, pyodide_dir, CACHE.parent / "snapshot")
 
-    pyscript_pkg = unpack(fetched["@pyscript/core"])
-    shutil.copytree(pyscript_pkg / "dist", dist / "pyscript",
-                    ignore=shutil.ignore_patterns("*.map", "service-worker.js"))
-    shutil.copy2(pyscript_pkg / "LICENSE", dist / "pyscript" / "LICENSE")
     for notice in ("LICENSE", "THIRD_PARTY_NOTICES.md"):
         shutil.copy2(ROOT / notice, dist / notice)
 

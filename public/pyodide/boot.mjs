@@ -1,6 +1,6 @@
-// Our boot module: starts Pyodide as soon as the page runs, before PyScript has loaded its own chunks.
-// PyScript's "interpreter" setting points here, so PyScript receives the interpreter already booting.
-// Python comes from the build's memory snapshot when it can (pyodide/snapshot.mjs), else the normal way.
+// Our boot module: starts Pyodide with the app's package, from the build's memory snapshot when it can
+// (pyodide/snapshot.mjs), else the normal way. boot.js then runs the app; tests share the interpreter
+// through start().
 import { loadPyodide as load, version } from "./pyodide.mjs";
 import { restore } from "./snapshot.mjs";
 
@@ -66,12 +66,4 @@ async function boot() {
 export function start() {
   booting ??= boot();
   return booting;
-}
-
-/** What PyScript calls: hand over the early interpreter and route its output to PyScript's streams. */
-export async function loadPyodide(options = {}) {
-  const pyodide = await start();
-  if (options.stdout) pyodide.setStdout({ batched: options.stdout });
-  if (options.stderr) pyodide.setStderr({ batched: options.stderr });
-  return pyodide;
 }

@@ -4,7 +4,7 @@ A ``file://`` page may not fetch or import its sibling files, so everything is i
 page (``index.html``'s body and ``styles.css``), and the runtime (Pyodide's modules, wasm, standard
 library, the lock and every wheel it lists, our package included) as base64 blocks that
 ``single_boot.js`` decodes. It boots plain Pyodide and the same ``switchboard.web.main.start()`` as
-the served app; PyScript is left out (docs/deploy.md, "Saved copy", says why). The build is
+the served app. The build is
 reproducible: the same ``dist/`` gives the same bytes.
 """
 

@@ -98,7 +98,7 @@ def test_app_starts_under_the_csp_header_and_meta_tag_without_violations(app: tu
 
 
 def test_nothing_builds_functions_from_strings_at_start_up(app: tuple[Any, Any]) -> None:
-    """Why script-src needs no 'unsafe-eval': boot.js drops PyScript's worker hooks, its only Function() use."""
+    """Why script-src needs no 'unsafe-eval': nothing builds a function from a string as the app starts."""
     page, _ = app
     assert page.evaluate("window.__function") == []
 

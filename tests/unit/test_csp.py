@@ -37,7 +37,7 @@ def test_connect_src_is_self_every_provider_origin_and_local_models() -> None:
         assert allowed in connect, (provider_id, url)
 
 
-def test_script_src_is_self_wasm_and_what_pyscript_was_shown_to_need() -> None:
+def test_script_src_is_self_and_wasm_only() -> None:
     assert directive(csp.header_policy(), "script-src") == ["'self'", "'wasm-unsafe-eval'"]
     policy = csp.header_policy()
     assert "'unsafe-inline'" not in policy and "*" not in directive(policy, "default-src")
