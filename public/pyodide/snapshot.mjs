@@ -1,6 +1,8 @@
 // Start Python from the build's memory snapshot (scripts/buildlib/snapshot.py): the heap of a Pyodide
 // that has already started and imported the app's first screen, copied back into a fresh instance of
 // the same pyodide.asm.wasm. That skips Python's start-up and the imports, most of a normal start.
+// The file holds only the heap's non-zero pages, gzipped; a worker (inflate.js) inflates them while this
+// thread evaluates Pyodide's JavaScript and instantiates its wasm.
 //
 // It uses Pyodide's private `_loadSnapshot` option, so everything that can go wrong makes `restore`
 // reject, and pyodide/boot.mjs then starts Python the normal way: a missing or changed file (its sha256
@@ -9,15 +11,67 @@
 import { loadPyodide } from "./pyodide.mjs";
 
 const STAND_IN = new Uint8Array(8);
+const PAGE = 4096; // scripts/buildlib/snapshot.py's PAGE
+
+const WORKER = new URL("./inflate.js", import.meta.url).href;
+
+/** inflate.js's URL, as the page's Trusted Types policy (require-trusted-types-for 'script') wants it. */
+function workerURL() {
+  if (!globalThis.trustedTypes) return WORKER;
+  const policy = globalThis.trustedTypes.createPolicy("switchboard-inflate", {
+    createScriptURL(url) {
+      if (url !== WORKER) throw new TypeError(`switchboard-inflate makes only ${WORKER}, not ${url}`);
+      return url;
+    },
+  });
+  return policy.createScriptURL(WORKER);
+}
+
+/** gzip `packed` inflated in a worker (inflate.js). */
+async function inflate(packed) {
+  const worker = new Worker(workerURL(), { name: "switchboard-inflate" });
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(new Uint8Array(data.heap)));
+      worker.onerror = (e) => reject(new Error(e.message || "the snapshot's inflating worker failed"));
+      worker.postMessage(packed, [packed]);
+    });
+  } finally {
+    worker.terminate();
+  }
+}
 
 /** The snapshot's bytes, checked against their sha256 and inflated. */
 async function download(url, integrity) {
   const response = await fetch(url, { integrity });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  const inflated = response.body.pipeThrough(new DecompressionStream("gzip"));
-  const bytes = new Uint8Array(await new Response(inflated).arrayBuffer());
+  const bytes = await inflate(await response.arrayBuffer());
   performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
   return bytes;
+}
+
+/**
+ * Write the heap into `heap` from the snapshot's page table and pages (scripts/buildlib/snapshot.py has
+ * the layout). Pages between runs are zeroed: the fresh instance may have written to them already.
+ */
+function copyPages(snapshot, offset, heap, heapBytes) {
+  const view = new DataView(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
+  const runs = view.getUint32(offset, true);
+  let at = offset + 4 + 8 * runs;
+  let end = 0; // of the last run written
+  for (let i = 0; i < runs; i++) {
+    const start = view.getUint32(offset + 4 + 8 * i, true) * PAGE;
+    const length = view.getUint32(offset + 8 + 8 * i, true) * PAGE;
+    if (start < end || start + length > heapBytes || at + length > snapshot.byteLength) {
+      throw new Error("the snapshot's page table is corrupt");
+    }
+    heap.fill(0, end, start);
+    heap.set(snapshot.subarray(at, at + length), start);
+    at += length;
+    end = start + length;
+  }
+  if (at !== snapshot.byteLength) throw new Error("the snapshot's page table does not match its pages");
+  heap.fill(0, end, heapBytes);
 }
 
 /**
@@ -38,13 +92,17 @@ export async function restore(indexURL, config, appZip, wheel) {
     async createPyodideModule(settings) {
       const [module, snapshot] = await Promise.all([(await asm).default(settings), bytes]);
       performance.mark("switchboard:snapshot-wasm");
-      // Pyodide asks for INITIAL_MEMORY = the snapshot's size, but this build starts with 30 MiB
-      // whatever it is told, and copying a bigger heap in fails ("offset is out of bounds").
+      // This build of Pyodide starts with 30 MiB of memory whatever INITIAL_MEMORY says, and copying
+      // a bigger heap in would fail ("offset is out of bounds").
       if (module.HEAP8.length < config.heapBytes) module.growMemory(config.heapBytes);
       const restoreSnapshot = module.API.restoreSnapshot;
       module.API.restoreSnapshot = (standIn) => {
         if (standIn !== STAND_IN) throw new Error("Pyodide restored something other than our snapshot");
-        return restoreSnapshot(snapshot);
+        // Pyodide checks the header (magic, BUILD_ID) and reads its JSON; the heap is ours to copy.
+        const offset = new DataView(snapshot.buffer, snapshot.byteOffset).getUint32(4, true);
+        const state = restoreSnapshot(snapshot.subarray(0, offset));
+        copyPages(snapshot, offset, module.HEAP8, config.heapBytes);
+        return state;
       };
       return module;
     },

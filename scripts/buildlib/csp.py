@@ -41,7 +41,8 @@ SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'")
 # Pyodide starts with none (tests/browser/test_deploy_nginx.py; docs/security.md).
 HTML_POLICY = "switchboard-html"  # web/dom.py, behind set_html / append_html: the one audited way the app writes HTML
 SW_POLICY = "switchboard-sw"  # public/sw-register.js: makes only ./sw.js, for navigator.serviceWorker.register
-TRUSTED_TYPES = (HTML_POLICY, SW_POLICY)
+INFLATE_POLICY = "switchboard-inflate"  # public/pyodide/snapshot.mjs: makes only its inflate.js worker's URL
+TRUSTED_TYPES = (HTML_POLICY, SW_POLICY, INFLATE_POLICY)
 # Powerful features the app never uses, off for the page and anything it might embed.
 PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
                       "hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), "

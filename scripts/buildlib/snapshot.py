@@ -5,9 +5,16 @@ bytecode), imports the first screen from the app's wheel and saves the whole Web
 (Pyodide's private `makeMemorySnapshot`). The browser restores it instead of starting Python and
 importing the app (public/pyodide/snapshot.mjs), and boots normally should anything about it fail.
 
-The file ships gzipped (the heap is 30 MB, mostly zeros) under a name carrying its hash, and the
-browser checks its sha256 (Subresource Integrity). It is reproducible: the same Pyodide and wheel give
-the same bytes, and the result is cached by them, so a rebuild without changes needs no Node run.
+The file keeps Pyodide's header and only the heap's non-zero pages (half of its 30 MB are zeros, which
+the browser would otherwise inflate and copy for nothing), and ships gzipped under a name carrying its
+hash; the browser checks its sha256 (Subresource Integrity). Layout, before gzip:
+
+    Pyodide's header (magic, heap offset, JSON length, BUILD_ID, the JSON), as makeMemorySnapshot wrote it
+    u32 run count, then per run of non-zero pages: u32 first page, u32 page count (little-endian)
+    the pages of every run, one after the other (PAGE bytes each)
+
+It is reproducible: the same Pyodide and wheel give the same bytes, and the result is cached by them,
+so a rebuild without changes needs no Node run.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 SCRIPT = Path(__file__).with_name("snapshot_make.mjs")
 MAGIC = 1886286592  # Pyodide's snapshot header: magic, offset of the heap, JSON length, 0, BUILD_ID
 HEADER = struct.Struct("<4I8I")
+PAGE = 4096
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,41 @@ def header(raw: bytes) -> tuple[int, str, dict[str, object]]:
     return offset, "".join(f"{word:08x}" for word in build), state
 
 
+def pack(raw: bytes) -> bytes:
+    """A snapshot as makeMemorySnapshot wrote it, without the heap's zero pages (the layout above)."""
+    offset, _, _ = header(raw)
+    heap = raw[offset:]
+    if len(heap) % PAGE:
+        raise ValueError("the heap is not a whole number of pages")
+    runs: list[list[int]] = []
+    zero = bytes(PAGE)
+    for page in range(len(heap) // PAGE):
+        if heap[page * PAGE:(page + 1) * PAGE] == zero:
+            continue
+        if runs and runs[-1][0] + runs[-1][1] == page:
+            runs[-1][1] += 1
+        else:
+            runs.append([page, 1])
+    table = struct.pack(f"<{1 + 2 * len(runs)}I", len(runs), *(n for run in runs for n in run))
+    pages = b"".join(heap[first * PAGE:(first + count) * PAGE] for first, count in runs)
+    return raw[:offset] + table + pages
+
+
+def unpack(packed: bytes, heap_bytes: int) -> bytes:
+    """The snapshot as makeMemorySnapshot wrote it, from `pack`'s layout (what pyodide/snapshot.mjs does)."""
+    offset, _, _ = header(packed)
+    (count,) = struct.unpack_from("<I", packed, offset)
+    runs = struct.unpack_from(f"<{2 * count}I", packed, offset + 4)
+    heap = bytearray(heap_bytes)
+    at = offset + 4 + 8 * count
+    for first, pages in zip(runs[::2], runs[1::2], strict=True):
+        heap[first * PAGE:(first + pages) * PAGE] = packed[at:at + pages * PAGE]
+        at += pages * PAGE
+    if at != len(packed):
+        raise ValueError("the snapshot's page table does not match its pages")
+    return packed[:offset] + bytes(heap)
+
+
 def _make(pyodide_dir: Path, app_wheel: Path, app_zip: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "snapshot.bin"
@@ -66,16 +109,19 @@ def build(pyodide_dir: Path, app_wheel: Path, app_zip: str, out_dir: Path, cache
         key.update(hashlib.sha256((pyodide_dir / name).read_bytes()).digest())
     key.update(hashlib.sha256(app_wheel.read_bytes()).digest())
     cached = cache / f"{key.hexdigest()[:20]}.gz"
-    if cached.exists():
+    sizes = cache / f"{key.hexdigest()[:20]}.json"
+    if cached.exists() and sizes.exists():
         packed = cached.read_bytes()
-        raw = gzip.decompress(packed)
+        heap_bytes = json.loads(sizes.read_text())["heap_bytes"]
     else:
         raw = _make(pyodide_dir, app_wheel, app_zip)
-        packed = gzip.compress(raw, compresslevel=9, mtime=0)
+        packed = gzip.compress(pack(raw), compresslevel=9, mtime=0)
+        heap_bytes = len(raw) - header(raw)[0]
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(packed)
-    offset, build_id, _state = header(raw)
+        sizes.write_text(json.dumps({"heap_bytes": heap_bytes}))
+    _offset, build_id, _state = header(gzip.decompress(packed))
     digest = hashlib.sha256(packed).digest()
     name = f"snapshot-{digest.hex()[:16]}.bin"
     (out_dir / name).write_bytes(packed)
-    return Snapshot(name, "sha256-" + base64.b64encode(digest).decode(), len(raw) - offset, build_id)
+    return Snapshot(name, "sha256-" + base64.b64encode(digest).decode(), heap_bytes, build_id)

@@ -167,7 +167,8 @@ def test_trusted_types_refuse_html_from_strings_and_unknown_policies(app: tuple[
     the app itself must write HTML through the "switchboard-html" policy to get this far)."""
     page, response = app
     for policy in (response.headers["content-security-policy"], csp.meta_policy()):
-        assert "require-trusted-types-for 'script'; trusted-types switchboard-html switchboard-sw" in policy
+        assert ("require-trusted-types-for 'script'; "
+                "trusted-types switchboard-html switchboard-sw switchboard-inflate") in policy
     assert page.evaluate(INJECT) == {
         "html": "TypeError", "script_url": "TypeError", "default_policy": "TypeError", "unnamed_policy": "TypeError"
     }

@@ -116,10 +116,9 @@ def _replace(dist: Path, data: bytes) -> None:
         (dist / name).write_text(text.replace(old, new))
 
 
-def _raw(dist: Path) -> tuple[bytearray, int]:
-    """dist's snapshot inflated, and where its heap starts."""
-    raw = gzip.decompress(_snapshot_file(dist).read_bytes())
-    return bytearray(raw), snapshot.header(raw)[0]
+def _packed(dist: Path) -> bytearray:
+    """dist's snapshot inflated (still without its zero pages: scripts/buildlib/snapshot.py)."""
+    return bytearray(gzip.decompress(_snapshot_file(dist).read_bytes()))
 
 
 def _flip_a_byte(dist: Path) -> None:
@@ -130,20 +129,23 @@ def _flip_a_byte(dist: Path) -> None:
 
 
 def _not_gzip(dist: Path) -> None:
-    raw, _ = _raw(dist)
-    _replace(dist, bytes(raw))
+    _replace(dist, bytes(_packed(dist)))
 
 
 def _another_build_of_pyodide(dist: Path) -> None:
-    raw, _ = _raw(dist)
-    raw[16:48] = bytes(32)  # the header's BUILD_ID
-    _replace(dist, gzip.compress(bytes(raw), mtime=0))
+    packed = _packed(dist)
+    packed[16:48] = bytes(32)  # the header's BUILD_ID
+    _replace(dist, gzip.compress(bytes(packed), mtime=0))
 
 
 def _a_heap_that_is_not_pythons(dist: Path) -> None:
-    raw, offset = _raw(dist)
+    packed = bytes(_packed(dist))
+    heap_bytes = json.loads(re.search(r"const SNAPSHOT = (\{.*?\});", (dist / "pyodide" / "boot.mjs").read_text())
+                            .group(1))["heapBytes"]  # type: ignore[union-attr]
+    raw = bytearray(snapshot.unpack(packed, heap_bytes))
+    offset, _, _ = snapshot.header(bytes(raw))
     raw[offset:] = hashlib.sha256(b"noise").digest() * ((len(raw) - offset) // 32)
-    _replace(dist, gzip.compress(bytes(raw), mtime=0))
+    _replace(dist, gzip.compress(snapshot.pack(bytes(raw)), mtime=0))
 
 
 BREAKAGES: dict[str, Callable[[Path], None]] = {

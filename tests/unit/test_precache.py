@@ -47,7 +47,7 @@ def test_precache_holds_the_shell_the_runtime_and_every_wheel(dist: Path) -> Non
     files = dict(precache.manifest(dist))
     shell = {"index.html", "styles.css", "icon.svg", "boot.js", "sw-register.js"}
     runtime = {f"pyodide/{name}" for name in
-               ("boot.mjs", "snapshot.mjs", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
+               ("boot.mjs", "snapshot.mjs", "inflate.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
                 "python_stdlib.zip", "pyodide-lock.json")}
     lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
     wheels = {f"pyodide/{entry['file_name']}" for entry in lock["packages"].values()}
