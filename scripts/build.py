@@ -128,7 +128,6 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
         "APP_ZIP": pyc.APP_ZIP,
         "SNAPSHOT": snap.boot_config(),
         "SNAPSHOT_FILE": snap.file,
-        "SNAPSHOT_INTEGRITY": snap.integrity,
         "APP_WHEEL_INTEGRITY": "sha256-" + base64.b64encode(hashlib.sha256(app_wheel.read_bytes()).digest()).decode(),
         "PROVIDER_LIST": shell.provider_list(),
         "CSP": csp.meta_policy(),

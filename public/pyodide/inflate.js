@@ -1,12 +1,21 @@
-// The start-up snapshot's inflating, off the page's thread (pyodide/snapshot.mjs sends the gzipped
-// bytes and gets the heap back, both transferred, not copied): the page's thread meanwhile evaluates
-// Pyodide's JavaScript and instantiates its wasm, and the two take about as long.
+// The start-up snapshot's checking and inflating, off the page's thread: pyodide/snapshot.mjs hands over
+// the response body as it downloads, with its Subresource Integrity ("sha256-<base64>"), and gets the
+// heap back (transferred, not copied). Meanwhile the page's thread evaluates Pyodide's JavaScript and
+// instantiates its wasm, which takes about as long.
 "use strict";
 
-self.onmessage = async (event) => {
+async function sha256(stream) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await new Response(stream).arrayBuffer()));
+  return "sha256-" + btoa(String.fromCharCode(...digest));
+}
+
+self.onmessage = async ({ data: { body, integrity } }) => {
   try {
-    const inflated = new Blob([event.data]).stream().pipeThrough(new DecompressionStream("gzip"));
-    const heap = await new Response(inflated).arrayBuffer();
+    const [forHash, forHeap] = body.tee();
+    const hash = sha256(forHash);
+    const heap = await new Response(forHeap.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+    // Nothing of the heap is used before its file's hash is known to be the build's.
+    if ((await hash) !== integrity) throw new Error("the snapshot is not the file this build made (sha256)");
     self.postMessage({ heap }, [heap]);
   } catch (e) {
     self.postMessage({ error: String(e?.message || e) });

@@ -27,27 +27,26 @@ function workerURL() {
   return policy.createScriptURL(WORKER);
 }
 
-/** gzip `packed` inflated in a worker (inflate.js). */
-async function inflate(packed) {
+/**
+ * The snapshot at `url`: checked against `integrity` and inflated by a worker (inflate.js) as it arrives.
+ * Fetched without `integrity`, so that index.html's preload (for which Chromium ignores integrity)
+ * answers it instead of a second download; the worker checks the sha256 instead.
+ */
+async function download(url, integrity) {
   const worker = new Worker(workerURL(), { name: "switchboard-inflate" });
   try {
-    return await new Promise((resolve, reject) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+    const heap = await new Promise((resolve, reject) => {
       worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(new Uint8Array(data.heap)));
       worker.onerror = (e) => reject(new Error(e.message || "the snapshot's inflating worker failed"));
-      worker.postMessage(packed, [packed]);
+      worker.postMessage({ body: response.body, integrity }, [response.body]);
     });
+    performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
+    return heap;
   } finally {
     worker.terminate();
   }
-}
-
-/** The snapshot's bytes, checked against their sha256 and inflated. */
-async function download(url, integrity) {
-  const response = await fetch(url, { integrity });
-  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  const bytes = await inflate(await response.arrayBuffer());
-  performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
-  return bytes;
 }
 
 /**

@@ -110,10 +110,9 @@ def _replace(dist: Path, data: bytes) -> None:
     old = "sha256-" + base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
     new = "sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode()
     path.write_bytes(data)
-    for name in ("pyodide/boot.mjs", "index.html"):
-        text = (dist / name).read_text()
-        assert old in text, f"{name} does not name the snapshot's sha256"
-        (dist / name).write_text(text.replace(old, new))
+    boot = dist / "pyodide" / "boot.mjs"
+    assert old in boot.read_text(), "boot.mjs does not name the snapshot's sha256"
+    boot.write_text(boot.read_text().replace(old, new))
 
 
 def _packed(dist: Path) -> bytearray:
