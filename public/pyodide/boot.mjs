@@ -12,15 +12,14 @@ let booting = null;
 const APP_WHEEL = new URL("./{{APP_WHEEL}}", import.meta.url).href;
 const APP_WHEEL_INTEGRITY = "{{APP_WHEEL_INTEGRITY}}";
 const APP_ZIP = "{{APP_ZIP}}";
-// The start-up snapshot ({file, integrity, heapBytes}), or null when the build made none.
+// The start-up snapshot the build made: {file, integrity, heapBytes}.
 const SNAPSHOT = {{SNAPSHOT}};
 const INDEX_URL = new URL("./", import.meta.url).href;
 
-/** How this page boots: "snapshot", or "normal" when there is none or the page asks (?boot=normal,
- * which the tests use to cover both ways). */
-export function mode() {
-  const asked = new URLSearchParams(globalThis.location?.search ?? "").get("boot");
-  return SNAPSHOT && asked !== "normal" ? "snapshot" : "normal";
+/** How this page boots: "snapshot", or "normal" where the page asks for it (?boot=normal, which the
+ * tests and scripts/bench.py use to cover both ways; it only makes the start slower). */
+function mode() {
+  return new URLSearchParams(location.search).get("boot") === "normal" ? "normal" : "snapshot";
 }
 
 async function normal(wheel) {

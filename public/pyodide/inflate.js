@@ -11,8 +11,10 @@ async function sha256(stream) {
 
 self.onmessage = async ({ data: { body, integrity } }) => {
   try {
-    const [forHash, forHeap] = body.tee();
+    const stream = body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
+    const [forHash, forHeap] = stream.tee();
     const hash = sha256(forHash);
+    hash.catch(() => {}); // awaited below, unless inflating failed first
     const heap = await new Response(forHeap.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
     // Nothing of the heap is used before its file's hash is known to be the build's.
     if ((await hash) !== integrity) throw new Error("the snapshot is not the file this build made (sha256)");

@@ -40,7 +40,12 @@ async function download(url, integrity) {
     const heap = await new Promise((resolve, reject) => {
       worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(new Uint8Array(data.heap)));
       worker.onerror = (e) => reject(new Error(e.message || "the snapshot's inflating worker failed"));
-      worker.postMessage({ body: response.body, integrity }, [response.body]);
+      try {
+        worker.postMessage({ body: response.body, integrity }, [response.body]);
+      } catch {
+        // A browser that cannot transfer a stream: the bytes, once downloaded.
+        response.arrayBuffer().then((packed) => worker.postMessage({ body: packed, integrity }, [packed]), reject);
+      }
     });
     performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
     return heap;

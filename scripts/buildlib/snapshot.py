@@ -7,7 +7,7 @@ importing the app (public/pyodide/snapshot.mjs), and boots normally should anyth
 
 The file keeps Pyodide's header and only the heap's non-zero pages (half of its 30 MB are zeros, which
 the browser would otherwise inflate and copy for nothing), and ships gzipped under a name carrying its
-hash; the browser checks its sha256 (Subresource Integrity). Layout, before gzip:
+hash; the browser (pyodide/inflate.js) checks its sha256 before using it. Layout, before gzip:
 
     Pyodide's header (magic, heap offset, JSON length, BUILD_ID, the JSON), as makeMemorySnapshot wrote it
     u32 run count, then per run of non-zero pages: u32 first page, u32 page count (little-endian)
@@ -40,7 +40,6 @@ class Snapshot:
     file: str  # name under dist/pyodide/
     integrity: str  # Subresource Integrity of the gzipped file
     heap_bytes: int  # the WebAssembly memory the restore needs
-    build_id: str  # Pyodide's BUILD_ID the snapshot was made with
 
     def boot_config(self) -> str:
         """What pyodide/boot.mjs gets ({{SNAPSHOT}}): the file, its hash and the memory it needs."""
@@ -120,8 +119,7 @@ def build(pyodide_dir: Path, app_wheel: Path, app_zip: str, out_dir: Path, cache
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(packed)
         sizes.write_text(json.dumps({"heap_bytes": heap_bytes}))
-    _offset, build_id, _state = header(gzip.decompress(packed))
     digest = hashlib.sha256(packed).digest()
     name = f"snapshot-{digest.hex()[:16]}.bin"
     (out_dir / name).write_bytes(packed)
-    return Snapshot(name, "sha256-" + base64.b64encode(digest).decode(), heap_bytes, build_id)
+    return Snapshot(name, "sha256-" + base64.b64encode(digest).decode(), heap_bytes)
