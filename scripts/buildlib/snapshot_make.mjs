@@ -30,12 +30,16 @@ const EPOCH = Date.UTC(2026, 0, 1);
 Date.now = () => EPOCH;
 performance.now = () => 0;
 Object.defineProperty(process, "version", { value: "(build-time snapshot)" });
+// Node 21 and later have a `navigator`, whose userAgent and language Emscripten would put in the heap
+// (sys._emscripten_info, LANG) in place of the two values above and below: hide it, as Node 20 has none.
+if ("navigator" in globalThis) Object.defineProperty(globalThis, "navigator", { value: undefined, configurable: true });
 
 const { loadPyodide } = await import(`${pyodideDir}/pyodide.mjs`);
 const pyodide = await loadPyodide({
   indexURL: `${pyodideDir}/`,
   _makeSnapshot: true,
   _sysExecutable: "./this.program", // the browser's default program name
+  env: { LANG: "C.UTF-8" }, // whatever the machine's locale
 });
 // As pyodide/boot.mjs does in the browser: the wheel as a zip on sys.path, imported in place.
 pyodide.FS.writeFile(appZip, readFileSync(wheelPath));
