@@ -1,4 +1,6 @@
-// Start-up: load PyScript, show progress, and surface any failure to the user instead of the console.
+// Start-up: start Python (pyodide/boot.mjs), then the app, and surface any failure to the user instead of
+// the console. The app needs no PyScript: its one Python entry point is switchboard.web.main.start(), run
+// here as the saved copy runs it (docs/architecture.md, "Start-up", says why PyScript was dropped).
 // The remembered theme first, before the page paints (settings.THEME; web/theme_view.py owns it after).
 try {
   const theme = JSON.parse(localStorage.getItem("switchboard.theme"));
@@ -9,7 +11,8 @@ const box = document.getElementById("boot-error");
 const reason = document.getElementById("boot-error-reason");
 
 function fail(message) {
-  if (window.SWITCHBOARD_READY) return; // later errors belong to the features that raised them
+  // Later errors belong to the features that raised them; the first start-up failure is the reason.
+  if (window.SWITCHBOARD_READY || window.SWITCHBOARD_BOOT_ERROR !== undefined) return;
   window.SWITCHBOARD_BOOT_ERROR = String(message);
   reason.textContent = String(message);
   box.hidden = false;
@@ -18,28 +21,28 @@ function fail(message) {
 
 window.addEventListener("error", (e) => fail(e.message || e.error || "a script failed to load"));
 window.addEventListener("unhandledrejection", (e) => fail(e.reason?.message || e.reason || "start-up failed"));
-addEventListener("py:ready", () => { text.textContent = "Starting Switchboard…"; });
 
 // Without these Python never starts, so they are checked here; web/capabilities.py checks the rest once
 // it runs. The words are switchboard/capabilities.py's (tests/unit/test_capabilities.py compares them).
 const NEEDED = {
   WebAssembly: "This browser cannot run WebAssembly, which Switchboard's Python runtime needs.",
-  BroadcastChannel: "This browser has no BroadcastChannel, which PyScript needs to start Switchboard's Python.",
+  BroadcastChannel: "This browser has no BroadcastChannel, which Switchboard needs to keep its tabs in step.",
 };
 const lacking = Object.keys(NEEDED).filter((name) => typeof window[name] === "undefined");
 if (lacking.length) {
   const advice = "Use a current Firefox, Chrome, Edge or Safari.";
   fail(["Switchboard cannot run in this browser.", ...lacking.map((name) => NEEDED[name]), advice].join(" "));
 } else {
-  // Boot Pyodide and load PyScript in parallel; PyScript picks up the same interpreter (pyodide/boot.mjs).
   import("./pyodide/boot.mjs")
     .then((m) => m.start())
-    .catch((e) => fail(`The Python runtime could not start (${e.message || e}).`));
-  import("./pyscript/core.js")
-    .then(({ hooks }) => {
-      // PyScript builds its worker hooks with Function(...) as it starts, which the CSP forbids
-      // (no 'unsafe-eval'). The app runs no PyScript worker, so the hooks go before PyScript reads them.
-      for (const set of Object.values(hooks.worker)) set.clear?.();
+    .catch((e) => Promise.reject(new Error(`The Python runtime could not start (${e.message || e}).`)))
+    .then((pyodide) => {
+      text.textContent = "Starting Switchboard…";
+      // start() shows its own failures with their reason; what reaches here is logged and shown too.
+      return pyodide.runPythonAsync("from switchboard.web.main import start\nawait start()");
     })
-    .catch((e) => fail(`The Python runtime could not be loaded (${e.message || e}).`));
+    .catch((e) => {
+      console.error(e);
+      fail(e.message || e);
+    });
 }

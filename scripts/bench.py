@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks that print figures (machines are shared and noisy: compare ratios from one run).
 
-    python3 scripts/bench.py startup [--runs N]   app start vs bare Pyodide start, cold and warm
+    python3 scripts/bench.py startup [--runs N]   app start (snapshot boot and normal boot) vs bare
+                                                  Pyodide start, cold and warm
     python3 scripts/bench.py decode               SSE decode MB/s, ours vs the anthropic SDK's
     python3 scripts/bench.py fanout [--runs N]    Ask many: five answers at once vs the slowest alone,
                                                   click -> first request, four panes at 200 chunks/s
@@ -17,7 +18,9 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import re
 import statistics
 import sys
 import tempfile
@@ -49,7 +52,8 @@ METRICS = """() => {
   const bytes = [nav, ...performance.getEntriesByType("resource")].reduce((n, e) => n + e.transferSize, 0);
   const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
   return { paint: fcp ? fcp.startTime : null, bytes, python: mark("switchboard:python"),
-           package: mark("switchboard:package"), main: mark("switchboard:main"), script: mark("switchboard:script") };
+           package: mark("switchboard:package"), main: mark("switchboard:main"),
+           inflated: mark("switchboard:snapshot-bytes"), wasm: mark("switchboard:snapshot-wasm") };
 }"""
 
 
@@ -60,7 +64,27 @@ def _site() -> tempfile.TemporaryDirectory[str]:
     (root / "app").symlink_to(DIST)
     (root / "pyodide").symlink_to(DIST / "pyodide")
     (root / "bare.html").write_text(BARE_PAGE)
+    (root / "shell.html").write_text(_shell_only((DIST / "index.html").read_text()))
     return tmp
+
+
+def _shell_only(index_html: str) -> str:
+    """index.html without its scripts and preloads, its stylesheet and icon read from app/: the floor for
+    the shell's first paint on this machine (what HTML and CSS alone take in a fresh context)."""
+    page = re.sub(r'<link rel="(?:modulepreload|preload)"[^>]*>\n|<script type="module"[^>]*></script>\n', "",
+                  index_html)
+    return page.replace('href="./styles.css"', 'href="./app/styles.css"').replace('href="./icon.svg"',
+                                                                                  'href="./app/icon.svg"')
+
+
+def _paint(browser: Any, url: str) -> float:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("() => performance.getEntriesByName('first-contentful-paint').length > 0")
+    painted = float(page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime"))
+    context.close()
+    return painted
 
 
 def _measure(page: Any, url: str, ready: str, reload: bool) -> dict[str, float]:
@@ -77,6 +101,30 @@ def _measure(page: Any, url: str, ready: str, reload: bool) -> dict[str, float]:
     return {"ready": page.evaluate(ready), **page.evaluate(METRICS)}
 
 
+CASES = {  # name -> (path under the site, ready expression)
+    "bare": ("bare.html", BARE_READY),
+    "snapshot": ("app/", APP_READY),  # the app as users get it: Python restored from the build's snapshot
+    "normal": ("app/?boot=normal", APP_READY),  # the app's fallback: Python started and the app imported
+}
+TARGETS = {"snapshot": (0.40, 0.35), "normal": (1.30, 1.20)}  # app/bare, cold and warm
+
+
+def _run_case(browser: Any, url: str, ready: str, app: bool) -> tuple[dict[str, float], dict[str, float]]:
+    """One cold load in a fresh context, then a warm reload in the same context."""
+    context = browser.new_context()
+    page = context.new_page()
+    cold = _measure(page, url, ready, reload=False)
+    if app:
+        # A returning user's reload: the service worker has finished installing and serves the files.
+        # Reloading while it still precaches would race its download.
+        page.wait_for_function(CONTROLLED, timeout=120_000)
+    warm = _measure(page, url, ready, reload=True)
+    if app:
+        cold["boot"] = warm["boot"] = page.evaluate("document.documentElement.dataset.boot")
+    context.close()
+    return cold, warm
+
+
 def startup(runs: int) -> int:
     from playwright.sync_api import sync_playwright
 
@@ -90,41 +138,55 @@ def startup(runs: int) -> int:
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
         browser = pw.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.BASE_ARGS)
-        results: dict[str, list[dict[str, float]]] = {k: [] for k in ("bare_cold", "bare_warm", "app_cold", "app_warm")}
-        cases = [("bare", f"{base}/bare.html", BARE_READY), ("app", f"{base}/app/", APP_READY)]
-        # Interleave the cases so that drift in machine load hits both alike.
+        results: dict[str, list[dict[str, Any]]] = {f"{c}_{t}": [] for c in CASES for t in ("cold", "warm")}
+        names = list(CASES)
+        shell: list[float] = []
+        # Rotate the order so that drift in machine load hits every case alike.
         for i in range(runs):
-            for name, url, ready in cases if i % 2 == 0 else reversed(cases):
-                context = browser.new_context()
-                page = context.new_page()
-                results[f"{name}_cold"].append(_measure(page, url, ready, reload=False))
-                if name == "app":
-                    # A returning user's reload: the service worker has finished installing and serves
-                    # the files. Reloading while it still precaches would race its 16 MB download.
-                    page.wait_for_function(CONTROLLED, timeout=120_000)
-                results[f"{name}_warm"].append(_measure(page, url, ready, reload=True))
-                context.close()
+            for name in names[i % len(names):] + names[:i % len(names)]:
+                path, ready = CASES[name]
+                cold, warm = _run_case(browser, f"{base}/{path}", ready, app=name != "bare")
+                results[f"{name}_cold"].append(cold)
+                results[f"{name}_warm"].append(warm)
+            shell.append(_paint(browser, f"{base}/shell.html"))
         browser.close()
         httpd.shutdown()
+    _report(results, runs)
+    print(f"  the shell's HTML and CSS alone (no scripts, no preloads) paint at {statistics.median(shell):.0f} ms here "
+          f"[{' '.join(f'{ms:.0f}' for ms in shell)}]")
+    return 0
 
+
+def _report(results: dict[str, list[dict[str, Any]]], runs: int) -> None:
     med: Callable[[str, str], float] = lambda case, key: statistics.median(r[key] for r in results[case])  # noqa: E731
     print(f"start-up, {runs} fresh contexts per case (median ms from navigation):")
     for case in results:
         runs_ms = " ".join(f"{r['ready']:.0f}" for r in results[case])
-        print(f"  {case:10} ready {med(case, 'ready'):7.0f}   [{runs_ms}]")
-    cold = med("app_cold", "ready") / med("bare_cold", "ready")
-    warm = med("app_warm", "ready") / med("bare_warm", "ready")
-    print(f"  ratio app/bare: cold {cold:.2f} (target <= 1.30), warm {warm:.2f} (target <= 1.20)"
-          "  [warm = reload in the same context; the app's once its service worker controls the page]")
-    print(f"  app shell painted (first contentful paint): {med('app_cold', 'paint'):.0f} ms (target <= 300)")
-    for case in ("app_cold", "app_warm"):
-        python, package, script, main, ready = (med(case, k) for k in ("python", "package", "script", "main", "ready"))
-        print(f"  {case} phases (ms): Python up {python:.0f}, our package on sys.path +{package - python:.0f}, "
-              f"PyScript ready +{script - package:.0f}, app imported +{main - script:.0f}, "
-              f"first screen +{ready - main:.0f}")
-    print(f"  bytes transferred, cold: app {med('app_cold', 'bytes') / 1e6:.2f} MB, "
-          f"bare {med('bare_cold', 'bytes') / 1e6:.2f} MB; warm app {med('app_warm', 'bytes') / 1e3:.0f} kB")
-    return 0
+        print(f"  {case:14} ready {med(case, 'ready'):7.0f}   [{runs_ms}]")
+    for name, (cold_target, warm_target) in TARGETS.items():
+        cold = med(f"{name}_cold", "ready") / med("bare_cold", "ready")
+        warm = med(f"{name}_warm", "ready") / med("bare_warm", "ready")
+        booted = sorted({r["boot"] for r in results[f"{name}_cold"] + results[f"{name}_warm"]})
+        print(f"  {name} boot / bare: cold {cold:.2f} (target <= {cold_target:.2f}), "
+              f"warm {warm:.2f} (target <= {warm_target:.2f})  [booted: {', '.join(booted)}]")
+    print("  [warm = reload in the same context, the app's once its service worker controls the page]")
+    print(f"  app shell painted (first contentful paint): snapshot {med('snapshot_cold', 'paint'):.0f} ms, "
+          f"normal {med('normal_cold', 'paint'):.0f} ms (target <= 150)")
+    for case in ("snapshot_cold", "snapshot_warm", "normal_cold", "normal_warm"):
+        python, package, main, ready = (med(case, k) for k in ("python", "package", "main", "ready"))
+        restore = ""
+        if case.startswith("snapshot"):
+            restore = (f" (snapshot downloaded and inflated at {med(case, 'inflated'):.0f}, "
+                       f"wasm instantiated at {med(case, 'wasm'):.0f})")
+        print(f"  {case} phases (ms): Python up {python:.0f}{restore}, our package in place +{package - python:.0f}, "
+              f"app imported +{main - package:.0f}, first screen +{ready - main:.0f}")
+    print(f"  bytes transferred, cold: snapshot boot {med('snapshot_cold', 'bytes') / 1e6:.2f} MB, "
+          f"normal boot {med('normal_cold', 'bytes') / 1e6:.2f} MB, bare {med('bare_cold', 'bytes') / 1e6:.2f} MB; "
+          f"warm {med('snapshot_warm', 'bytes') / 1e3:.0f} kB")
+    for path in sorted((DIST / "pyodide").glob("snapshot-*.bin")):
+        heap = len(gzip.decompress(path.read_bytes()))
+        print(f"  the snapshot adds {path.stat().st_size / 1e6:.2f} MB to download and precache "
+              f"({heap / 1e6:.1f} MB inflated): {path.name}")
 
 
 def main(argv: list[str]) -> int:

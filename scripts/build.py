@@ -23,7 +23,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.buildlib import artifacts, csp, precache, price_catalog, pyc, pyodide_lock, shell, single, wheel  # noqa: E402
+from scripts.buildlib import (  # noqa: E402
+    artifacts,
+    csp,
+    precache,
+    price_catalog,
+    pyc,
+    pyodide_lock,
+    shell,
+    single,
+    snapshot,
+    wheel,
+)
 
 CACHE = ROOT / ".cache" / "artifacts"
 DIST = ROOT / "dist"
@@ -106,11 +117,9 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
     app_wheel = wheel.build(package, version, pyodide_dir, bytecode, {price_catalog.WHEEL_PATH: catalog})
     pyodide_lock.rewrite(pyodide_pkg / "pyodide-lock.json", [*shipped, app_wheel],
                          pyodide_dir / "pyodide-lock.json")
+    # Python with the first screen imported, made by running the files just copied (docs/architecture.md).
+    snap = snapshot.build(pyodide_dir, app_wheel, pyc.APP_ZIP, pyodide_dir, CACHE.parent / "snapshot")
 
-    pyscript_pkg = unpack(fetched["@pyscript/core"])
-    shutil.copytree(pyscript_pkg / "dist", dist / "pyscript",
-                    ignore=shutil.ignore_patterns("*.map", "service-worker.js"))
-    shutil.copy2(pyscript_pkg / "LICENSE", dist / "pyscript" / "LICENSE")
     for notice in ("LICENSE", "THIRD_PARTY_NOTICES.md"):
         shutil.copy2(ROOT / notice, dist / notice)
 
@@ -118,6 +127,8 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
         "VERSION": version,
         "APP_WHEEL": app_wheel.name,
         "APP_ZIP": pyc.APP_ZIP,
+        "SNAPSHOT": snap.boot_config(),
+        "SNAPSHOT_FILE": snap.file,
         "APP_WHEEL_INTEGRITY": "sha256-" + base64.b64encode(hashlib.sha256(app_wheel.read_bytes()).digest()).decode(),
         "PROVIDER_LIST": shell.provider_list(),
         "CSP": csp.meta_policy(),

@@ -3,8 +3,9 @@
 Pure: `web/capabilities.py` probes the page and hands the names of the missing features here. An
 essential feature missing means the app cannot start or cannot keep keys safely, so it does not start
 and says why; anything else gets a notice saying what will not work and what to do instead. Python
-cannot run without WebAssembly, nor PyScript without BroadcastChannel, so `public/boot.js` checks
-those two before loading either, with the same words (tests/unit/test_capabilities.py keeps them equal).
+cannot run without WebAssembly, nor the app's tabs keep in step without BroadcastChannel, so
+`public/boot.js` checks those two before loading Python, with the same words
+(tests/unit/test_capabilities.py keeps them equal).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("WebAssembly", True,
             "This browser cannot run WebAssembly, which Switchboard's Python runtime needs."),
     Feature("BroadcastChannel", True,
-            "This browser has no BroadcastChannel, which PyScript needs to start Switchboard's Python."),
+            "This browser has no BroadcastChannel, which Switchboard needs to keep its tabs in step."),
     Feature("crypto.subtle", True,
             "This browser offers no Web Crypto (crypto.subtle), which the vault needs to encrypt your keys; "
             "browsers offer it only to https:// pages and to localhost."),

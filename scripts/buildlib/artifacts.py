@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # What we ship. A wheel's platform is None for pure-Python wheels.
-NPM = [("pyodide", "314.0.7"), ("@pyscript/core", "0.7.31")]
+NPM = [("pyodide", "314.0.7")]
 WHEELS: list[tuple[str, str, str | None]] = [
     ("pydantic", "2.14.4", None),
     ("pydantic-core", "2.50.5", "pyemscripten_2026_0_wasm32"),

@@ -33,16 +33,16 @@ LOCAL_MODELS = ("http://localhost:*", "http://127.0.0.1:*")
 # Remote custom endpoints of a self-hosted copy, e.g. "https://llm.example.com"; one origin per entry.
 EXTRA_CONNECT_SRC: tuple[str, ...] = ()
 # 'wasm-unsafe-eval' lets Pyodide compile its WebAssembly (pydantic-core's side module included).
-# No 'unsafe-eval': PyScript 0.7.31 would build its worker hooks with Function(...) at every start,
-# so public/boot.js clears those hooks first (the app runs no PyScript worker).
+# No 'unsafe-eval': nothing builds a function from a string (PyScript did, one reason it was dropped).
 # tests/browser/test_deploy_nginx.py proves it; docs/deploy.md ("Content-Security-Policy") explains.
 SCRIPT_SRC = ("'self'", "'wasm-unsafe-eval'")
 # Trusted Types: every HTML string and script URL the page hands to the DOM must come from a named
 # policy, and only these may exist (no "default" policy, which would pass everything through).
-# Pyodide and PyScript start with none (tests/browser/test_deploy_nginx.py; docs/security.md).
+# Pyodide starts with none (tests/browser/test_deploy_nginx.py; docs/security.md).
 HTML_POLICY = "switchboard-html"  # web/dom.py, behind set_html / append_html: the one audited way the app writes HTML
 SW_POLICY = "switchboard-sw"  # public/sw-register.js: makes only ./sw.js, for navigator.serviceWorker.register
-TRUSTED_TYPES = (HTML_POLICY, SW_POLICY)
+INFLATE_POLICY = "switchboard-inflate"  # public/pyodide/snapshot.mjs: makes only its inflate.js worker's URL
+TRUSTED_TYPES = (HTML_POLICY, SW_POLICY, INFLATE_POLICY)
 # Powerful features the app never uses, off for the page and anything it might embed.
 PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
                       "hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), "

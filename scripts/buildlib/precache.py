@@ -16,10 +16,9 @@ from pathlib import Path
 from scripts.buildlib import csp
 
 SERVICE_WORKER = "sw.js"
-# Not part of the app: the worker itself, the saved copy (a download of its own, as big as the rest),
-# source maps, and PyScript's editor and terminal chunks (codemirror, xterm), which only <py-editor> /
-# <py-terminal> pages load. tests/browser/test_offline.py fails if the app asks for a file left out.
-EXCLUDED = (SERVICE_WORKER, "switchboard.html", "*.map", "pyscript/codemirror*", "pyscript/xterm*")
+# Not part of the app: the worker itself, the saved copy (a download of its own, as big as the rest) and
+# source maps. tests/browser/test_offline.py fails if the app asks for a file left out.
+EXCLUDED = (SERVICE_WORKER, "switchboard.html", "*.map")
 
 
 def manifest(dist: Path) -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ A ``file://`` page may not fetch or import its sibling files, so everything is i
 page (``index.html``'s body and ``styles.css``), and the runtime (Pyodide's modules, wasm, standard
 library, the lock and every wheel it lists, our package included) as base64 blocks that
 ``single_boot.js`` decodes. It boots plain Pyodide and the same ``switchboard.web.main.start()`` as
-the served app; PyScript is left out (docs/deploy.md, "Saved copy", says why). The build is
+the served app. The build is
 reproducible: the same ``dist/`` gives the same bytes.
 """
 
@@ -31,7 +31,6 @@ RUNTIME = {  # embedded path (under dist/) -> Content-Type Pyodide gets from fet
     "pyodide/python_stdlib.zip": "application/zip",
     "pyodide/pyodide-lock.json": "application/json",
 }
-_PY_SCRIPT = re.compile(r'\s*<script type="py"[^>]*>.*?</script>', re.DOTALL)
 # What index.html's <head> may load: the saved copy inlines the styles and replaces the scripts (boot.js
 # by single_boot.js; no service worker on file://). Anything new there must be decided on here.
 HEAD_SCRIPTS = {"./boot.js", "./sw-register.js"}
@@ -133,7 +132,7 @@ def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[
     title = _one(r"<title>(.*?)</title>", index_html, "<title>").group(1)
     description = _one(r'<meta name="description" content="([^"]*)">', index_html, "description").group(1)
     body = _one(r"<body>(.*)</body>", index_html, "<body>").group(1)
-    body = _SITE_ONLY.sub("", _PY_SCRIPT.sub("", body)).strip()
+    body = _SITE_ONLY.sub("", body).strip()
     if "</script" in boot.lower() or "</style" in styles.lower():
         raise SingleFileError("the boot script or the styles would close their own element")
     if "<script" in body or _RELATIVE.search(body):

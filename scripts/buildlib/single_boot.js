@@ -4,7 +4,8 @@
 // runtime file in a <script type="application/octet-stream" data-path=...> block (base64, gzipped when
 // that helps). fetch() answers a virtual folder from those blocks (checking the `integrity` Pyodide asks
 // for, as the browser would), and Pyodide's two JavaScript modules are imported from blob: URLs. Then the
-// same package and the same `switchboard.web.main.start()` as the served app run, without PyScript.
+// same package and the same `switchboard.web.main.start()` as the served app run (without its start-up
+// snapshot: docs/deploy.md, "Saved copy", says why).
 const text = document.getElementById("boot-text");
 const box = document.getElementById("boot-error");
 const reason = document.getElementById("boot-error-reason");

@@ -91,9 +91,30 @@ def serve_dist(dist: Path) -> Iterator[Callable[..., str]]:
         proc.wait(10)
 
 
+# How the app starts Python: restored from the build's memory snapshot, as users get it, or the normal
+# way (the fallback, forced by ?boot=normal). A test module that sets BOTH_BOOTS = True runs every test
+# that uses `app_url` once for each; the others run with the snapshot.
+BOOTS = ("snapshot", "normal")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if getattr(metafunc.module, "BOTH_BOOTS", False) and "boot" in metafunc.fixturenames:
+        metafunc.parametrize("boot", BOOTS, indirect=True, scope="module")
+
+
 @pytest.fixture(scope="session")
-def app_url(serve_dist: Callable[..., str]) -> str:
+def site_url(serve_dist: Callable[..., str]) -> str:
     return serve_dist()
+
+
+@pytest.fixture(scope="module")
+def boot(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "snapshot"))
+
+
+@pytest.fixture(scope="module")
+def app_url(site_url: str, boot: str) -> str:
+    return site_url if boot == "snapshot" else f"{site_url}?boot={boot}"
 
 
 @pytest.fixture(scope="session")
@@ -144,10 +165,17 @@ def shared_page(browser: Any, app_url: str) -> Iterator[Any]:
     assert not module_guard.violations, f"requests left the machine: {module_guard.violations}"
 
 
-def wait_ready(page: Any, timeout: float = 90_000) -> None:
+def wait_ready(page: Any, timeout: float = 90_000, boot: str | None = None) -> None:
+    """Wait until the app has started, and check it started the way it should have (`boot`: what
+    pyodide/boot.mjs records; by default "normal" where the URL asks for it, else "snapshot"), so a
+    snapshot that silently fell back to the normal boot fails the test. The saved copy records none."""
     page.wait_for_function(READY, timeout=timeout)
     error = page.evaluate("window.SWITCHBOARD_BOOT_ERROR")
     assert error is None, f"the app failed to start: {error}"
+    if urlsplit(page.url).path.endswith("/switchboard.html"):
+        return
+    expected = boot or ("normal" if "boot=normal" in urlsplit(page.url).query else "snapshot")
+    assert page.evaluate("document.documentElement.dataset.boot") == expected
 
 
 def app_errors(page: Any) -> list[str]:

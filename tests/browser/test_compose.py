@@ -13,6 +13,7 @@ from scripts.mock_providers import MockProviders
 from tests.browser.vault_helpers import add_session_keys
 
 FAILED = re.compile(r"\bfailed\b")
+BOTH_BOOTS = True  # conftest: every test here runs with the snapshot boot and with the normal boot
 
 
 @pytest.fixture(scope="module")

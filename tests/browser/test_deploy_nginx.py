@@ -98,7 +98,7 @@ def test_app_starts_under_the_csp_header_and_meta_tag_without_violations(app: tu
 
 
 def test_nothing_builds_functions_from_strings_at_start_up(app: tuple[Any, Any]) -> None:
-    """Why script-src needs no 'unsafe-eval': boot.js drops PyScript's worker hooks, its only Function() use."""
+    """Why script-src needs no 'unsafe-eval': nothing builds a function from a string as the app starts."""
     page, _ = app
     assert page.evaluate("window.__function") == []
 
@@ -167,7 +167,8 @@ def test_trusted_types_refuse_html_from_strings_and_unknown_policies(app: tuple[
     the app itself must write HTML through the "switchboard-html" policy to get this far)."""
     page, response = app
     for policy in (response.headers["content-security-policy"], csp.meta_policy()):
-        assert "require-trusted-types-for 'script'; trusted-types switchboard-html switchboard-sw" in policy
+        assert ("require-trusted-types-for 'script'; "
+                "trusted-types switchboard-html switchboard-sw switchboard-inflate") in policy
     assert page.evaluate(INJECT) == {
         "html": "TypeError", "script_url": "TypeError", "default_policy": "TypeError", "unnamed_policy": "TypeError"
     }

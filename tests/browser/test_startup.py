@@ -1,7 +1,13 @@
-"""The app starts from static files: shell first, Python next, failures shown, nothing from elsewhere."""
+"""The app starts from static files: shell first, Python next, failures shown, nothing from elsewhere.
+
+Python starts from the build's memory snapshot; whatever is wrong with the snapshot, the app starts
+the normal way instead, says why in the console, and works.
+"""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import json
 import re
@@ -9,21 +15,36 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import expect
+from scripts.buildlib import snapshot
 
 from tests.browser.conftest import RequestGuard, wait_ready
 
+BOTH_BOOTS = True  # conftest: every test here that uses app_url runs with the snapshot and the normal boot
+FALLBACK = "starting Python without its start-up snapshot"
+
 
 def test_shell_paints_disabled_then_prompt_enables_when_python_is_ready(page: Any, app_url: str) -> None:
+    # Python is held back (its wasm answered only once the shell is checked): a restored Python is up
+    # in about a second, which could be before the checks below have run.
+    held: list[Any] = []
+    page.route("**/pyodide.asm.wasm", lambda route: held.append(route))
     page.goto(app_url, wait_until="domcontentloaded")
     prompt = page.get_by_role("textbox", name="Prompt", exact=True)
     # The layout is there before Python: header, compose, providers, history, progress.
     expect(prompt).to_be_disabled()
     expect(page.get_by_role("button", name="History")).to_be_visible()
     expect(page.get_by_role("group", name="Providers")).to_be_visible()
-    progress = page.get_by_role("status").filter(has=page.get_by_role("progressbar", name="Start-up progress"))
+    progress = page.locator("#boot")
+    expect(progress).to_have_role("status")
     expect(progress).to_contain_text("Starting")
+    page.wait_for_timeout(100)  # let the held requests arrive
+    assert held, "Python's wasm was never asked for"
+    for route in held:
+        route.continue_()
     wait_ready(page)
     expect(prompt).to_be_enabled()
     expect(progress).to_be_hidden()
@@ -47,7 +68,7 @@ def test_about_shows_versions_the_build_and_the_saved_copys_sha256(page: Any, ap
 def test_every_request_stays_on_the_app_origin(page: Any, app_url: str, guard: RequestGuard) -> None:
     page.goto(app_url)
     wait_ready(page)
-    origin = app_url.rstrip("/")
+    origin = "{0.scheme}://{0.netloc}/".format(urlsplit(app_url))
     assert guard.seen, "the guard saw no requests at all"
     assert all(url.startswith(origin) for url in guard.seen), guard.seen
 
@@ -75,3 +96,93 @@ def test_start_up_failure_is_shown_with_its_reason(
     reason = page.locator("#boot-error-reason")
     expect(reason).to_contain_text("Switchboard package did not load")
     expect(page.get_by_role("textbox", name="Prompt", exact=True)).to_be_disabled()
+
+
+def _snapshot_file(dist: Path) -> Path:
+    (path,) = (dist / "pyodide").glob("snapshot-*.bin")
+    return path
+
+
+def _replace(dist: Path, data: bytes) -> None:
+    """Put `data` in place of dist's snapshot with its sha256 where boot.mjs checks it, so that the
+    file passes the integrity check and what is wrong with it is met further on."""
+    path = _snapshot_file(dist)
+    old = "sha256-" + base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+    new = "sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode()
+    path.write_bytes(data)
+    boot = dist / "pyodide" / "boot.mjs"
+    assert old in boot.read_text(), "boot.mjs does not name the snapshot's sha256"
+    boot.write_text(boot.read_text().replace(old, new))
+
+
+def _packed(dist: Path) -> bytearray:
+    """dist's snapshot inflated (still without its zero pages: scripts/buildlib/snapshot.py)."""
+    return bytearray(gzip.decompress(_snapshot_file(dist).read_bytes()))
+
+
+def _flip_a_byte(dist: Path) -> None:
+    path = _snapshot_file(dist)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _not_gzip(dist: Path) -> None:
+    _replace(dist, bytes(_packed(dist)))
+
+
+def _another_build_of_pyodide(dist: Path) -> None:
+    packed = _packed(dist)
+    packed[16:48] = bytes(32)  # the header's BUILD_ID
+    _replace(dist, gzip.compress(bytes(packed), mtime=0))
+
+
+def _a_heap_that_is_not_pythons(dist: Path) -> None:
+    packed = bytes(_packed(dist))
+    heap_bytes = json.loads(re.search(r"const SNAPSHOT = (\{.*?\});", (dist / "pyodide" / "boot.mjs").read_text())
+                            .group(1))["heapBytes"]  # type: ignore[union-attr]
+    raw = bytearray(snapshot.unpack(packed, heap_bytes))
+    offset, _, _ = snapshot.header(bytes(raw))
+    raw[offset:] = hashlib.sha256(b"noise").digest() * ((len(raw) - offset) // 32)
+    _replace(dist, gzip.compress(snapshot.pack(bytes(raw)), mtime=0))
+
+
+BREAKAGES: dict[str, Callable[[Path], None]] = {
+    "missing": lambda dist: _snapshot_file(dist).unlink(),
+    "one byte changed": _flip_a_byte,
+    "not gzip": _not_gzip,
+    "another build of Pyodide": _another_build_of_pyodide,
+    "a heap that is not Python's": _a_heap_that_is_not_pythons,
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_a_broken_snapshot_falls_back_to_the_normal_boot_and_the_app_works(
+    page: Any, serve_dist: Callable[..., str], dist: Path, tmp_path: Path, breakage: str
+) -> None:
+    broken = tmp_path / "dist"
+    shutil.copytree(dist, broken, symlinks=True)
+    BREAKAGES[breakage](broken)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.goto(serve_dist(directory=broken))
+    wait_ready(page, boot="snapshot failed")
+    assert any(line.startswith("warning: Switchboard: " + FALLBACK) for line in console), console
+    # The user sees nothing of it: no alert, the first screen usable, Python there and the app in it.
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(page.get_by_role("textbox", name="Prompt", exact=True)).to_be_enabled()
+    page.get_by_role("button", name="About").click()
+    expect(page.locator("#about-python-version")).to_have_text(re.compile(r"^3\.14\.\d+$"))
+
+
+def test_a_restored_python_draws_its_own_random_numbers(page: Any, app_url: str, boot: str) -> None:
+    """Every restore starts from the same heap: `random` is reseeded each time, so two loads differ."""
+    draws = []
+    for _ in range(2):
+        page.goto(app_url)
+        wait_ready(page)
+        draws.append(page.evaluate("""async () => {
+          const pyodide = await (await import(new URL("./pyodide/boot.mjs", document.baseURI).href)).start();
+          return pyodide.runPython("import random; str(random.getrandbits(64))");
+        }"""))
+    assert draws[0] != draws[1], f"{boot} boot: the same random numbers in two page loads"

@@ -48,6 +48,8 @@ from tests.browser.vault_helpers import (
 )
 from tests.fakes import CryptographyCipher
 
+BOTH_BOOTS = True  # conftest: every test here runs with the snapshot boot and with the normal boot
+
 T = TypeVar("T")
 MASTER = "violet harbour 93 quietly"
 PASSPHRASE = "export lantern 58 orbit"

@@ -102,5 +102,8 @@ def test_start_create_save_ask_reload_unlock(engine: str, request: pytest.Fixtur
     # The guards saw the traffic they guard (the fixtures fail the test on anything else).
     assert "https://api.openai.com/v1/chat/completions" in page.collect()
     assert "CONNECT api.openai.com:443 HTTP/1.1" in request.getfixturevalue("network_guard").seen
-    print(f"\n{engine}: browser up {launched - began:.1f} s, app ready {first_start:.1f} s, "
+    # Python from the start-up snapshot, or the normal way where this engine could not restore it (the
+    # console says why); either is a working start, so it is reported rather than asserted.
+    booted = page.js("return document.documentElement.dataset.boot")
+    print(f"\n{engine}: browser up {launched - began:.1f} s, app ready {first_start:.1f} s ({booted} boot), "
           f"after reload {second_start:.1f} s, whole flow {time.monotonic() - began:.1f} s")

@@ -52,8 +52,8 @@ def app_wheel(dist: Path) -> str:
     return str(lock["packages"]["switchboard"]["file_name"])
 
 
-def hashed_chunk(dist: Path) -> str:
-    return next(p.name for p in sorted((dist / "pyscript").glob("core-*.js")))
+def snapshot_file(dist: Path) -> str:
+    return next(p.name for p in sorted((dist / "pyodide").glob("snapshot-*.bin")))
 
 
 def paths(dist: Path) -> dict[str, tuple[int, str, str]]:
@@ -62,7 +62,6 @@ def paths(dist: Path) -> dict[str, tuple[int, str, str]]:
         "": (200, "text/html", "no-cache"),
         "index.html": (200, "text/html", "no-cache"),
         "boot.js": (200, "application/javascript", "no-cache"),
-        "pyscript.json": (200, "application/json", "no-cache"),
         "build.json": (200, "application/json", "no-cache"),
         "sw.js": (200, "application/javascript", "no-cache"),
         "sw-register.js": (200, "application/javascript", "no-cache"),
@@ -73,8 +72,8 @@ def paths(dist: Path) -> dict[str, tuple[int, str, str]]:
         "pyodide/pyodide.mjs": (200, "text/javascript", RUNTIME),
         "pyodide/pyodide.asm.wasm": (200, "application/wasm", RUNTIME),
         "pyodide/python_stdlib.zip": (200, "application/zip", RUNTIME),
-        "pyscript/core.js": (200, "application/javascript", RUNTIME),
-        f"pyscript/{hashed_chunk(dist)}": (200, "application/javascript", IMMUTABLE),
+        "pyodide/snapshot.mjs": (200, "text/javascript", "no-cache"),
+        f"pyodide/{snapshot_file(dist)}": (200, "application/octet-stream", IMMUTABLE),
         f"pyodide/{app_wheel(dist)}": (200, "application/octet-stream", IMMUTABLE),
         "no-such-file": (404, "text/html", "no-cache"),
         "pyodide/no-such-module.mjs": (404, "text/html", "no-cache"),
@@ -108,9 +107,8 @@ def test_the_csp_header_is_the_generated_one_with_frame_ancestors(server: NginxS
 
 
 @pytest.mark.parametrize("path", ["pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.mjs", "pyodide/pyodide-lock.json",
-                                  "pyscript/core-*.js", "index.html"])
+                                  "boot.js", "index.html"])
 def test_text_and_wasm_are_gzipped_on_request(server: NginxServer, dist: Path, path: str) -> None:
-    path = path.replace("core-*.js", hashed_chunk(dist))
     code, headers, body = get(server.url + path, **{"Accept-Encoding": "gzip"})
     assert code == 200 and headers.get("content-encoding") == "gzip", headers
     assert "Accept-Encoding" in headers.get("vary", "")

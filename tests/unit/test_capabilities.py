@@ -80,7 +80,7 @@ def test_the_page_probes_exactly_the_features_in_the_table() -> None:
 
 
 def test_boot_js_checks_what_python_needs_to_start_with_the_same_words() -> None:
-    """WebAssembly and BroadcastChannel (PyScript's) are checked before Python loads, in JavaScript."""
+    """WebAssembly and BroadcastChannel are checked before Python loads, in JavaScript."""
     boot = BOOT.read_text()
     needed = dict(re.findall(r'^  (\w+): "([^"]+)",$', boot, re.MULTILINE))
     assert needed == {name: BY_NAME[name].words for name in ("WebAssembly", "BroadcastChannel")}

@@ -37,7 +37,7 @@ def test_connect_src_is_self_every_provider_origin_and_local_models() -> None:
         assert allowed in connect, (provider_id, url)
 
 
-def test_script_src_is_self_wasm_and_what_pyscript_was_shown_to_need() -> None:
+def test_script_src_is_self_and_wasm_only() -> None:
     assert directive(csp.header_policy(), "script-src") == ["'self'", "'wasm-unsafe-eval'"]
     policy = csp.header_policy()
     assert "'unsafe-inline'" not in policy and "*" not in directive(policy, "default-src")
@@ -45,11 +45,11 @@ def test_script_src_is_self_wasm_and_what_pyscript_was_shown_to_need() -> None:
     assert directive(policy, "base-uri") == ["'none'"]
 
 
-def test_trusted_types_are_required_and_only_our_two_policies_may_exist() -> None:
+def test_trusted_types_are_required_and_only_our_three_policies_may_exist() -> None:
     for policy in (csp.header_policy(), csp.meta_policy()):
         assert directive(policy, "require-trusted-types-for") == ["'script'"]
         # No "default" (a pass-through default policy would undo it) and no 'allow-duplicates'.
-        assert directive(policy, "trusted-types") == ["switchboard-html", "switchboard-sw"]
+        assert directive(policy, "trusted-types") == ["switchboard-html", "switchboard-sw", "switchboard-inflate"]
 
 
 def test_meta_policy_is_the_header_policy_without_frame_ancestors() -> None:

@@ -20,13 +20,12 @@ def test_index_uses_only_relative_urls(dist: Path) -> None:
     assert "{{" not in html, "a build placeholder was left unfilled"
 
 
-def test_pyscript_uses_our_local_interpreter(dist: Path) -> None:
-    config = json.loads((dist / "pyscript.json").read_text())
-    assert config["interpreter"] == "./pyodide/boot.mjs"
-    # boot.mjs puts our package on sys.path itself; PyScript's "packages" would go through micropip
-    # (or, with "packages_cache": "passthrough", fetch its package-support graph) for nothing.
-    assert "packages" not in config
-    assert (dist / "pyodide" / "boot.mjs").exists()
+def test_the_page_boots_plain_pyodide_without_pyscript(dist: Path) -> None:
+    html = (dist / "index.html").read_text()
+    assert 'type="py"' not in html and "pyscript" not in html
+    assert not (dist / "pyscript").exists() and not (dist / "pyscript.json").exists()
+    boot = (dist / "boot.js").read_text()
+    assert 'import("./pyodide/boot.mjs")' in boot and "from switchboard.web.main import start" in boot
 
 
 def test_pyodide_lock_matches_the_shipped_wheels(dist: Path) -> None:

@@ -1,7 +1,7 @@
 """Every HTML write of the app goes through web.dom's helpers, and only the app's own templates do.
 
-An HTML-injection bug would let a model's answer or an imported file insert `<script type="py">`,
-which PyScript would run. So: no module but web/dom.py touches innerHTML and its kin, the helpers take
+An HTML-injection bug would let a model's answer or an imported file insert markup that runs or
+loads something. So: no module but web/dom.py touches innerHTML and its kin, the helpers take
 only Markup, and Markup is built from string literals alone (its values are escaped by `fill`).
 """
 

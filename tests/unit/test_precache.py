@@ -45,17 +45,16 @@ def test_built_worker_lists_this_build_and_the_hash_of_every_file(dist: Path) ->
 
 def test_precache_holds_the_shell_the_runtime_and_every_wheel(dist: Path) -> None:
     files = dict(precache.manifest(dist))
-    shell = {"index.html", "styles.css", "icon.svg", "boot.js", "sw-register.js", "pyscript.json"}
+    shell = {"index.html", "styles.css", "icon.svg", "boot.js", "sw-register.js"}
     runtime = {f"pyodide/{name}" for name in
-               ("boot.mjs", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
-                "pyodide-lock.json")}
+               ("boot.mjs", "snapshot.mjs", "inflate.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
+                "python_stdlib.zip", "pyodide-lock.json")}
     lock = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())
     wheels = {f"pyodide/{entry['file_name']}" for entry in lock["packages"].values()}
-    pyscript = {p.relative_to(dist).as_posix() for p in (dist / "pyscript").glob("*.js")
-                if not p.name.startswith(("codemirror", "xterm"))}
-    missing = (shell | runtime | wheels | pyscript) - files.keys()
+    snapshot = {p.relative_to(dist).as_posix() for p in (dist / "pyodide").glob("snapshot-*.bin")}
+    missing = (shell | runtime | wheels | snapshot) - files.keys()
     assert not missing, missing
-    assert "pyscript/core.js" in pyscript and "pyodide/pyodide.asm.wasm" in files
+    assert len(snapshot) == 1 and "pyodide/pyodide.asm.wasm" in files
 
 
 def test_every_file_index_html_names_is_precached(dist: Path) -> None:
@@ -67,7 +66,7 @@ def test_every_file_index_html_names_is_precached(dist: Path) -> None:
 def test_the_worker_the_saved_copy_and_unused_chunks_are_left_out(dist: Path) -> None:
     files = dict(precache.manifest(dist))
     assert not {"sw.js", "switchboard.html"} & files.keys()
-    assert not [p for p in files if p.startswith(("pyscript/codemirror", "pyscript/xterm")) or p.endswith(".map")]
+    assert not [p for p in files if p.endswith(".map")]
 
 
 def test_render_fills_build_and_files_and_refuses_a_template_without_them() -> None:

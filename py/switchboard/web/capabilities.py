@@ -1,7 +1,7 @@
 """Probe the browser for what the app relies on; say in words what is missing (switchboard.capabilities).
 
-Runs first in `main.start()`. WebAssembly and BroadcastChannel are probed for completeness: without
-them Python never runs, so `boot.js` checks them before anything loads. Invoker commands (`<button
+Runs first in `main.start()`. WebAssembly and BroadcastChannel are probed for completeness: `boot.js`
+checks them before Python loads (without WebAssembly it never runs). Invoker commands (`<button
 commandfor command>`, used by the About button) are missing in WebKitGTK 2.50; for them the page gets
 a small fallback instead of words.
 """

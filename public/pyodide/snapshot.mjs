@@ -1,0 +1,119 @@
+// Start Python from the build's memory snapshot (scripts/buildlib/snapshot.py): the heap of a Pyodide
+// that has already started and imported the app's first screen, copied back into a fresh instance of
+// the same pyodide.asm.wasm. That skips Python's start-up and the imports, most of a normal start.
+// The file holds only the heap's non-zero pages, gzipped; a worker (inflate.js) inflates them while this
+// thread evaluates Pyodide's JavaScript and instantiates its wasm.
+//
+// It uses Pyodide's private `_loadSnapshot` option, so everything that can go wrong makes `restore`
+// reject, and pyodide/boot.mjs then starts Python the normal way: a missing or changed file (its sha256
+// is checked), a file that is not gzip, Pyodide's "Snapshot build id mismatch", an error while
+// restoring, or a heap without the app in it.
+import { loadPyodide } from "./pyodide.mjs";
+
+const STAND_IN = new Uint8Array(8);
+const PAGE = 4096; // scripts/buildlib/snapshot.py's PAGE
+
+const WORKER = new URL("./inflate.js", import.meta.url).href;
+
+/** inflate.js's URL, as the page's Trusted Types policy (require-trusted-types-for 'script') wants it. */
+function workerURL() {
+  if (!globalThis.trustedTypes) return WORKER;
+  const policy = globalThis.trustedTypes.createPolicy("switchboard-inflate", {
+    createScriptURL(url) {
+      if (url !== WORKER) throw new TypeError(`switchboard-inflate makes only ${WORKER}, not ${url}`);
+      return url;
+    },
+  });
+  return policy.createScriptURL(WORKER);
+}
+
+/**
+ * The snapshot at `url`: checked against `integrity` and inflated by a worker (inflate.js) as it arrives.
+ * Fetched without `integrity`, so that index.html's preload (for which Chromium ignores integrity)
+ * answers it instead of a second download; the worker checks the sha256 instead.
+ */
+async function download(url, integrity) {
+  const worker = new Worker(workerURL(), { name: "switchboard-inflate" });
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+    const heap = await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(new Uint8Array(data.heap)));
+      worker.onerror = (e) => reject(new Error(e.message || "the snapshot's inflating worker failed"));
+      try {
+        worker.postMessage({ body: response.body, integrity }, [response.body]);
+      } catch {
+        // A browser that cannot transfer a stream: the bytes, once downloaded.
+        response.arrayBuffer().then((packed) => worker.postMessage({ body: packed, integrity }, [packed]), reject);
+      }
+    });
+    performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
+    return heap;
+  } finally {
+    worker.terminate();
+  }
+}
+
+/**
+ * Write the heap into `heap` from the snapshot's page table and pages (scripts/buildlib/snapshot.py has
+ * the layout). Pages between runs are zeroed: the fresh instance may have written to them already.
+ */
+function copyPages(snapshot, offset, heap, heapBytes) {
+  const view = new DataView(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
+  const runs = view.getUint32(offset, true);
+  let at = offset + 4 + 8 * runs;
+  let end = 0; // of the last run written
+  for (let i = 0; i < runs; i++) {
+    const start = view.getUint32(offset + 4 + 8 * i, true) * PAGE;
+    const length = view.getUint32(offset + 8 + 8 * i, true) * PAGE;
+    if (start < end || start + length > heapBytes || at + length > snapshot.byteLength) {
+      throw new Error("the snapshot's page table is corrupt");
+    }
+    heap.fill(0, end, start);
+    heap.set(snapshot.subarray(at, at + length), start);
+    at += length;
+    end = start + length;
+  }
+  if (at !== snapshot.byteLength) throw new Error("the snapshot's page table does not match its pages");
+  heap.fill(0, end, heapBytes);
+}
+
+/**
+ * Pyodide restored from the snapshot `config` ({file, integrity, heapBytes}) under `indexURL`, with
+ * our package (`wheel`, a promise of its bytes) written back to `appZip`, where the snapshot's imports
+ * were made from.
+ */
+export async function restore(indexURL, config, appZip, wheel) {
+  const bytes = download(new URL(config.file, indexURL).href, config.integrity);
+  bytes.catch(() => {}); // reported by loadPyodide, which awaits it
+  const asm = import("./pyodide.asm.mjs");
+  const pyodide = await loadPyodide({
+    indexURL,
+    // Pyodide awaits this before it even instantiates the wasm, and restores what it resolves to. So
+    // it gets a stand-in at once, and the real bytes replace it in restoreSnapshot below: the download
+    // and the inflating run while the wasm compiles and the standard library is installed.
+    _loadSnapshot: STAND_IN,
+    async createPyodideModule(settings) {
+      const [module, snapshot] = await Promise.all([(await asm).default(settings), bytes]);
+      performance.mark("switchboard:snapshot-wasm");
+      // This build of Pyodide starts with 30 MiB of memory whatever INITIAL_MEMORY says, and copying
+      // a bigger heap in would fail ("offset is out of bounds").
+      if (module.HEAP8.length < config.heapBytes) module.growMemory(config.heapBytes);
+      const restoreSnapshot = module.API.restoreSnapshot;
+      module.API.restoreSnapshot = (standIn) => {
+        if (standIn !== STAND_IN) throw new Error("Pyodide restored something other than our snapshot");
+        // Pyodide checks the header (magic, BUILD_ID) and reads its JSON; the heap is ours to copy.
+        const offset = new DataView(snapshot.buffer, snapshot.byteOffset).getUint32(4, true);
+        const state = restoreSnapshot(snapshot.subarray(0, offset));
+        copyPages(snapshot, offset, module.HEAP8, config.heapBytes);
+        return state;
+      };
+      return module;
+    },
+  });
+  // The file system is not in the snapshot: put our package back where its imports were made from
+  // (the same bytes, so zipimport's cached directory of the zip still holds), for what loads later.
+  pyodide.FS.writeFile(appZip, new Uint8Array(await wheel));
+  pyodide.runPython("import switchboard.web.snapshot as s; s.restored()");
+  return pyodide;
+}
