@@ -240,6 +240,7 @@ class ComposeView:
     def _cheapest(self, prompt: str, targets: list[Target], params: Params) -> Route | str:
         from switchboard.pricing.estimate import estimate_run
 
+        # A route with nothing chosen yet: the draft carries the conversation as the routed round will.
         draft = self._draft(prompt, targets, params, Route("cheapest", (), ""))
         return cheapest(targets, estimate_run(draft, self._prices.price).answers, params.max_output_tokens)
 
