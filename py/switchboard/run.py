@@ -342,20 +342,28 @@ class Run:
         if successor is not None:
             await self._answer(successor, driver)
 
+    def candidates(self, answer: Answer) -> list[Target]:
+        """The targets that may end up answering in answer's place: its own and, in a fallback chain, the
+        models still to come after it (what an estimate, a budget and a takeover all read)."""
+        route = self.route
+        here = (answer.target.slot, answer.target.model)
+        if route is None or route.rule != "fallback" or here not in route.chosen:
+            return [answer.target]
+        return [answer.target, *(Target(*pair) for pair in route.chosen[route.chosen.index(here) + 1:])]
+
     def _successor(self, answer: Answer) -> Answer | None:
         """In a fallback chain, the next target's answer when this one failed before any text; it takes
         this one's place (an error after text is the user's to see, never silently retried)."""
         from .routing import TAKEOVER
 
         route = self.route
-        if (route is None or route.rule != "fallback" or answer.status != "failed" or answer.error is None
-                or answer.text or answer.error.kind not in TAKEOVER or answer not in self.answers):
+        if (route is None or answer.status != "failed" or answer.error is None or answer.text
+                or answer.error.kind not in TAKEOVER or answer not in self.answers):
             return None
-        position = route.chosen.index((answer.target.slot, answer.target.model)) + 1 \
-            if (answer.target.slot, answer.target.model) in route.chosen else len(route.chosen)
-        if position >= len(route.chosen):
+        rest = self.candidates(answer)[1:]
+        if not rest:
             return None
-        successor = Answer(Target(*route.chosen[position]), answer.history)
+        successor = Answer(rest[0], answer.history)
         self.route = route.took_over(answer.target, answer.error.kind)
         self.answers[self.answers.index(answer)] = successor
         return successor

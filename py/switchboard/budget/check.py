@@ -16,7 +16,7 @@ from typing import Literal, TypeAlias
 
 from ..pricing.cost import format_usd
 from ..pricing.estimate import Estimate
-from ..run import Run, Target
+from ..run import Run
 from ..spend.calendar import month_start
 from ..spend.ledger import Ledger
 from .limits import Budgets
@@ -47,16 +47,7 @@ class Worst:
 def reach(run: Run) -> list[list[str]]:
     """Per answer, the providers that may bill it: its own, and in a fallback chain those of the models
     still to come (as `estimate_run` reads the chain)."""
-    route = run.route
-    out = []
-    for answer in run.answers:
-        providers = [answer.target.provider_id]
-        if route is not None and route.rule == "fallback":
-            here = (answer.target.slot, answer.target.model)
-            rest = route.chosen[route.chosen.index(here) + 1:] if here in route.chosen else ()
-            providers += [Target(*pair).provider_id for pair in rest]
-        out.append(providers)
-    return out
+    return [[target.provider_id for target in run.candidates(answer)] for answer in run.answers]
 
 
 def worst_case(estimate: Estimate, providers: Sequence[Sequence[str]]) -> Worst:

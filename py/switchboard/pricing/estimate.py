@@ -129,19 +129,12 @@ def estimate_run(run: Run, prices: Prices) -> Estimate:
     """The range for every answer of ``run`` as it would be sent now. In a fallback chain any model still
     to come may end up answering (one that fails before any text costs nothing), so the chain counts as
     its dearest."""
-    from ..run import Target
-
     answers = []
     for answer in run.answers:
         request = run.request(answer)
-        targets = [answer.target]
-        route = run.route
-        if route is not None and route.rule == "fallback":
-            here = (answer.target.slot, answer.target.model)
-            rest = route.chosen[route.chosen.index(here) + 1:] if here in route.chosen else ()
-            targets += [Target(*pair) for pair in rest]
         options = [estimate_answer(request.messages, request.system, prices(t, None),
-                                   output_cap(t.provider_id, t.model, request.max_output_tokens)) for t in targets]
+                                   output_cap(t.provider_id, t.model, request.max_output_tokens))
+                   for t in run.candidates(answer)]
         answers.append(max(options, key=_dearness))
     return Estimate(tuple(answers))
 
