@@ -44,6 +44,7 @@ from switchboard.web.model_picker import ModelPicker
 
 if TYPE_CHECKING:
     from switchboard.pricing.book import PriceBook
+    from switchboard.pricing.estimate import Estimate
 
 # Timeouts field -> the input that sets it and the setting that remembers it
 TIMEOUTS = {"connect": ("connect-timeout", CONNECT_TIMEOUT), "idle": ("idle-timeout", IDLE_TIMEOUT)}
@@ -221,7 +222,8 @@ class ComposeView:
         if rule == "fallback":
             return targets[:1], fallback(targets)
         if rule == "cheapest":
-            route = self._cheapest(prompt, targets, params)
+            route = cheapest(targets, self._draft_estimate(prompt, targets, params, rule).answers,
+                             params.max_output_tokens)
             if isinstance(route, str):
                 return route
         else:
@@ -237,12 +239,14 @@ class ComposeView:
             self._timings = first_token_times(records)
         return self._timings
 
-    def _cheapest(self, prompt: str, targets: list[Target], params: Params) -> Route | str:
+    def _draft_estimate(self, prompt: str, targets: list[Target], params: Params, rule: Rule) -> Estimate:
+        """The estimate of every picked model's answer to the round a Send would start under rule."""
         from switchboard.pricing.estimate import estimate_run
 
-        # A route with nothing chosen yet: the draft carries the conversation as the routed round will.
-        draft = self._draft(prompt, targets, params, Route("cheapest", (), ""))
-        return cheapest(targets, estimate_run(draft, self._prices.price).answers, params.max_output_tokens)
+        # A routed rule's route with nothing chosen yet: the draft carries the conversation as the routed
+        # round will.
+        routed = None if rule == "side-by-side" else Route(rule, (), "")
+        return estimate_run(self._draft(prompt, targets, params, routed), self._prices.price)
 
     def _schedule_estimate(self) -> None:
         """Work the estimate out once typing pauses: never on the keystroke itself."""
@@ -260,7 +264,7 @@ class ComposeView:
 
     def _estimate(self) -> None:
         from switchboard.pricing import format_usd
-        from switchboard.pricing.estimate import Estimate, estimate_run
+        from switchboard.pricing.estimate import Estimate
 
         output = by_id("estimate")
         prompt = str(by_id("prompt").value).strip()
@@ -270,10 +274,9 @@ class ComposeView:
             output.textContent = "—"
             return
         rule = self._rule()
-        routed = None if rule == "side-by-side" else Route(rule, (), "")
-        estimate = estimate_run(self._draft(prompt, targets, params, routed), self._prices.price)
+        estimate = self._draft_estimate(prompt, targets, params, rule)
         if rule == "cheapest":
-            route = self._cheapest(prompt, targets, params)
+            route = cheapest(targets, estimate.answers, params.max_output_tokens)
             if isinstance(route, str):
                 output.textContent = "no model to choose"
                 return
