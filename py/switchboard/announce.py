@@ -9,10 +9,10 @@ together are one announcement, not ten).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from switchboard.run import Answer
+from switchboard.throttle import Throttle
 
 ANNOUNCE_EVERY = 1.5  # seconds between polite announcements
 
@@ -37,18 +37,17 @@ def ended(label: str, answer: Answer) -> tuple[str, bool] | None:
 
 
 class Coalescer:
-    """Polite messages said at most once every `every` seconds; those that come in between are joined."""
+    """Polite messages said at most once every `every` seconds; those that come in between are joined.
+    The timing is the panes' redraw `Throttle`, with no slowdown (saying a sentence costs nothing)."""
 
     def __init__(self, every: float, now: Callable[[], float]) -> None:
-        self._every = every
-        self._now = now
+        self._throttle = Throttle(every, now, slowdown=0)
         self._pending: list[str] = []
-        self._last = -math.inf
 
     def add(self, text: str) -> float:
         """Queue text; return 0.0 if the queue should be said now, else the seconds until it may be."""
         self._pending.append(text)
-        return max(0.0, self._last + self._every - self._now())
+        return self._throttle.changed()
 
     @property
     def pending(self) -> bool:
@@ -56,6 +55,6 @@ class Coalescer:
 
     def take(self) -> str:
         """Everything queued, as one announcement (the caller says it now)."""
-        self._last = self._now()
+        self._throttle.drawn()
         text, self._pending = " ".join(self._pending), []
         return text
