@@ -22,6 +22,17 @@ function fail(message) {
 window.addEventListener("error", (e) => fail(e.message || e.error || "a script failed to load"));
 window.addEventListener("unhandledrejection", (e) => fail(e.reason?.message || e.reason || "start-up failed"));
 
+/** Resolves once the shell has painted, so that Python's start (the main thread busy for a second, 20 MB
+ * arriving) cannot hold the first paint back. A hidden page paints nothing and has no frames to wait for;
+ * one hidden while it waits gets no frame either, hence the time limit. */
+function shellPainted() {
+  if (document.visibilityState !== "visible") return Promise.resolve();
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 200);
+  });
+}
+
 // Without these Python never starts, so they are checked here; web/capabilities.py checks the rest once
 // it runs. The words are switchboard/capabilities.py's (tests/unit/test_capabilities.py compares them).
 const NEEDED = {
@@ -33,7 +44,12 @@ if (lacking.length) {
   const advice = "Use a current Firefox, Chrome, Edge or Safari.";
   fail(["Switchboard cannot run in this browser.", ...lacking.map((name) => NEEDED[name]), advice].join(" "));
 } else {
-  import("./pyodide/boot.mjs")
+  shellPainted()
+    .then(() => {
+      // index.html's preloads: every file of the runtime at once, not one after the other as imports find them.
+      document.head.append(document.getElementById("preloads").content);
+      return import("./pyodide/boot.mjs");
+    })
     .then((m) => m.start())
     .catch((e) => Promise.reject(new Error(`The Python runtime could not start (${e.message || e}).`)))
     .then((pyodide) => {

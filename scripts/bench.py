@@ -43,9 +43,12 @@ const py = await loadPyodide();
 py.runPython("print(1)");
 window.READY_AT = performance.now();
 </script>"""
+# The browser's own floor for a first paint: a page of one line of text.
+ONE_LINE_PAGE = '<!doctype html><meta charset="utf-8"><title>one line</title><p>Switchboard'
 APP_READY = "window.SWITCHBOARD_READY_AT"
 BARE_READY = "window.READY_AT"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
+KEPT = "() => performance.getEntriesByName('switchboard:snapshot-kept').length > 0"
 METRICS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const fcp = performance.getEntriesByName("first-contentful-paint")[0];
@@ -53,7 +56,8 @@ METRICS = """() => {
   const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
   return { paint: fcp ? fcp.startTime : null, bytes, python: mark("switchboard:python"),
            package: mark("switchboard:package"), main: mark("switchboard:main"),
-           inflated: mark("switchboard:snapshot-bytes"), wasm: mark("switchboard:snapshot-wasm") };
+           inflated: mark("switchboard:snapshot-bytes"), wasm: mark("switchboard:snapshot-wasm"),
+           heap: document.documentElement.dataset.snapshot ?? "none" };
 }"""
 
 
@@ -65,16 +69,16 @@ def _site() -> tempfile.TemporaryDirectory[str]:
     (root / "pyodide").symlink_to(DIST / "pyodide")
     (root / "bare.html").write_text(BARE_PAGE)
     (root / "shell.html").write_text(_shell_only((DIST / "index.html").read_text()))
+    (root / "line.html").write_text(ONE_LINE_PAGE)
     return tmp
 
 
 def _shell_only(index_html: str) -> str:
-    """index.html without its scripts and preloads, its stylesheet and icon read from app/: the floor for
-    the shell's first paint on this machine (what HTML and CSS alone take in a fresh context)."""
-    page = re.sub(r'<link rel="(?:modulepreload|preload)"[^>]*>\n|<script type="module"[^>]*></script>\n', "",
-                  index_html)
-    return page.replace('href="./styles.css"', 'href="./app/styles.css"').replace('href="./icon.svg"',
-                                                                                  'href="./app/icon.svg"')
+    """index.html without its scripts and preloads, its icon read from app/: the floor for the shell's
+    first paint on this machine (what its HTML and inline styles alone take in a fresh context)."""
+    page = re.sub(r'<template id="preloads">.*?</template>\n|<script type="module"[^>]*></script>\n', "",
+                  index_html, flags=re.DOTALL)
+    return page.replace('href="./icon.svg"', 'href="./app/icon.svg"')
 
 
 def _paint(browser: Any, url: str) -> float:
@@ -87,7 +91,7 @@ def _paint(browser: Any, url: str) -> float:
     return painted
 
 
-def _measure(page: Any, url: str, ready: str, reload: bool) -> dict[str, float]:
+def _measure(page: Any, url: str, ready: str, reload: bool) -> dict[str, Any]:
     if reload:
         page.reload()
     else:
@@ -109,7 +113,7 @@ CASES = {  # name -> (path under the site, ready expression)
 TARGETS = {"snapshot": (0.40, 0.35), "normal": (1.30, 1.20)}  # app/bare, cold and warm
 
 
-def _run_case(browser: Any, url: str, ready: str, app: bool) -> tuple[dict[str, float], dict[str, float]]:
+def _run_case(browser: Any, url: str, ready: str, app: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """One cold load in a fresh context, then a warm reload in the same context."""
     context = browser.new_context()
     page = context.new_page()
@@ -118,6 +122,8 @@ def _run_case(browser: Any, url: str, ready: str, app: bool) -> tuple[dict[str, 
         # A returning user's reload: the service worker has finished installing and serves the files.
         # Reloading while it still precaches would race its download.
         page.wait_for_function(CONTROLLED, timeout=120_000)
+        if cold["heap"] == "downloaded":  # and the inflated snapshot kept for the next start
+            page.wait_for_function(KEPT, timeout=120_000)
     warm = _measure(page, url, ready, reload=True)
     if app:
         cold["boot"] = warm["boot"] = page.evaluate("document.documentElement.dataset.boot")
@@ -141,6 +147,7 @@ def startup(runs: int) -> int:
         results: dict[str, list[dict[str, Any]]] = {f"{c}_{t}": [] for c in CASES for t in ("cold", "warm")}
         names = list(CASES)
         shell: list[float] = []
+        line: list[float] = []
         # Rotate the order so that drift in machine load hits every case alike.
         for i in range(runs):
             for name in names[i % len(names):] + names[:i % len(names)]:
@@ -149,11 +156,13 @@ def startup(runs: int) -> int:
                 results[f"{name}_cold"].append(cold)
                 results[f"{name}_warm"].append(warm)
             shell.append(_paint(browser, f"{base}/shell.html"))
+            line.append(_paint(browser, f"{base}/line.html"))
         browser.close()
         httpd.shutdown()
     _report(results, runs)
-    print(f"  the shell's HTML and CSS alone (no scripts, no preloads) paint at {statistics.median(shell):.0f} ms here "
-          f"[{' '.join(f'{ms:.0f}' for ms in shell)}]")
+    print(f"  the shell's HTML and styles alone (no scripts, no preloads) paint at {statistics.median(shell):.0f} ms "
+          f"here [{' '.join(f'{ms:.0f}' for ms in shell)}]; a page of one line of text at "
+          f"{statistics.median(line):.0f} ms [{' '.join(f'{ms:.0f}' for ms in line)}]")
     return 0
 
 
@@ -167,8 +176,10 @@ def _report(results: dict[str, list[dict[str, Any]]], runs: int) -> None:
         cold = med(f"{name}_cold", "ready") / med("bare_cold", "ready")
         warm = med(f"{name}_warm", "ready") / med("bare_warm", "ready")
         booted = sorted({r["boot"] for r in results[f"{name}_cold"] + results[f"{name}_warm"]})
+        heaps = "; ".join(f"{t}: " + ", ".join(sorted({r["heap"] for r in results[f"{name}_{t}"]}))
+                          for t in ("cold", "warm"))
         print(f"  {name} boot / bare: cold {cold:.2f} (target <= {cold_target:.2f}), "
-              f"warm {warm:.2f} (target <= {warm_target:.2f})  [booted: {', '.join(booted)}]")
+              f"warm {warm:.2f} (target <= {warm_target:.2f})  [booted: {', '.join(booted)}; snapshot {heaps}]")
     print("  [warm = reload in the same context, the app's once its service worker controls the page]")
     print(f"  app shell painted (first contentful paint): snapshot {med('snapshot_cold', 'paint'):.0f} ms, "
           f"normal {med('normal_cold', 'paint'):.0f} ms (target <= 150)")
@@ -176,7 +187,7 @@ def _report(results: dict[str, list[dict[str, Any]]], runs: int) -> None:
         python, package, main, ready = (med(case, k) for k in ("python", "package", "main", "ready"))
         restore = ""
         if case.startswith("snapshot"):
-            restore = (f" (snapshot downloaded and inflated at {med(case, 'inflated'):.0f}, "
+            restore = (f" (snapshot inflated at {med(case, 'inflated'):.0f}, "
                        f"wasm instantiated at {med(case, 'wasm'):.0f})")
         print(f"  {case} phases (ms): Python up {python:.0f}{restore}, our package in place +{package - python:.0f}, "
               f"app imported +{main - package:.0f}, first screen +{ready - main:.0f}")

@@ -61,7 +61,7 @@ def unpack(tgz: Path) -> Path:
 
 def copy_public(dest: Path, substitutions: dict[str, str]) -> None:
     for src in sorted(PUBLIC.rglob("*")):
-        if src.is_dir():
+        if src.is_dir() or src == csp.STYLES:  # the styles go inline into index.html ({{STYLES}})
             continue
         target = dest / src.relative_to(PUBLIC)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,10 +128,10 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
         "APP_WHEEL": app_wheel.name,
         "APP_ZIP": pyc.APP_ZIP,
         "SNAPSHOT": snap.boot_config(),
-        "SNAPSHOT_FILE": snap.file,
         "APP_WHEEL_INTEGRITY": "sha256-" + base64.b64encode(hashlib.sha256(app_wheel.read_bytes()).digest()).decode(),
         "PROVIDER_LIST": shell.provider_list(),
         "CSP": csp.meta_policy(),
+        "STYLES": csp.styles(),
     })
     build = build_id(dist)  # of everything so far, index.html with its About placeholders
     saved_path = single.build(dist, build)  # dist/switchboard.html, the saved copy

@@ -1,7 +1,9 @@
-// The start-up snapshot's checking and inflating, off the page's thread: pyodide/snapshot.mjs hands over
-// the response body as it downloads, with its Subresource Integrity ("sha256-<base64>"), and gets the
-// heap back (transferred, not copied). Meanwhile the page's thread evaluates Pyodide's JavaScript and
-// instantiates its wasm, which takes about as long.
+// The start-up snapshot's download, check and inflating, off the page's thread (pyodide/snapshot.mjs).
+// The worker fetches the file itself: a response body handed over from the page would arrive only as
+// fast as the page's thread, busy instantiating Pyodide's wasm meanwhile, passes it on. It checks the
+// file's Subresource Integrity ("sha256-<base64>"), sends the heap back (a transferred copy), then keeps
+// the inflated bytes in Cache Storage, so that the next start needs neither the download nor the
+// inflating, and says whether that worked.
 "use strict";
 
 async function sha256(stream) {
@@ -9,17 +11,36 @@ async function sha256(stream) {
   return "sha256-" + btoa(String.fromCharCode(...digest));
 }
 
-self.onmessage = async ({ data: { body, integrity } }) => {
+async function keep(heap, { cache, key }) {
+  const heaps = await caches.open(cache);
+  // One build's heap at a time: an older build's is 16 MB nobody will restore again.
+  for (const old of await heaps.keys()) if (old.url !== key) await heaps.delete(old);
+  await heaps.put(key, new Response(heap, { headers: { "Content-Type": "application/octet-stream" } }));
+}
+
+self.onmessage = async ({ data: { url, integrity, store } }) => {
+  let heap;
   try {
-    const stream = body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
-    const [forHash, forHeap] = stream.tee();
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+    const [forHash, forHeap] = response.body.tee();
     const hash = sha256(forHash);
     hash.catch(() => {}); // awaited below, unless inflating failed first
-    const heap = await new Response(forHeap.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+    heap = await new Response(forHeap.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
     // Nothing of the heap is used before its file's hash is known to be the build's.
     if ((await hash) !== integrity) throw new Error("the snapshot is not the file this build made (sha256)");
-    self.postMessage({ heap }, [heap]);
+    const copy = store && self.caches ? heap.slice(0) : heap;
+    self.postMessage({ heap: copy }, [copy]);
   } catch (e) {
     self.postMessage({ error: String(e?.message || e) });
+    return;
+  }
+  if (!store || !self.caches) return self.postMessage({ kept: false, why: "this page has no Cache Storage" });
+  try {
+    await keep(heap, store);
+    self.postMessage({ kept: true });
+  } catch (e) {
+    // Full storage, a private mode that refuses it: the next start downloads and inflates again.
+    self.postMessage({ kept: false, why: String(e?.message || e) });
   }
 };

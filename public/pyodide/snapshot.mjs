@@ -1,8 +1,10 @@
 // Start Python from the build's memory snapshot (scripts/buildlib/snapshot.py): the heap of a Pyodide
 // that has already started and imported the app's first screen, copied back into a fresh instance of
 // the same pyodide.asm.wasm. That skips Python's start-up and the imports, most of a normal start.
-// The file holds only the heap's non-zero pages, gzipped; a worker (inflate.js) inflates them while this
-// thread evaluates Pyodide's JavaScript and instantiates its wasm.
+// The file holds only the heap's non-zero pages, gzipped. The first start has a worker (inflate.js)
+// download, check and inflate it while this thread evaluates Pyodide's JavaScript and instantiates its
+// wasm; the worker then keeps the inflated bytes in Cache Storage, and later starts read them from there
+// (checked against their own sha256), which is several times faster than inflating them again.
 //
 // It uses Pyodide's private `_loadSnapshot` option, so everything that can go wrong makes `restore`
 // reject, and pyodide/boot.mjs then starts Python the normal way: a missing or changed file (its sha256
@@ -27,31 +29,66 @@ function workerURL() {
   return policy.createScriptURL(WORKER);
 }
 
+/** "sha256-<base64>" of `bytes`, as Subresource Integrity writes it. */
+async function sri(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return "sha256-" + btoa(String.fromCharCode(...digest));
+}
+
+/** Where the inflated snapshot is kept: one cache per copy of the app (its path), keyed by the file. */
+function kept(indexURL, config) {
+  const key = new URL(`${config.file}.inflated`, indexURL).href;
+  return { cache: `switchboard-snapshot ${new URL(indexURL).pathname}`, key };
+}
+
 /**
- * The snapshot at `url`: checked against `integrity` and inflated by a worker (inflate.js) as it arrives.
- * Fetched without `integrity`, so that index.html's preload (for which Chromium ignores integrity)
- * answers it instead of a second download; the worker checks the sha256 instead.
+ * The inflated snapshot an earlier start kept, if it is there and still the build's bytes (else null:
+ * no Cache Storage on this page, nothing kept yet, or something else in its place).
  */
-async function download(url, integrity) {
-  const worker = new Worker(workerURL(), { name: "switchboard-inflate" });
+async function fromCache({ cache, key }, integrity) {
   try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-    const heap = await new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(new Uint8Array(data.heap)));
-      worker.onerror = (e) => reject(new Error(e.message || "the snapshot's inflating worker failed"));
-      try {
-        worker.postMessage({ body: response.body, integrity }, [response.body]);
-      } catch {
-        // A browser that cannot transfer a stream: the bytes, once downloaded.
-        response.arrayBuffer().then((packed) => worker.postMessage({ body: packed, integrity }, [packed]), reject);
-      }
-    });
-    performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
-    return heap;
-  } finally {
-    worker.terminate();
+    if (!globalThis.caches) return null;
+    const hit = await (await caches.open(cache)).match(key);
+    if (!hit) return null;
+    const heap = new Uint8Array(await hit.arrayBuffer());
+    if ((await sri(heap)) === integrity) return heap;
+    console.warn("Switchboard: the kept start-up snapshot is not this build's; downloading it again.");
+  } catch (e) {
+    console.info(`Switchboard: the kept start-up snapshot could not be read (${e.message || e}).`);
   }
+  return null;
+}
+
+/**
+ * The snapshot at `url`: downloaded, checked against `integrity` and inflated by a worker (inflate.js),
+ * which then keeps the result as `store` says. Resolves with the heap as soon as it is there.
+ */
+function download(url, integrity, store) {
+  const worker = new Worker(workerURL(), { name: "switchboard-inflate" });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      if (data.heap) return resolve(new Uint8Array(data.heap));
+      worker.terminate();
+      if (data.error) return reject(new Error(data.error));
+      if (data.kept) performance.mark("switchboard:snapshot-kept");  // the next start reads it (tests wait for this)
+      else console.info(`Switchboard: the start-up snapshot was not kept for the next start (${data.why}).`);
+    };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(e.message || "the snapshot's inflating worker failed"));
+    };
+    worker.postMessage({ url, integrity, store });
+  });
+}
+
+/** The inflated snapshot, from where an earlier start kept it or else downloaded; says which on <html>. */
+async function heap(indexURL, config) {
+  const store = kept(indexURL, config);
+  let bytes = await fromCache(store, config.inflatedIntegrity);
+  document.documentElement.dataset.snapshot = bytes ? "kept" : "downloaded";
+  bytes ??= await download(new URL(config.file, indexURL).href, config.integrity, store);
+  performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
+  return bytes;
 }
 
 /**
@@ -79,12 +116,12 @@ function copyPages(snapshot, offset, heap, heapBytes) {
 }
 
 /**
- * Pyodide restored from the snapshot `config` ({file, integrity, heapBytes}) under `indexURL`, with
- * our package (`wheel`, a promise of its bytes) written back to `appZip`, where the snapshot's imports
- * were made from.
+ * Pyodide restored from the snapshot `config` ({file, integrity, heapBytes, inflatedIntegrity}) under
+ * `indexURL`, with our package (`wheel`, a promise of its bytes) written back to `appZip`, where the
+ * snapshot's imports were made from.
  */
 export async function restore(indexURL, config, appZip, wheel) {
-  const bytes = download(new URL(config.file, indexURL).href, config.integrity);
+  const bytes = heap(indexURL, config);
   bytes.catch(() => {}); // reported by loadPyodide, which awaits it
   const asm = import("./pyodide.asm.mjs");
   const pyodide = await loadPyodide({

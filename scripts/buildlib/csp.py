@@ -16,6 +16,8 @@ A self-hosted copy that calls a remote custom endpoint adds its origin to ``EXTR
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -28,6 +30,9 @@ if str(ROOT / "py") not in sys.path:
 from switchboard.providers import get, ids  # noqa: E402
 
 NGINX_CONF = ROOT / "nginx.conf"
+# The page's styles, which the build puts inline in index.html (a stylesheet to fetch would hold back the
+# first paint): the policy allows exactly that text, by its hash, and no other style.
+STYLES = ROOT / "public" / "styles.css"
 # Local models (Ollama, LM Studio, llama.cpp, vLLM...) on any port of this machine.
 LOCAL_MODELS = ("http://localhost:*", "http://127.0.0.1:*")
 # Remote custom endpoints of a self-hosted copy, e.g. "https://llm.example.com"; one origin per entry.
@@ -48,6 +53,16 @@ PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture
                       "hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), "
                       "xr-spatial-tracking=(), browsing-topics=()")
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def sha256_source(text: str) -> str:
+    """The CSP source that allows exactly this inline script or style."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def styles() -> str:
+    """The text of index.html's <style> element."""
+    return STYLES.read_text()
 
 
 def origin(url: str) -> str:
@@ -81,7 +96,7 @@ def directives(header: bool) -> list[tuple[str, list[str]]]:
     rules = [
         ("default-src", ["'self'"]),
         ("script-src", list(SCRIPT_SRC)),
-        ("style-src", ["'self'"]),
+        ("style-src", [sha256_source(styles())]),
         ("img-src", ["'self'", "data:"]),
         ("connect-src", connect_src()),
         ("worker-src", ["'self'"]),

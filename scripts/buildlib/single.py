@@ -78,10 +78,6 @@ def block(path: str, content_type: str, data: bytes) -> str:
             f'data-type="{content_type}" data-encoding="{encoding}">{text}</script>\n')
 
 
-def sha256_source(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
 def policy(script: str, style: str) -> str:
     """The saved copy's CSP: only its own inline code, blob: modules, and connections to the providers.
 
@@ -90,8 +86,8 @@ def policy(script: str, style: str) -> str:
     """
     rules = [
         ("default-src", ["'none'"]),
-        ("script-src", ["'wasm-unsafe-eval'", "blob:", sha256_source(script)]),
-        ("style-src", [sha256_source(style)]),
+        ("script-src", ["'wasm-unsafe-eval'", "blob:", csp.sha256_source(script)]),
+        ("style-src", [csp.sha256_source(style)]),
         ("img-src", ["data:"]),
         ("connect-src", [src for src in csp.connect_src() if src != "'self'"]),
         ("object-src", ["'none'"]),
@@ -118,9 +114,6 @@ def check_head(head: str) -> None:
         raise SingleFileError(f"index.html's head runs a script the saved copy does not know: {sorted(scripts)}")
     for tag in re.findall(r"<link\b[^>]*>", head):
         rel = re.search(r'\brel="([^"]+)"', tag)
-        href = re.search(r'\bhref="([^"]+)"', tag)
-        if rel and rel.group(1) == "stylesheet" and href and href.group(1) == "./styles.css":
-            continue
         if not rel or rel.group(1) not in HEAD_LINKS:
             raise SingleFileError(f"index.html's head has a link the saved copy does not carry: {tag}")
 
@@ -181,7 +174,7 @@ def boot_script(dist: Path) -> str:
 def build(dist: Path, build_id: str) -> Path:
     """Write dist/switchboard.html from the built dist/ (index.html still with its About placeholders)."""
     blocks = [block(path, kind, (dist / path).read_bytes()) for path, kind in runtime_files(dist).items()]
-    text = page(about((dist / "index.html").read_text(), build_id), (dist / "styles.css").read_text(),
+    text = page(about((dist / "index.html").read_text(), build_id), csp.styles(),
                 (dist / "icon.svg").read_bytes(), boot_script(dist), blocks)
     out = dist / OUTPUT
     out.write_text(text)

@@ -7,7 +7,8 @@ importing the app (public/pyodide/snapshot.mjs), and boots normally should anyth
 
 The file keeps Pyodide's header and only the heap's non-zero pages (half of its 30 MB are zeros, which
 the browser would otherwise inflate and copy for nothing), and ships gzipped under a name carrying its
-hash; the browser (pyodide/inflate.js) checks its sha256 before using it. Layout, before gzip:
+hash; the browser (pyodide/inflate.js) checks its sha256 before using it, and keeps the file inflated in
+its Cache Storage for the next start, checked against the inflated bytes' sha256. Layout, before gzip:
 
     Pyodide's header (magic, heap offset, JSON length, BUILD_ID, the JSON), as makeMemorySnapshot wrote it
     u32 run count, then per run of non-zero pages: u32 first page, u32 page count (little-endian)
@@ -40,10 +41,12 @@ class Snapshot:
     file: str  # name under dist/pyodide/
     integrity: str  # Subresource Integrity of the gzipped file
     heap_bytes: int  # the WebAssembly memory the restore needs
+    inflated_integrity: str  # of the file inflated, which the browser keeps for its next start
 
     def boot_config(self) -> str:
         """What pyodide/boot.mjs gets ({{SNAPSHOT}}): the file, its hash and the memory it needs."""
-        return json.dumps({"file": self.file, "integrity": self.integrity, "heapBytes": self.heap_bytes})
+        return json.dumps({"file": self.file, "integrity": self.integrity, "heapBytes": self.heap_bytes,
+                           "inflatedIntegrity": self.inflated_integrity})
 
 
 def header(raw: bytes) -> tuple[int, str, dict[str, object]]:
@@ -122,4 +125,8 @@ def build(pyodide_dir: Path, app_wheel: Path, app_zip: str, out_dir: Path, cache
     digest = hashlib.sha256(packed).digest()
     name = f"snapshot-{digest.hex()[:16]}.bin"
     (out_dir / name).write_bytes(packed)
-    return Snapshot(name, "sha256-" + base64.b64encode(digest).decode(), heap_bytes)
+    return Snapshot(name, _sri(digest), heap_bytes, _sri(hashlib.sha256(gzip.decompress(packed)).digest()))
+
+
+def _sri(digest: bytes) -> str:
+    return "sha256-" + base64.b64encode(digest).decode()

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser_context_args(service_workers="allow")
 
 READY = "() => window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
-CACHES = "async () => await caches.keys()"
+# The service worker's caches ("switchboard <path> <build>"), not the start-up snapshot's (pyodide/snapshot.mjs).
+CACHES = "async () => (await caches.keys()).filter((name) => name.startsWith('switchboard '))"
 PASSWORD = "Tangerine-orbit-quartz-5819-velvet"
 # The headers nginx.conf sends on every response, which a page served by the worker must carry too.
 SECURITY_HEADERS = {name.lower(): value for name, value in csp.security_headers().items()}

@@ -186,3 +186,68 @@ def test_a_restored_python_draws_its_own_random_numbers(page: Any, app_url: str,
           return pyodide.runPython("import random; str(random.getrandbits(64))");
         }"""))
     assert draws[0] != draws[1], f"{boot} boot: the same random numbers in two page loads"
+
+
+KEPT = "() => performance.getEntriesByName('switchboard:snapshot-kept').length > 0"
+# pyodide/snapshot.mjs's cache of the inflated snapshot: its one key, or every key when `all`.
+KEPT_KEYS = """async (all) => {
+  const name = (await caches.keys()).find((n) => n.startsWith("switchboard-snapshot "));
+  const keys = name ? (await (await caches.open(name)).keys()).map((r) => r.url) : [];
+  return all ? keys : keys[0];
+}"""
+
+
+def _first_start(page: Any, url: str) -> str:
+    """Start the app for the first time in this context; the URL of the inflated snapshot it kept."""
+    page.goto(url)
+    wait_ready(page)
+    assert page.evaluate("document.documentElement.dataset.snapshot") == "downloaded"
+    page.wait_for_function(KEPT, timeout=30_000)
+    key: str = page.evaluate(KEPT_KEYS, False)
+    assert key.endswith(".bin.inflated"), key
+    return key
+
+
+def test_the_next_start_restores_the_kept_snapshot_and_neither_downloads_nor_inflates_it(
+        page: Any, site_url: str) -> None:
+    _first_start(page, site_url)
+    asked: list[str] = []
+    workers: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.on("worker", lambda worker: workers.append(worker.url))
+    page.reload()
+    wait_ready(page)
+    assert page.evaluate("document.documentElement.dataset.snapshot") == "kept"
+    assert asked and not [url for url in asked if "/snapshot-" in url], asked
+    assert not [url for url in workers if url.endswith("/inflate.js")], workers
+    # A restored Python that works.
+    expect(page.get_by_role("textbox", name="Prompt", exact=True)).to_be_enabled()
+    page.get_by_role("button", name="About").click()
+    expect(page.locator("#about-python-version")).to_have_text(re.compile(r"^3\.14\.\d+$"))
+
+
+def test_a_kept_snapshot_that_is_not_the_builds_is_downloaded_again_and_old_ones_are_dropped(
+        page: Any, site_url: str, dist: Path) -> None:
+    key = _first_start(page, site_url)
+    # The kept bytes damaged, and an older build's snapshot left beside them.
+    page.evaluate("""async (key) => {
+      const name = (await caches.keys()).find((n) => n.startsWith("switchboard-snapshot "));
+      const cache = await caches.open(name);
+      const bytes = new Uint8Array(await (await cache.match(key)).arrayBuffer());
+      bytes[bytes.length >> 1] ^= 0xff;
+      await cache.put(key, new Response(bytes));
+      await cache.put(key.replace(/snapshot-[0-9a-f]+/, "snapshot-0123456789abcdef"), new Response("old"));
+    }""", key)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.reload()
+    wait_ready(page)  # still restored from the snapshot, not the normal boot
+    assert page.evaluate("document.documentElement.dataset.snapshot") == "downloaded"
+    assert any("the kept start-up snapshot is not this build's" in line for line in console), console
+    page.wait_for_function(KEPT, timeout=30_000)
+    assert page.evaluate(KEPT_KEYS, True) == [key]
+    inflated = len(gzip.decompress(_snapshot_file(dist).read_bytes()))
+    assert page.evaluate("""async (key) => {
+      const name = (await caches.keys()).find((n) => n.startsWith("switchboard-snapshot "));
+      return (await (await (await caches.open(name)).match(key)).arrayBuffer()).byteLength;
+    }""", key) == inflated

@@ -105,5 +105,6 @@ def test_start_create_save_ask_reload_unlock(engine: str, request: pytest.Fixtur
     # Python from the start-up snapshot, or the normal way where this engine could not restore it (the
     # console says why); either is a working start, so it is reported rather than asserted.
     booted = page.js("return document.documentElement.dataset.boot")
+    heap = page.js("return document.documentElement.dataset.snapshot")  # kept by the first start, or downloaded
     print(f"\n{engine}: browser up {launched - began:.1f} s, app ready {first_start:.1f} s ({booted} boot), "
-          f"after reload {second_start:.1f} s, whole flow {time.monotonic() - began:.1f} s")
+          f"after reload {second_start:.1f} s (snapshot {heap}), whole flow {time.monotonic() - began:.1f} s")

@@ -65,7 +65,6 @@ def paths(dist: Path) -> dict[str, tuple[int, str, str]]:
         "build.json": (200, "application/json", "no-cache"),
         "sw.js": (200, "application/javascript", "no-cache"),
         "sw-register.js": (200, "application/javascript", "no-cache"),
-        "styles.css": (200, "text/css", "no-cache"),
         "icon.svg": (200, "image/svg+xml", "no-cache"),
         "pyodide/boot.mjs": (200, "text/javascript", "no-cache"),
         "pyodide/pyodide-lock.json": (200, "application/json", "no-cache"),

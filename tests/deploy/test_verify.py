@@ -31,15 +31,15 @@ def test_a_copy_served_by_nginx_matches_and_one_changed_byte_is_named(
         out = capsys.readouterr().out
         assert f"all {len(verify.build_files(dist))} files match" in out
         assert f"deployed build {verify.build_id(dist)}" in out
-        flip(copy / "styles.css")
+        flip(copy / "sw-register.js")
         (copy / "pyodide" / "mdurl-0.1.2-py3-none-any.whl").unlink()
         assert verify.main([server.url.rstrip("/"), "--dist", str(dist)]) == 1  # the trailing slash is optional
     out = capsys.readouterr().out
     differing = [line for line in out.splitlines() if line.startswith("DIFFERS")]
     assert len(differing) == 2, out
     assert differing[0].startswith("DIFFERS  pyodide/mdurl-0.1.2-py3-none-any.whl: missing from the deployed copy")
-    local = verify.sha256((dist / "styles.css").read_bytes())
-    assert differing[1].startswith(f"DIFFERS  styles.css: local sha256 {local}")
+    local = verify.sha256((dist / "sw-register.js").read_bytes())
+    assert differing[1].startswith(f"DIFFERS  sw-register.js: local sha256 {local}")
     assert "2 of" in out and "this copy is not this build" in out
 
 

@@ -45,7 +45,7 @@ def test_built_worker_lists_this_build_and_the_hash_of_every_file(dist: Path) ->
 
 def test_precache_holds_the_shell_the_runtime_and_every_wheel(dist: Path) -> None:
     files = dict(precache.manifest(dist))
-    shell = {"index.html", "styles.css", "icon.svg", "boot.js", "sw-register.js"}
+    shell = {"index.html", "icon.svg", "boot.js", "sw-register.js"}  # the styles are inside index.html
     runtime = {f"pyodide/{name}" for name in
                ("boot.mjs", "snapshot.mjs", "inflate.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
                 "python_stdlib.zip", "pyodide-lock.json")}
