@@ -102,7 +102,10 @@ def _measure(page: Any, url: str, ready: str, reload: bool) -> dict[str, Any]:
     error = page.evaluate("window.SWITCHBOARD_BOOT_ERROR")
     if error:
         raise RuntimeError(f"app failed to start: {error}")
-    return {"ready": page.evaluate(ready), **page.evaluate(METRICS)}
+    metrics = {"ready": page.evaluate(ready), **page.evaluate(METRICS)}
+    if metrics["heap"] == "downloaded":  # by the worker (pyodide/inflate.js): not in the page's Resource Timing
+        metrics["bytes"] += sum(path.stat().st_size for path in (DIST / "pyodide").glob("snapshot-*.bin"))
+    return metrics
 
 
 CASES = {  # name -> (path under the site, ready expression)

@@ -4,11 +4,12 @@ One source of truth for three consumers: the build puts ``meta_policy()`` in ``d
 that cannot set headers) and ``security_headers()`` into ``dist/sw.js`` (the service worker adds any of
 them a host did not send to what it serves), and ``nginx.conf`` carries ``security_headers()`` literally
 (a unit test and ``python3 scripts/buildlib/csp.py --check`` fail when it drifts; ``--write`` rewrites
-those lines).
+those lines, and the policy docs/deploy.md shows). The policy names the page's styles by their hash, so
+an edit of ``public/styles.css`` needs ``--write`` too.
 
     python3 scripts/buildlib/csp.py            # print the header policy
-    python3 scripts/buildlib/csp.py --write    # rewrite the security header lines in nginx.conf
-    python3 scripts/buildlib/csp.py --check    # exit 1 when nginx.conf is stale
+    python3 scripts/buildlib/csp.py --write    # rewrite nginx.conf's security headers and docs/deploy.md's policy
+    python3 scripts/buildlib/csp.py --check    # exit 1 when either is stale
 
 A self-hosted copy that calls a remote custom endpoint adds its origin to ``EXTRA_CONNECT_SRC``, runs
 ``--write`` and rebuilds (see docs/deploy.md).
@@ -30,6 +31,8 @@ if str(ROOT / "py") not in sys.path:
 from switchboard.providers import get, ids  # noqa: E402
 
 NGINX_CONF = ROOT / "nginx.conf"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+_DOC_POLICY = re.compile(r"^```\n(default-src [^\n]*)\n```$", re.MULTILINE)
 # The page's styles, which the build puts inline in index.html (a stylesheet to fetch would hold back the
 # first paint): the policy allows exactly that text, by its hash, and no other style.
 STYLES = ROOT / "public" / "styles.css"
@@ -172,17 +175,31 @@ def with_policy(text: str, policy: str) -> str:
     return with_header(text, "Content-Security-Policy", policy)
 
 
+def doc_policies(text: str) -> list[str]:
+    """The policies shown in a docs/deploy.md text (fenced blocks that start with default-src)."""
+    return _DOC_POLICY.findall(text)
+
+
+def with_doc_policy(text: str, policy: str) -> str:
+    """docs/deploy.md text with its one policy block set to ``policy``."""
+    if len(doc_policies(text)) != 1:
+        raise ValueError("docs/deploy.md must show the policy in exactly one fenced block")
+    return _DOC_POLICY.sub(lambda _: f"```\n{policy}\n```", text)
+
+
 def main(argv: list[str]) -> int:
     if "--write" in argv:
         text = NGINX_CONF.read_text()
         for name, value in security_headers().items():
             text = with_header(text, name, value)
         NGINX_CONF.write_text(text)
-        print(f"updated {NGINX_CONF.relative_to(ROOT)}")
+        DEPLOY_DOC.write_text(with_doc_policy(DEPLOY_DOC.read_text(), header_policy()))
+        print(f"updated {NGINX_CONF.relative_to(ROOT)} and {DEPLOY_DOC.relative_to(ROOT)}")
     elif "--check" in argv:
-        if nginx_headers(NGINX_CONF.read_text()) != security_headers():
-            print("nginx.conf's security headers are stale: run python3 scripts/buildlib/csp.py --write",
-                  file=sys.stderr)
+        if (nginx_headers(NGINX_CONF.read_text()) != security_headers()
+                or doc_policies(DEPLOY_DOC.read_text()) != [header_policy()]):
+            print("nginx.conf's security headers or docs/deploy.md's policy are stale: "
+                  "run python3 scripts/buildlib/csp.py --write", file=sys.stderr)
             return 1
     else:
         print(header_policy())

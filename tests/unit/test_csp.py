@@ -107,4 +107,16 @@ def test_built_index_carries_the_meta_policy_first_in_head() -> None:
     match = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
     assert match and match.group(1) == csp.meta_policy(), "rebuild: python3 scripts/build.py"
     head = html[: html.index("</head>")]
-    assert head.index("Content-Security-Policy") < min(head.index("<script"), head.index("<link"))
+    assert head.index("Content-Security-Policy") < min(head.index("<script"), head.index("<link"),
+                                                        head.index("<style>"))
+    # The styles are inline, and exactly the text the policy allows by its hash; no stylesheet is fetched.
+    (styles,) = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
+    assert styles == csp.styles() and dict(csp.directives(header=False))["style-src"] == [csp.sha256_source(styles)]
+    assert 'rel="stylesheet"' not in html and not (ROOT / "dist" / "styles.css").exists()
+
+
+def test_the_policy_in_the_deploy_doc_is_rewritten_in_place() -> None:
+    text = "# Deploy\n\n```\ndefault-src 'self'; style-src 'self'\n```\n\nmore\n"
+    assert csp.with_doc_policy(text, "default-src 'none'") == "# Deploy\n\n```\ndefault-src 'none'\n```\n\nmore\n"
+    with pytest.raises(ValueError, match="exactly one"):
+        csp.with_doc_policy(text + text, "default-src 'none'")
