@@ -47,7 +47,9 @@ if (lacking.length) {
   shellPainted()
     .then(() => {
       // index.html's preloads: every file of the runtime at once, not one after the other as imports find them.
-      document.head.append(document.getElementById("preloads").content);
+      // (An older index.html, met during a deploy, has none: the start only goes slower.)
+      const preloads = document.getElementById("preloads");
+      if (preloads) document.head.append(preloads.content);
       return import("./pyodide/boot.mjs");
     })
     .then((m) => m.start())

@@ -12,7 +12,7 @@ let booting = null;
 const APP_WHEEL = new URL("./{{APP_WHEEL}}", import.meta.url).href;
 const APP_WHEEL_INTEGRITY = "{{APP_WHEEL_INTEGRITY}}";
 const APP_ZIP = "{{APP_ZIP}}";
-// The start-up snapshot the build made: {file, integrity, heapBytes}.
+// The start-up snapshot the build made: {file, integrity, heapBytes, inflatedIntegrity}.
 const SNAPSHOT = {{SNAPSHOT}};
 const INDEX_URL = new URL("./", import.meta.url).href;
 

@@ -16,6 +16,9 @@ const STAND_IN = new Uint8Array(8);
 const PAGE = 4096; // scripts/buildlib/snapshot.py's PAGE
 
 const WORKER = new URL("./inflate.js", import.meta.url).href;
+// How long reading the kept snapshot may take before the start downloads it instead: a read takes tens
+// of milliseconds, and storage that never answers must not leave the page starting forever.
+const KEPT_READ_MS = 3000;
 
 /** inflate.js's URL, as the page's Trusted Types policy (require-trusted-types-for 'script') wants it. */
 function workerURL() {
@@ -59,13 +62,36 @@ async function fromCache({ cache, key }, integrity) {
   return null;
 }
 
+/** `fromCache`, or null once it has taken `ms`. */
+function fromCacheWithin(store, integrity, ms) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      console.info(`Switchboard: the kept start-up snapshot took over ${ms} ms to read; downloading it instead.`);
+      resolve(null);
+    }, ms);
+  });
+  return Promise.race([fromCache(store, integrity), late]).finally(() => clearTimeout(timer));
+}
+
+/** Drop the kept snapshot (a restore from it failed: the next start should not read it again). */
+async function forget({ cache, key }) {
+  try {
+    await (await caches.open(cache)).delete(key);
+  } catch {
+    // Nothing kept, or no storage: nothing to forget.
+  }
+}
+
 /**
- * The snapshot at `url`: downloaded, checked against `integrity` and inflated by a worker (inflate.js),
- * which then keeps the result as `store` says. Resolves with the heap as soon as it is there.
+ * The snapshot at `url`: downloaded, checked against `integrity` and inflated by a worker (inflate.js).
+ * `heap` resolves with it as soon as it is there; `keep(restored)` then tells the worker whether Python
+ * restored from it, and so whether to keep it as `store` says.
  */
 function download(url, integrity, store) {
   const worker = new Worker(workerURL(), { name: "switchboard-inflate" });
-  return new Promise((resolve, reject) => {
+  const keep = (restored) => worker.postMessage({ keep: restored });  // a worker that has ended ignores it
+  const heap = new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => {
       if (data.heap) return resolve(new Uint8Array(data.heap));
       worker.terminate();
@@ -77,19 +103,15 @@ function download(url, integrity, store) {
       worker.terminate();
       reject(new Error(e.message || "the snapshot's inflating worker failed"));
     };
+    worker.onmessageerror = () => {
+      worker.terminate();
+      reject(new Error("the snapshot's inflating worker sent what this page cannot read"));
+    };
     worker.postMessage({ url, integrity, store });
   });
+  return { heap, keep };
 }
 
-/** The inflated snapshot, from where an earlier start kept it or else downloaded; says which on <html>. */
-async function heap(indexURL, config) {
-  const store = kept(indexURL, config);
-  let bytes = await fromCache(store, config.inflatedIntegrity);
-  document.documentElement.dataset.snapshot = bytes ? "kept" : "downloaded";
-  bytes ??= await download(new URL(config.file, indexURL).href, config.integrity, store);
-  performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
-  return bytes;
-}
 
 /**
  * Write the heap into `heap` from the snapshot's page table and pages (scripts/buildlib/snapshot.py has
@@ -121,7 +143,36 @@ function copyPages(snapshot, offset, heap, heapBytes) {
  * snapshot's imports were made from.
  */
 export async function restore(indexURL, config, appZip, wheel) {
-  const bytes = heap(indexURL, config);
+  const store = kept(indexURL, config);
+  let restored;  // known once restoreFrom has ended
+  let keep = () => {};  // a downloaded snapshot's: tells its worker whether to keep it
+  // The inflated snapshot, from where an earlier start kept it or else downloaded; <html> says which.
+  const bytes = (async () => {
+    let heap = await fromCacheWithin(store, config.inflatedIntegrity, KEPT_READ_MS);
+    document.documentElement.dataset.snapshot = heap ? "kept" : "downloaded";
+    if (!heap) {
+      const fetched = download(new URL(config.file, indexURL).href, config.integrity, store);
+      keep = fetched.keep;
+      if (restored !== undefined) keep(restored);  // the restore failed before the bytes were asked for
+      heap = await fetched.heap;
+    }
+    performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
+    return heap;
+  })();
+  try {
+    const pyodide = await restoreFrom(bytes, indexURL, config, appZip, wheel);
+    keep((restored = true));
+    return pyodide;
+  } catch (e) {
+    keep((restored = false));
+    // A kept copy that no longer restores (a browser update, say): the next start downloads it again.
+    // Not awaited: storage that never answers must not hold back the normal boot.
+    if (document.documentElement.dataset.snapshot === "kept") forget(store);
+    throw e;
+  }
+}
+
+async function restoreFrom(bytes, indexURL, config, appZip, wheel) {
   bytes.catch(() => {}); // reported by loadPyodide, which awaits it
   const asm = import("./pyodide.asm.mjs");
   const pyodide = await loadPyodide({

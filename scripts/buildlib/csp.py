@@ -65,7 +65,7 @@ def sha256_source(text: str) -> str:
 
 def styles() -> str:
     """The text of index.html's <style> element."""
-    return STYLES.read_text()
+    return STYLES.read_text(encoding="utf-8")
 
 
 def origin(url: str) -> str:

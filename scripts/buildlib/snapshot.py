@@ -44,7 +44,8 @@ class Snapshot:
     inflated_integrity: str  # of the file inflated, which the browser keeps for its next start
 
     def boot_config(self) -> str:
-        """What pyodide/boot.mjs gets ({{SNAPSHOT}}): the file, its hash and the memory it needs."""
+        """What pyodide/boot.mjs gets ({{SNAPSHOT}}): the file, its hash, the memory it needs and the
+        hash of its inflated bytes."""
         return json.dumps({"file": self.file, "integrity": self.integrity, "heapBytes": self.heap_bytes,
                            "inflatedIntegrity": self.inflated_integrity})
 

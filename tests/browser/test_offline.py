@@ -99,7 +99,11 @@ def unlock(page: Any) -> None:
     expect(page.locator("#vault-summary")).to_contain_text("Unlocked", timeout=UI_TIMEOUT)
 
 
-def test_reload_with_the_server_stopped_then_unlock_the_vault(page: Any, context: Any, site: Any) -> None:
+@pytest.mark.parametrize("snapshot", ["kept", "downloaded"])
+def test_reload_with_the_server_stopped_then_unlock_the_vault(
+        page: Any, context: Any, site: Any, snapshot: str) -> None:
+    """Offline, Python still starts from the snapshot: the copy kept inflated, or (where it is gone) the
+    file the inflating worker fetches, which the service worker answers as it answers the page."""
     _, start = site
     server = start()
     origin = server.url.rstrip("/")
@@ -114,6 +118,14 @@ def test_reload_with_the_server_stopped_then_unlock_the_vault(page: Any, context
     page.wait_for_function(CONTROLLED, timeout=START_TIMEOUT)
     create_vault(page)
     assert failed == []
+    page.wait_for_function("() => performance.getEntriesByName('switchboard:snapshot-kept').length > 0",
+                           timeout=START_TIMEOUT)
+    if snapshot == "downloaded":
+        page.evaluate("""async () => {
+          for (const name of await caches.keys()) {
+            if (name.startsWith("switchboard-snapshot ")) await caches.delete(name);
+          }
+        }""")
 
     server.stop()
     answered.clear()
@@ -121,6 +133,8 @@ def test_reload_with_the_server_stopped_then_unlock_the_vault(page: Any, context
     # This host sends no security headers (as GitHub Pages): the worker adds the ones nginx.conf sends.
     assert offline.from_service_worker and security(offline) == SECURITY_HEADERS
     wait_ready(page)
+    assert page.evaluate("() => [document.documentElement.dataset.boot, document.documentElement.dataset.snapshot]"
+                         ) == ["snapshot", snapshot]
     expect(page.get_by_role("button", name="Unlock")).to_be_visible()
     unlock(page)
     # What loads after start-up (pydantic) is there too: every wheel the lock lists.
