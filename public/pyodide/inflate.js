@@ -1,15 +1,66 @@
-// The start-up snapshot's download, check and inflating, off the page's thread (pyodide/snapshot.mjs).
-// The worker fetches the file itself: a response body handed over from the page would arrive only as
-// fast as the page's thread, busy instantiating Pyodide's wasm meanwhile, passes it on. It checks the
-// file's Subresource Integrity ("sha256-<base64>") and sends the heap back (a transferred copy). Once
-// the page says Python restored from it ({keep: true}), it keeps the inflated bytes in Cache Storage, so
-// that the next start needs neither the download nor the inflating, and says whether that worked; bytes
-// that did not restore are never kept.
+// The start-up snapshot's bytes, found off the page's thread (pyodide/snapshot.mjs), which is busy
+// instantiating Pyodide's wasm meanwhile: every step below done there would wait behind that.
+//
+// 1. The inflated bytes an earlier start kept in Cache Storage, if they are there and their sha256 is the
+//    build's (a read that stalls is given up after `keptReadMs`).
+// 2. Else the file, fetched here (a response body handed over from the page would arrive only as fast as
+//    the page's thread passes it on), checked against its Subresource Integrity and inflated as it
+//    arrives. Once the page says Python restored from it ({keep: true}), the inflated bytes are kept for
+//    the next start; bytes that did not restore never are.
+//
+// Messages to the page: {heap, from: "kept" | "downloaded"} (transferred), {note} for its console,
+// {error}, and after a download {kept: true} or {kept: false, why}.
 "use strict";
 
-async function sha256(stream) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await new Response(stream).arrayBuffer()));
+async function sri(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return "sha256-" + btoa(String.fromCharCode(...digest));
+}
+
+/** Whether this worker can use Cache Storage: reading `caches` itself throws where storage is refused. */
+function canKeep(store) {
+  try {
+    return Boolean(store && self.caches);
+  } catch {
+    return false;
+  }
+}
+
+async function readKept({ cache, key }, integrity) {
+  try {
+    const hit = await (await caches.open(cache)).match(key);
+    if (!hit) return null;
+    const heap = await hit.arrayBuffer();
+    if ((await sri(heap)) === integrity) return heap;
+    self.postMessage({ note: "the kept start-up snapshot is not this build's; downloading it again." });
+  } catch (e) {
+    self.postMessage({ note: `the kept start-up snapshot could not be read (${e?.message || e}).` });
+  }
+  return null;
+}
+
+/** `readKept`, or null once it has taken `ms`: storage that never answers must not stall the start. */
+function readKeptWithin(store, integrity, ms) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      self.postMessage({ note: `the kept start-up snapshot took over ${ms} ms to read; downloading it instead.` });
+      resolve(null);
+    }, ms);
+  });
+  return Promise.race([readKept(store, integrity), late]).finally(() => clearTimeout(timer));
+}
+
+async function download(url, integrity) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+  const [forHash, forHeap] = response.body.tee();
+  const hash = new Response(forHash).arrayBuffer().then(sri);
+  hash.catch(() => {}); // awaited below, unless inflating failed first
+  const heap = await new Response(forHeap.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  // Nothing of the heap is used before its file's hash is known to be the build's.
+  if ((await hash) !== integrity) throw new Error("the snapshot is not the file this build made (sha256)");
+  return heap;
 }
 
 async function keep(heap, { cache, key }) {
@@ -19,15 +70,6 @@ async function keep(heap, { cache, key }) {
   await heaps.put(key, new Response(heap, { headers: { "Content-Type": "application/octet-stream" } }));
 }
 
-/** Whether this worker can keep the heap: reading `caches` itself throws where storage is refused. */
-function canKeep(store) {
-  try {
-    return Boolean(store && self.caches);
-  } catch {
-    return false;
-  }
-}
-
 /** The page's word on the restore: resolves with whether to keep the heap. */
 function restored() {
   return new Promise((resolve) => {
@@ -35,24 +77,18 @@ function restored() {
   });
 }
 
-self.onmessage = async ({ data: { url, integrity, store } }) => {
+self.onmessage = async ({ data: { url, integrity, inflatedIntegrity, store, keptReadMs } }) => {
   const keeping = canKeep(store);
   const verdict = restored();
   let heap;
   try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-    const [forHash, forHeap] = response.body.tee();
-    const hash = sha256(forHash);
-    hash.catch(() => {}); // awaited below, unless inflating failed first
-    heap = await new Response(forHeap.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
-    // Nothing of the heap is used before its file's hash is known to be the build's.
-    if ((await hash) !== integrity) throw new Error("the snapshot is not the file this build made (sha256)");
+    const kept = keeping ? await readKeptWithin(store, inflatedIntegrity, keptReadMs) : null;
+    if (kept) return self.postMessage({ heap: kept, from: "kept" }, [kept]);
+    heap = await download(url, integrity);
     const copy = keeping ? heap.slice(0) : heap;
-    self.postMessage({ heap: copy }, [copy]);
+    self.postMessage({ heap: copy, from: "downloaded" }, [copy]);
   } catch (e) {
-    self.postMessage({ error: String(e?.message || e) });
-    return;
+    return self.postMessage({ error: String(e?.message || e) });
   }
   try {
     if (!keeping) throw new Error("this page has no Cache Storage");

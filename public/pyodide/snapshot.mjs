@@ -1,10 +1,11 @@
 // Start Python from the build's memory snapshot (scripts/buildlib/snapshot.py): the heap of a Pyodide
 // that has already started and imported the app's first screen, copied back into a fresh instance of
 // the same pyodide.asm.wasm. That skips Python's start-up and the imports, most of a normal start.
-// The file holds only the heap's non-zero pages, gzipped. The first start has a worker (inflate.js)
-// download, check and inflate it while this thread evaluates Pyodide's JavaScript and instantiates its
-// wasm; the worker then keeps the inflated bytes in Cache Storage, and later starts read them from there
-// (checked against their own sha256), which is several times faster than inflating them again.
+// The file holds only the heap's non-zero pages, gzipped. A worker (inflate.js) finds the bytes while
+// this thread evaluates Pyodide's JavaScript and instantiates its wasm: on a first start it downloads,
+// checks and inflates the file, and once Python has restored from it keeps the inflated bytes in Cache
+// Storage; later starts read those (checked against their own sha256), several times faster than
+// inflating them again.
 //
 // It uses Pyodide's private `_loadSnapshot` option, so everything that can go wrong makes `restore`
 // reject, and pyodide/boot.mjs then starts Python the normal way: a missing or changed file (its sha256
@@ -16,8 +17,8 @@ const STAND_IN = new Uint8Array(8);
 const PAGE = 4096; // scripts/buildlib/snapshot.py's PAGE
 
 const WORKER = new URL("./inflate.js", import.meta.url).href;
-// How long reading the kept snapshot may take before the start downloads it instead: a read takes tens
-// of milliseconds, and storage that never answers must not leave the page starting forever.
+// How long the worker may take to read the kept snapshot before it downloads the file instead: a read
+// takes tens of milliseconds, and storage that never answers must not leave the page starting forever.
 const KEPT_READ_MS = 3000;
 
 /** inflate.js's URL, as the page's Trusted Types policy (require-trusted-types-for 'script') wants it. */
@@ -32,46 +33,10 @@ function workerURL() {
   return policy.createScriptURL(WORKER);
 }
 
-/** "sha256-<base64>" of `bytes`, as Subresource Integrity writes it. */
-async function sri(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return "sha256-" + btoa(String.fromCharCode(...digest));
-}
-
 /** Where the inflated snapshot is kept: one cache per copy of the app (its path), keyed by the file. */
 function kept(indexURL, config) {
   const key = new URL(`${config.file}.inflated`, indexURL).href;
   return { cache: `switchboard-snapshot ${new URL(indexURL).pathname}`, key };
-}
-
-/**
- * The inflated snapshot an earlier start kept, if it is there and still the build's bytes (else null:
- * no Cache Storage on this page, nothing kept yet, or something else in its place).
- */
-async function fromCache({ cache, key }, integrity) {
-  try {
-    if (!globalThis.caches) return null;
-    const hit = await (await caches.open(cache)).match(key);
-    if (!hit) return null;
-    const heap = new Uint8Array(await hit.arrayBuffer());
-    if ((await sri(heap)) === integrity) return heap;
-    console.warn("Switchboard: the kept start-up snapshot is not this build's; downloading it again.");
-  } catch (e) {
-    console.info(`Switchboard: the kept start-up snapshot could not be read (${e.message || e}).`);
-  }
-  return null;
-}
-
-/** `fromCache`, or null once it has taken `ms`. */
-function fromCacheWithin(store, integrity, ms) {
-  let timer;
-  const late = new Promise((resolve) => {
-    timer = setTimeout(() => {
-      console.info(`Switchboard: the kept start-up snapshot took over ${ms} ms to read; downloading it instead.`);
-      resolve(null);
-    }, ms);
-  });
-  return Promise.race([fromCache(store, integrity), late]).finally(() => clearTimeout(timer));
 }
 
 /** Drop the kept snapshot (a restore from it failed: the next start should not read it again). */
@@ -84,34 +49,39 @@ async function forget({ cache, key }) {
 }
 
 /**
- * The snapshot at `url`: downloaded, checked against `integrity` and inflated by a worker (inflate.js).
- * `heap` resolves with it as soon as it is there; `keep(restored)` then tells the worker whether Python
- * restored from it, and so whether to keep it as `store` says.
+ * The snapshot `config` describes, found by a worker (inflate.js): `heap` resolves with it, and <html
+ * data-snapshot> then says where it came from ("kept", "downloaded"); `keep(restored)` tells the worker
+ * whether Python restored from downloaded bytes, and so whether to keep them as `store` says.
  */
-function download(url, integrity, store) {
+function find(indexURL, config, store) {
   const worker = new Worker(workerURL(), { name: "switchboard-inflate" });
   const keep = (restored) => worker.postMessage({ keep: restored });  // a worker that has ended ignores it
   const heap = new Promise((resolve, reject) => {
-    worker.onmessage = ({ data }) => {
-      if (data.heap) return resolve(new Uint8Array(data.heap));
+    const fail = (message) => {
       worker.terminate();
-      if (data.error) return reject(new Error(data.error));
+      reject(new Error(message));
+    };
+    worker.onmessage = ({ data }) => {
+      if (data.note) return console.warn(`Switchboard: ${data.note}`);
+      if (data.heap) {
+        document.documentElement.dataset.snapshot = data.from;
+        if (data.from === "kept") worker.terminate();
+        return resolve(new Uint8Array(data.heap));
+      }
+      if (data.error) return fail(data.error);
+      worker.terminate();
       if (data.kept) performance.mark("switchboard:snapshot-kept");  // the next start reads it (tests wait for this)
       else console.info(`Switchboard: the start-up snapshot was not kept for the next start (${data.why}).`);
     };
-    worker.onerror = (e) => {
-      worker.terminate();
-      reject(new Error(e.message || "the snapshot's inflating worker failed"));
-    };
-    worker.onmessageerror = () => {
-      worker.terminate();
-      reject(new Error("the snapshot's inflating worker sent what this page cannot read"));
-    };
-    worker.postMessage({ url, integrity, store });
+    worker.onerror = (e) => fail(e.message || "the snapshot's worker failed");
+    worker.onmessageerror = () => fail("the snapshot's worker sent what this page cannot read");
+  });
+  worker.postMessage({
+    url: new URL(config.file, indexURL).href, integrity: config.integrity,
+    inflatedIntegrity: config.inflatedIntegrity, store, keptReadMs: KEPT_READ_MS,
   });
   return { heap, keep };
 }
-
 
 /**
  * Write the heap into `heap` from the snapshot's page table and pages (scripts/buildlib/snapshot.py has
@@ -144,27 +114,17 @@ function copyPages(snapshot, offset, heap, heapBytes) {
  */
 export async function restore(indexURL, config, appZip, wheel) {
   const store = kept(indexURL, config);
-  let restored;  // known once restoreFrom has ended
-  let keep = () => {};  // a downloaded snapshot's: tells its worker whether to keep it
-  // The inflated snapshot, from where an earlier start kept it or else downloaded; <html> says which.
-  const bytes = (async () => {
-    let heap = await fromCacheWithin(store, config.inflatedIntegrity, KEPT_READ_MS);
-    document.documentElement.dataset.snapshot = heap ? "kept" : "downloaded";
-    if (!heap) {
-      const fetched = download(new URL(config.file, indexURL).href, config.integrity, store);
-      keep = fetched.keep;
-      if (restored !== undefined) keep(restored);  // the restore failed before the bytes were asked for
-      heap = await fetched.heap;
-    }
+  const { heap, keep } = find(indexURL, config, store);
+  const bytes = heap.then((bytes) => {
     performance.mark("switchboard:snapshot-bytes");  // phases for scripts/bench.py
-    return heap;
-  })();
+    return bytes;
+  });
   try {
     const pyodide = await restoreFrom(bytes, indexURL, config, appZip, wheel);
-    keep((restored = true));
+    keep(true);
     return pyodide;
   } catch (e) {
-    keep((restored = false));
+    keep(false);
     // A kept copy that no longer restores (a browser update, say): the next start downloads it again.
     // Not awaited: storage that never answers must not hold back the normal boot.
     if (document.documentElement.dataset.snapshot === "kept") forget(store);
