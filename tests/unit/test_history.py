@@ -384,6 +384,31 @@ def test_a_stopped_answer_keeps_its_text_and_a_rename_in_another_tab_survives_la
     go(main())
 
 
+def test_latest_waits_for_the_save_in_flight_of_a_run_that_just_ended() -> None:
+    """What a list read as the last answer ended may hold the save before it; opening it must not show
+    that answer stopped."""
+
+    class SlowStore(MemoryHistoryStore):
+        async def save(self, row: Row) -> None:
+            await asyncio.sleep(0.05)
+            await super().save(row)
+
+    async def main() -> None:
+        store = SlowStore()
+        history = History(store, save_every=0.01)
+        run = Run.ask("hello", [Target("openai", "gpt-4o")])
+        recorder = history.record(run)
+        assert recorder is not None
+        await run.execute(paced_handler([f"w{i} " for i in range(8)], 0.03), keys, Clock())
+        listed = (await history.page()).records[0]  # as the History dialog read it
+        assert listed.answers[0].status != "done"  # the last save is still in flight
+        latest = await history.latest(listed)
+        assert (latest.answers[0].status, latest.answers[0].text) == ("done", "".join(f"w{i} " for i in range(8)))
+        assert await history.latest(record(9)) == record(9)  # never saved: as given
+
+    go(main())
+
+
 def test_a_full_disk_is_reported_and_the_next_save_recovers() -> None:
     async def main() -> None:
         store = MemoryHistoryStore()

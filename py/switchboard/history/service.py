@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -108,6 +109,7 @@ class History:
         self._watchers: list[Watcher] = []
         self.problem: str | None = None  # the last save's failure in words; None once a save works
         self.enabled = True  # False: keep no history (runs are not saved; saved ones stay until cleared)
+        self._recorders: weakref.WeakSet[_Recorder] = weakref.WeakSet()  # alive as long as their runs
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """listener() after history changed or a save failed; returns the unsubscriber."""
@@ -137,7 +139,9 @@ class History:
         """Save run now and as it changes, until it ends; None when history is off."""
         if not self.enabled:
             return None
-        return _Recorder(self, run)
+        recorder = _Recorder(self, run)
+        self._recorders.add(recorder)
+        return recorder
 
     async def _save(self, record: RunRecord) -> None:
         try:
@@ -234,6 +238,15 @@ class History:
         """The stored version of a record (None if it was deleted)."""
         rows = await self._store.rows([row_key(record.created, record.id)])
         return from_row(rows[0]) if rows else None
+
+    async def latest(self, record: RunRecord) -> RunRecord:
+        """The stored version of a record once this tab's saves in flight have landed (else the record).
+
+        A list read while a run's last answer ended can hold the save before it, with that answer still
+        streaming: opening it then would show the answer stopped."""
+        for recorder in list(self._recorders):
+            await recorder.settled()
+        return await self.get(record) or record
 
     async def everything(self, query: Query = Query(), batch: int = 500) -> tuple[list[RunRecord], int]:
         """Every run matching query (for an export), newest first, and how many were unreadable."""

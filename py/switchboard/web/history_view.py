@@ -273,7 +273,7 @@ class HistoryView:
         kind = (str(button.className).split() or [""])[0]
         if kind == "history-open":
             self._dialog.close()
-            self._actions.open_run(record)
+            spawn(self._open(record))
         elif kind == "history-reuse":
             self._dialog.close()
             self._actions.reuse(record)
@@ -290,6 +290,9 @@ class HistoryView:
             spawn(self._markdown(record))
         elif kind == "history-delete":
             spawn(self._delete([record]))
+
+    async def _open(self, record: RunRecord) -> None:
+        self._actions.open_run(await self._history.latest(record))
 
     async def _favorite(self, button: Any, record: RunRecord) -> None:
         wanted = str(button.getAttribute("aria-pressed")) != "true"
@@ -415,7 +418,7 @@ class HistoryView:
     async def _markdown(self, record: RunRecord) -> None:
         from switchboard.history.markdown_export import run_markdown
 
-        stored = await self._history.get(record) or record
+        stored = await self._history.latest(record)
         name = "".join(c if c.isalnum() else "-" for c in stored.name.lower())[:40].strip("-") or "run"
         download(run_markdown(stored).encode(), f"switchboard-{name}.md", "text/markdown")
         self._say(f"Saved “{stored.name}” as Markdown.")
