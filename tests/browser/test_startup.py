@@ -256,3 +256,44 @@ def test_a_kept_snapshot_that_is_not_the_builds_is_downloaded_again_and_old_ones
       const name = (await caches.keys()).find((n) => n.startsWith("switchboard-snapshot "));
       return (await (await (await caches.open(name)).match(key)).arrayBuffer()).byteLength;
     }""", key) == inflated
+
+
+def test_a_kept_snapshot_that_no_longer_restores_is_dropped_and_the_app_starts_normally(
+        page: Any, serve_dist: Callable[..., str], dist: Path, tmp_path: Path) -> None:
+    """A kept copy whose hash is right but which Python cannot restore from (what a browser update could
+    do to it): the app starts the normal way, and the copy is deleted so the next start downloads."""
+    copy = tmp_path / "dist"
+    shutil.copytree(dist, copy, symlinks=True)
+    url = serve_dist(directory=copy)
+    key = _first_start(page, url)
+    # The kept bytes replaced by a heap that is not Python's, and the build told that they are its own.
+    packed = bytes(_packed(copy))
+    heap_bytes = json.loads(re.search(r"const SNAPSHOT = (\{.*?\});", (copy / "pyodide" / "boot.mjs").read_text())
+                            .group(1))["heapBytes"]  # type: ignore[union-attr]
+    raw = bytearray(snapshot.unpack(packed, heap_bytes))
+    offset, _, _ = snapshot.header(bytes(raw))
+    raw[offset:] = hashlib.sha256(b"not python").digest() * ((len(raw) - offset) // 32)
+    garbage = snapshot.pack(bytes(raw))
+    (copy / "garbage.bin").write_bytes(garbage)
+    boot = copy / "pyodide" / "boot.mjs"
+    inflated = "sha256-" + base64.b64encode(hashlib.sha256(gzip.decompress(_snapshot_file(copy).read_bytes()))
+                                            .digest()).decode()
+    assert inflated in boot.read_text()
+    boot.write_text(boot.read_text().replace(
+        inflated, "sha256-" + base64.b64encode(hashlib.sha256(garbage).digest()).decode()))
+    page.evaluate("""async (key) => {
+      const name = (await caches.keys()).find((n) => n.startsWith("switchboard-snapshot "));
+      await (await caches.open(name)).put(key, await fetch("./garbage.bin"));
+    }""", key)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.reload()
+    wait_ready(page, boot="snapshot failed")
+    assert page.evaluate("document.documentElement.dataset.snapshot") == "kept"
+    assert any(line.startswith("warning: Switchboard: " + FALLBACK) for line in console), console
+    for _ in range(100):  # the copy is deleted without holding the start back: poll for it
+        if not page.evaluate(KEPT_KEYS, True):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(KEPT_KEYS, True) == []
+    expect(page.get_by_role("textbox", name="Prompt", exact=True)).to_be_enabled()
