@@ -11,7 +11,6 @@ It prints the sha256 of the saved copy (dist/switchboard.html), which the site's
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 import re
@@ -128,7 +127,7 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
         "APP_WHEEL": app_wheel.name,
         "APP_ZIP": pyc.APP_ZIP,
         "SNAPSHOT": snap.boot_config(),
-        "APP_WHEEL_INTEGRITY": "sha256-" + base64.b64encode(hashlib.sha256(app_wheel.read_bytes()).digest()).decode(),
+        "APP_WHEEL_INTEGRITY": csp.sri(hashlib.sha256(app_wheel.read_bytes()).digest()),
         "PROVIDER_LIST": shell.provider_list(),
         "CSP": csp.meta_policy(),
         "STYLES": csp.styles(),

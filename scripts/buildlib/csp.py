@@ -58,9 +58,14 @@ PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
+def sri(digest: bytes) -> str:
+    """A sha256 digest as Subresource Integrity and CSP hash sources write it: "sha256-<base64>"."""
+    return "sha256-" + base64.b64encode(digest).decode()
+
+
 def sha256_source(text: str) -> str:
     """The CSP source that allows exactly this inline script or style."""
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+    return f"'{sri(hashlib.sha256(text.encode()).digest())}'"
 
 
 def styles() -> str:

@@ -163,7 +163,7 @@ def digest(path: Path) -> str:
 def boot_script(dist: Path) -> str:
     """single_boot.js with the app wheel it installs, its SRI hash and where it goes, as boot.mjs has them."""
     entry = json.loads((dist / "pyodide" / "pyodide-lock.json").read_text())["packages"]["switchboard"]
-    integrity = "sha256-" + base64.b64encode(bytes.fromhex(entry["sha256"])).decode()
+    integrity = csp.sri(bytes.fromhex(entry["sha256"]))
     values = {"APP_WHEEL": entry["file_name"], "APP_WHEEL_INTEGRITY": integrity, "APP_ZIP": pyc.APP_ZIP}
     text = BOOT.read_text()
     for key, value in values.items():

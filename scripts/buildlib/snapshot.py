@@ -20,7 +20,6 @@ so a rebuild without changes needs no Node run.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import hashlib
 import json
@@ -29,6 +28,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from scripts.buildlib import csp
 
 SCRIPT = Path(__file__).with_name("snapshot_make.mjs")
 MAGIC = 1886286592  # Pyodide's snapshot header: magic, offset of the heap, JSON length, 0, BUILD_ID
@@ -126,8 +127,4 @@ def build(pyodide_dir: Path, app_wheel: Path, app_zip: str, out_dir: Path, cache
     digest = hashlib.sha256(packed).digest()
     name = f"snapshot-{digest.hex()[:16]}.bin"
     (out_dir / name).write_bytes(packed)
-    return Snapshot(name, _sri(digest), heap_bytes, _sri(hashlib.sha256(gzip.decompress(packed)).digest()))
-
-
-def _sri(digest: bytes) -> str:
-    return "sha256-" + base64.b64encode(digest).decode()
+    return Snapshot(name, csp.sri(digest), heap_bytes, csp.sri(hashlib.sha256(gzip.decompress(packed)).digest()))

@@ -148,14 +148,19 @@ def _another_build_of_pyodide(dist: Path) -> None:
     _replace(dist, gzip.compress(bytes(packed), mtime=0))
 
 
-def _a_heap_that_is_not_pythons(dist: Path) -> None:
+def _not_pythons_heap(dist: Path) -> bytes:
+    """dist's snapshot inflated, with Pyodide's header kept and the heap's pages replaced by noise."""
     packed = bytes(_packed(dist))
     heap_bytes = json.loads(re.search(r"const SNAPSHOT = (\{.*?\});", (dist / "pyodide" / "boot.mjs").read_text())
                             .group(1))["heapBytes"]  # type: ignore[union-attr]
     raw = bytearray(snapshot.unpack(packed, heap_bytes))
     offset, _, _ = snapshot.header(bytes(raw))
     raw[offset:] = hashlib.sha256(b"noise").digest() * ((len(raw) - offset) // 32)
-    _replace(dist, gzip.compress(snapshot.pack(bytes(raw)), mtime=0))
+    return snapshot.pack(bytes(raw))
+
+
+def _a_heap_that_is_not_pythons(dist: Path) -> None:
+    _replace(dist, gzip.compress(_not_pythons_heap(dist), mtime=0))
 
 
 BREAKAGES: dict[str, Callable[[Path], None]] = {
@@ -267,13 +272,7 @@ def test_a_kept_snapshot_that_no_longer_restores_is_dropped_and_the_app_starts_n
     url = serve_dist(directory=copy)
     key = _first_start(page, url)
     # The kept bytes replaced by a heap that is not Python's, and the build told that they are its own.
-    packed = bytes(_packed(copy))
-    heap_bytes = json.loads(re.search(r"const SNAPSHOT = (\{.*?\});", (copy / "pyodide" / "boot.mjs").read_text())
-                            .group(1))["heapBytes"]  # type: ignore[union-attr]
-    raw = bytearray(snapshot.unpack(packed, heap_bytes))
-    offset, _, _ = snapshot.header(bytes(raw))
-    raw[offset:] = hashlib.sha256(b"not python").digest() * ((len(raw) - offset) // 32)
-    garbage = snapshot.pack(bytes(raw))
+    garbage = _not_pythons_heap(copy)
     (copy / "garbage.bin").write_bytes(garbage)
     boot = copy / "pyodide" / "boot.mjs"
     inflated = "sha256-" + base64.b64encode(hashlib.sha256(gzip.decompress(_snapshot_file(copy).read_bytes()))
