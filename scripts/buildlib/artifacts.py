@@ -106,18 +106,18 @@ def _wanted() -> list[tuple[str, str, str, str | None]]:
 
 def fetch_data(cache: Path, lock_path: Path, name: str) -> Path:
     """One wheel the build reads (kind "data"), verified against the lock, downloaded when missing."""
-    wanted = [w for w in _wanted() if w[:2] == ("data", name)]
-    if not wanted:
-        raise ArtifactError(f"no data artifact {name} in buildlib/artifacts.py")
-    ((_, path),) = _fetch(cache, lock_path, wanted, relock=False)
-    return path
+    return _fetch_one(cache, lock_path, "data", name)
 
 
 def fetch_test(cache: Path, lock_path: Path, name: str) -> Path:
     """One npm package only the tests use (kind "test"), verified against the lock, downloaded when missing."""
-    wanted = [w for w in _wanted() if w[:2] == ("test", name)]
+    return _fetch_one(cache, lock_path, "test", name)
+
+
+def _fetch_one(cache: Path, lock_path: Path, kind: str, name: str) -> Path:
+    wanted = [w for w in _wanted() if w[:2] == (kind, name)]
     if not wanted:
-        raise ArtifactError(f"no test artifact {name} in buildlib/artifacts.py")
+        raise ArtifactError(f"no {kind} artifact {name} in buildlib/artifacts.py")
     ((_, path),) = _fetch(cache, lock_path, wanted, relock=False)
     return path
 

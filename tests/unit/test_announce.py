@@ -9,16 +9,9 @@ from switchboard.announce import ANNOUNCE_EVERY, Coalescer, ended, started
 from switchboard.errors import ProviderError
 from switchboard.pricing.cost import REPORTED, Cost
 from switchboard.run import Answer, Target
+from tests.fakes import FakeClock
 
 MINI = Target("openai", "gpt-4o-mini")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def test_a_running_answer_is_not_news_and_each_ending_says_how_it_ended() -> None:
@@ -46,18 +39,18 @@ def test_start_says_how_many_models() -> None:
 
 
 def test_polite_news_is_said_at_most_once_an_interval_and_what_comes_between_is_joined() -> None:
-    clock = Clock()
-    queue = Coalescer(ANNOUNCE_EVERY, clock)
+    clock = FakeClock(100.0)
+    queue = Coalescer(ANNOUNCE_EVERY, clock.now)
     assert queue.add("Asking 5 models.") == 0.0
     assert queue.take() == "Asking 5 models."
-    clock.t += 0.2
+    clock.advance(0.2)
     wait = queue.add("a answered.")
     assert abs(wait - (ANNOUNCE_EVERY - 0.2)) < 1e-9
     for name in "bcd":
         assert queue.add(f"{name} answered.") > 0
     assert queue.pending
-    clock.t += wait
+    clock.advance(wait)
     assert queue.take() == "a answered. b answered. c answered. d answered."
     assert not queue.pending
-    clock.t += ANNOUNCE_EVERY
+    clock.advance(ANNOUNCE_EVERY)
     assert queue.add("e answered.") == 0.0
