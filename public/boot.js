@@ -46,8 +46,11 @@ if (lacking.length) {
 } else {
   shellPainted()
     .then(() => {
+      // index.html's dialogs, in their place before Python looks for them.
+      const dialogs = document.getElementById("dialogs");
+      if (dialogs) dialogs.replaceWith(dialogs.content);
       // index.html's preloads: every file of the runtime at once, not one after the other as imports find them.
-      // (An older index.html, met during a deploy, has none: the start only goes slower.)
+      // (An older index.html, met during a deploy, has neither: the start only goes slower.)
       const preloads = document.getElementById("preloads");
       if (preloads) document.head.append(preloads.content);
       return import("./pyodide/boot.mjs");

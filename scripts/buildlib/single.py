@@ -41,6 +41,8 @@ _SAVED_COPY_ROW = re.compile(r'<dt>[^<]*</dt><dd id="about-saved-copy"[^>]*>\{\{
 # The site's offers to download the saved copy, which the saved copy itself has no use for (no nesting of
 # the same tag inside: the first closing tag ends the element).
 _SITE_ONLY = re.compile(r'\s*<(div|span)\b[^>]*\bdata-site-only\b[^>]*>.*?</\1>', re.DOTALL)
+# The dialogs the site's boot.js puts in place after the first paint: the saved copy has them in place.
+_DIALOGS = re.compile(r'<template id="dialogs">(.*?)</template>', re.DOTALL)
 
 
 class SingleFileError(Exception):
@@ -125,7 +127,7 @@ def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[
     title = _one(r"<title>(.*?)</title>", index_html, "<title>").group(1)
     description = _one(r'<meta name="description" content="([^"]*)">', index_html, "description").group(1)
     body = _one(r"<body>(.*)</body>", index_html, "<body>").group(1)
-    body = _SITE_ONLY.sub("", body).strip()
+    body = _DIALOGS.sub(lambda m: m.group(1), _SITE_ONLY.sub("", body)).strip()
     if "</script" in boot.lower() or "</style" in styles.lower():
         raise SingleFileError("the boot script or the styles would close their own element")
     if "<script" in body or _RELATIVE.search(body):

@@ -60,6 +60,18 @@ def test_the_page_is_index_html_without_pyscript_and_loads_nothing_by_url(saved:
     assert csp.styles() in page
 
 
+def test_the_dialogs_the_site_adds_after_its_first_paint_are_in_place_in_the_saved_copy(saved: str) -> None:
+    index = (DIST / "index.html").read_text()
+    later = re.search(r'<template id="dialogs">(.*?)</template>', index, re.DOTALL)
+    assert later, "index.html has no dialogs to add after its first paint"
+    deferred = re.findall(r'<dialog id="([^"]+)"', later.group(1))
+    assert "history-dialog" in deferred and "about" not in deferred  # About opens before Python starts
+    assert re.findall(r'<dialog id="([^"]+)"', index) == ["about", *deferred]
+    page = BLOCK.sub("", saved)
+    assert 'id="dialogs"' not in page
+    assert re.findall(r'<dialog id="([^"]+)"', page) == ["about", *deferred]
+
+
 def test_csp_allows_only_its_own_inline_code_and_the_providers(saved: str) -> None:
     rules = directives(saved)
     (script,) = re.findall(r'<script type="module">(.*?)</script>', saved, re.DOTALL)
