@@ -34,6 +34,8 @@ Status: TypeAlias = Literal["waiting", "streaming", "done", "stopped", "failed"]
 Kind: TypeAlias = Literal["ask", "merge"]
 ENDPOINT = "endpoint:"
 DEFAULT_TIMEOUTS = Timeouts()
+MAX_REPLACED = 64  # answers a retry replaced, kept per run (history's import takes as many)
+STOP_WAIT = 2.0  # seconds a retry waits for the answer it stops to end
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,7 @@ class Run:
         thread: str | None = None,
         kind: Kind = "ask",
         route: Route | None = None,
+        replaced: list[Answer] | None = None,
     ) -> None:
         if not prompt.strip():
             raise ValueError("the prompt is empty")
@@ -200,6 +203,9 @@ class Run:
         self.params = params
         self.answers = answers
         self.route = route  # set when a rule chose the targets; a fallback adds each takeover to it
+        # Answers a retry replaced after they were sent: the provider may have billed them, so spend
+        # still counts them. The newest MAX_REPLACED are kept (a saved run stays bounded).
+        self.replaced: list[Answer] = replaced or []
         self._listeners: list[Listener] = []
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._driver: Driver | None = None
@@ -286,11 +292,18 @@ class Run:
         self._driver = Driver(transport, credentials, clock, timeouts, prices)
 
     async def retry(self, index: int) -> None:
-        """Ask one target again, afresh (the run must have been started or bound); returns when it ends."""
+        """Ask one target again, afresh (the run must have been started or bound); returns when it ends.
+        An answer still running is stopped first, and kept in `replaced` as it ended if it was sent."""
         if self._driver is None:
             raise RuntimeError("retry needs a run that was started or bound")
+        task = self._tasks.get(index)
         self.stop(index)
+        if task is not None and not task.done():
+            # Its end (status, usage so far, cost) is what gets counted; a stop ends it within a turn or two.
+            await asyncio.wait({task}, timeout=STOP_WAIT)
         old = self.answers[index]
+        if old.sent_at is not None:
+            self.replaced = [*self.replaced, old][-MAX_REPLACED:]
         self.answers[index] = Answer(old.target, old.history)
         await self._start(index)
 

@@ -226,3 +226,45 @@ def test_run_again_from_history_and_a_held_back_send_leave_what_runs_alone(app: 
         app.wait_for_timeout(100)
     assert [e["body"]["messages"][-1]["content"] for e in chats(mock, since)] == ["Slow one mock-slow-4 words-3"]
     close(set_limits(app, {}))
+
+
+def spent_answers(page: Page) -> int:
+    """How many answers the Spend dialog counts this month."""
+    page.get_by_role("button", name="Spend", exact=True).click()
+    spend = page.get_by_role("dialog", name="Spend")
+    summary = spend.locator("#spend-summary")
+    expect(summary).to_contain_text("this month")
+    found = re.search(r"over (\d+) answers?\.", summary.inner_text())
+    close(spend)
+    return int(found.group(1)) if found else 0
+
+
+def test_a_retry_is_checked_like_a_send_and_what_it_replaced_is_still_spent(app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    close(set_limits(app, {}))
+    before = spent_answers(app)
+    pick(app, {"openai": ["gpt-4o-mini"]})
+    send(app, "Retried words-4")
+    answer = pane(app, MINI)
+    status, meta = answer.locator(".answer-status"), answer.locator(".answer-meta")
+    expect(status).to_have_text("Done", timeout=TIMEOUT)
+    first = re.search(r"(\$[0-9.,]+) from the catalog", meta.inner_text())
+    assert first is not None
+
+    close(set_limits(app, {"Daily limit (USD)": "0.0001"}))
+    since = last_seq(mock)
+    answer.get_by_role("button", name="Retry", exact=True).click()
+    alert = app.get_by_role("alert").filter(has_text="daily limit")
+    expect(alert).to_contain_text(re.compile(r"This send could cost up to \$0\.000\d+, which would pass your daily "
+                                             r"limit of \$0\.0001 \(spent today: \$0\.0\d+\)\. .*Nothing was sent\."))
+    app.wait_for_timeout(500)  # a request would have left at the click, long before the alert
+    assert chats(mock, since) == []
+    expect(status).to_have_text("Done")  # the answer is left as it was
+
+    app.get_by_role("button", name="Send anyway").click()
+    expect(alert).to_be_hidden()
+    expect(meta).to_contain_text(f"1 earlier attempt (before Retry): {first.group(1)}", timeout=TIMEOUT)
+    expect(status).to_have_text("Done", timeout=TIMEOUT)
+    assert [e["body"]["messages"][-1]["content"] for e in chats(mock, since)] == ["Retried words-4"]
+    close(set_limits(app, {}))
+    assert spent_answers(app) == before + 2  # the provider billed both

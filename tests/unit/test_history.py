@@ -68,6 +68,7 @@ def test_a_record_survives_its_document_and_its_row() -> None:
         id="abc123", created=NOW + 0.123, prompt="Wie geht's?", title="Greeting", favorite=True, thread="t0",
         round=2, kind="ask", params=Params("Be brief.", 0.5, 100), route={"rule": "cheapest"},
         extra={"future_field": [1, 2]},
+        replaced=(AnswerRecord("openai", "gpt-4o", "stopped", "Gu", usage=Usage(10, None, 1), duration_ms=90),),
         answers=(
             AnswerRecord("openai", "gpt-4o", "done", "Gut.", "thinking…", (Message("user", "Hi"),
                          Message("assistant", "Hello")), "gpt-4o-2024-08-06",
@@ -91,6 +92,8 @@ def test_a_record_survives_its_document_and_its_row() -> None:
     ({"favorite": "yes"}, "favorite must be true or false"),
     ({"params": {"temperature": "hot"}}, "temperature must be a number"),
     ({"kind": "poem"}, "kind must be"),
+    ({"replaced": {"0": {}}}, "replaced must be a list"),
+    ({"replaced": [{"slot": "openai", "model": "m", "status": "gone"}]}, r"replaced\[0\]: status"),
 ])
 def test_a_bad_document_is_refused_naming_the_field(patch: dict[str, object], message: str) -> None:
     doc = to_doc(record(1)) | patch
@@ -110,6 +113,24 @@ def test_a_bad_answer_is_refused_naming_the_field(patch: dict[str, object], mess
     doc["answers"][0].update(patch)
     with pytest.raises(CorruptRecord, match=message):
         from_doc(doc)
+
+
+def test_a_run_saves_and_reopens_the_answers_its_retries_replaced_and_a_plain_run_writes_none() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        return MockResponse(200, SSE, openai_chunks(model_of(request), ["ok"]))
+
+    async def main() -> Run:
+        run = Run.ask("hello", [Target("openai", "gpt-4o")])
+        await run.execute(MockTransport(handler), keys, Clock())
+        assert "replaced" not in to_doc(from_run(run))
+        await run.retry(0)
+        return run
+
+    run = go(main())
+    saved = from_doc(json.loads(json.dumps(to_doc(from_run(run)))))
+    assert [(a.status, a.text, a.usage.input_tokens) for a in saved.replaced] == [("done", "ok", 7)]
+    reopened = to_run(saved)
+    assert [a.text for a in reopened.replaced] == ["ok"] and from_run(reopened).replaced == saved.replaced
 
 
 def test_a_record_comes_back_as_a_run_the_answers_view_can_draw() -> None:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from switchboard.chat import Message, Usage
 from switchboard.history.markdown_export import run_markdown
-from switchboard.history.record import AnswerRecord, RunRecord, SavedError
+from switchboard.history.record import AnswerRecord, RunRecord, SavedCost, SavedError
 from switchboard.run import Params
 from tests.unit.test_history_schema import run_records
 
@@ -66,6 +66,19 @@ def test_a_bare_run_has_no_empty_sections() -> None:
     text = run_markdown(bare)
     assert text == ("# Greeting\n\n*2026-09-21 14:13 UTC*\n\n## Prompt\n\n> Hi\n\n"
                     "## gpt-4o (OpenAI)\n\nHello\n")
+
+
+def test_the_saved_cost_and_the_attempts_a_retry_replaced_are_listed_last() -> None:
+    retried = RunRecord("r", NOW, "Hi", (AnswerRecord("openai", "gpt-4o", "done", "Hello",
+                                                      cost=SavedCost(Decimal("0.0021"), "catalog")),),
+                        replaced=(AnswerRecord("openai", "gpt-4o", "stopped", "Hel", usage=Usage(12, None, 3),
+                                               cost=SavedCost(Decimal("0.0001"), "catalog")),
+                                  AnswerRecord("openai", "gpt-4o", "failed",
+                                               error=SavedError("server", "Overloaded", 529))))
+    text = run_markdown(retried)
+    assert "Hello\n\n*$0.0021*\n\n## Replaced by Retry\n\n" in text
+    assert text.endswith("- gpt-4o (OpenAI): Stopped before the end · 12 tokens in · 3 out · $0.0001\n"
+                         "- gpt-4o (OpenAI): Failed\n")
 
 
 def test_a_code_fence_left_open_is_closed_before_the_next_answer() -> None:

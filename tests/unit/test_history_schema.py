@@ -20,7 +20,7 @@ from switchboard.errors import KINDS
 from switchboard.history import schema
 from switchboard.history.record import RUN_FIELDS, STATUSES, AnswerRecord, RunRecord, SavedError, to_doc
 from switchboard.history.schema import MAX_BYTES, MAX_RUNS, ImportRefused, dump_export, migrate_v1, parse_export
-from switchboard.run import Params
+from switchboard.run import MAX_REPLACED, Params
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_790_000_000.0
@@ -73,6 +73,7 @@ run_records = st.builds(
     kind=st.sampled_from(["ask", "merge"]),
     route=st.none() | st.dictionaries(texts, json_values, max_size=3),
     extra=st.dictionaries(texts.filter(lambda k: k not in RUN_FIELDS), json_values, max_size=3),
+    replaced=st.lists(answers, max_size=2).map(tuple),
 )
 record_lists = st.lists(run_records, max_size=4, unique_by=lambda r: r.id)
 
@@ -285,6 +286,7 @@ def test_hostile_files_are_refused_in_words(data: bytes, words: str) -> None:
     ("kind", "summary", "kind: Input should be 'ask' or 'merge'"),
     ("answers", [], "answers: List should have at least 1 item"),
     ("route", [1], "route: Input should be a valid dictionary"),
+    ("replaced", [{"slot": "openai", "model": "m", "status": "gone"}], "replaced[0].status: Input should be"),
     ("title", "t" * 201, "title: String should have at most 200 characters"),
 ])
 def test_each_run_field_is_checked(field: str, value: Any, words: str) -> None:
@@ -318,6 +320,14 @@ def test_too_many_answers_are_refused() -> None:
     file = valid_file(1)
     file["runs"][0]["answers"] *= 33
     assert "answers: List should have at most 64 items" in refused(encoded(file))
+
+
+def test_as_many_replaced_answers_as_a_run_keeps_import_and_more_are_refused() -> None:
+    file = valid_file(1)
+    file["runs"][0]["replaced"] = file["runs"][0]["answers"][:1] * MAX_REPLACED
+    assert len(parse_export(encoded(file))[0].replaced) == MAX_REPLACED
+    file["runs"][0]["replaced"] *= 2
+    assert f"replaced: List should have at most {MAX_REPLACED} items" in refused(encoded(file))
 
 
 # --- limits ------------------------------------------------------------------------------------------

@@ -316,3 +316,67 @@ def test_retry_asks_one_target_again_afresh() -> None:
     run = go(main())
     assert [a.status for a in run.answers] == ["done", "done"] and run.answers[0].text == "ok"
     assert calls.count("gpt-4o") == 2 and calls.count("gpt-4o-mini") == 1
+
+
+def test_a_retry_keeps_what_it_replaced_once_sent_as_it_ended_and_the_newest_few() -> None:
+    """A sent answer may have been billed: its retry keeps it in `replaced` (what spend counts), stopped
+    with its text so far when it was still streaming; one that never left is not kept."""
+    streaming = asyncio.Event()
+    have_key = True
+
+    def handler(request: HttpRequest) -> MockResponse:
+        async def body() -> AsyncIterator[bytes]:
+            yield openai_chunks("gpt-4o", ["so far"])[0]
+            streaming.set()
+            await asyncio.sleep(30)  # until stopped
+
+        return MockResponse(200, SSE, body())
+
+    async def credentials(target: Target) -> tuple[str, str | None]:
+        if not have_key:
+            raise get("openai").error("auth", lead="No OpenAI key yet.")
+        return await keys(target)
+
+    async def main() -> Run:
+        nonlocal have_key
+        run = Run.ask("hello", [GPT])
+        run.start(MockTransport(handler), credentials, Clock())
+        await streaming.wait()
+        streaming.clear()
+        first = run.answers[0]
+        retried = asyncio.ensure_future(run.retry(0))
+        await streaming.wait()
+        assert run.replaced == [first]
+        assert first.status == "stopped" and first.text == "so far" and first.finished_at is not None
+        retried.cancel()
+        await asyncio.wait({retried})
+        have_key = False  # the next attempts fail before anything is sent
+        await run.retry(0)
+        unsent = run.answers[0]
+        assert unsent.sent_at is None
+        await run.retry(0)
+        assert unsent not in run.replaced and len(run.replaced) == 2  # the stopped retry counts, this one not
+        return run
+
+    go(main())
+
+
+def test_a_run_keeps_at_most_max_replaced_of_the_answers_retries_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from switchboard import run as run_module
+
+    monkeypatch.setattr(run_module, "MAX_REPLACED", 2)
+
+    def handler(request: HttpRequest) -> MockResponse:
+        return MockResponse(200, SSE, openai_chunks(model_of(request), ["ok"]))
+
+    async def main() -> Run:
+        run = Run.ask("hello", [GPT])
+        await run.execute(MockTransport(handler), keys, Clock())
+        answers = [run.answers[0]]
+        for _ in range(3):
+            await run.retry(0)
+            answers.append(run.answers[0])
+        assert run.replaced == answers[1:3]  # the newest two the retries replaced
+        return run
+
+    go(main())

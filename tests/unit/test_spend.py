@@ -20,7 +20,18 @@ from switchboard.chat import Usage
 from switchboard.history.record import AnswerRecord, RunRecord, SavedCost, to_run
 from switchboard.history.service import History, to_row
 from switchboard.history.store import MemoryHistoryStore, Row
-from switchboard.spend import Ledger, SpendTracker, Tally, csv_text, local_day, summarize, tally, unknown_note, zone_of
+from switchboard.spend import (
+    Ledger,
+    SpendTracker,
+    Tally,
+    csv_text,
+    earlier_note,
+    local_day,
+    summarize,
+    tally,
+    unknown_note,
+    zone_of,
+)
 from switchboard.spend.calendar import before, month_start, next_month
 from switchboard.spend.report import CSV_COLUMNS, in_days
 
@@ -94,6 +105,25 @@ def test_an_answer_with_no_known_cost_is_counted_as_unknown_not_as_nothing() -> 
     # Refused before any work (no usage, no text): providers bill nothing, so it is no answer to count.
     assert tally(answer(None, status="failed", tokens=(None, None), text="")) is None
     assert tally(answer(None, status="failed", tokens=(None, None), text="half an ans")) == Tally(1, 1, 0, 0, 0)
+
+
+def test_an_answer_a_retry_replaced_is_still_spent() -> None:
+    retried = RunRecord(id="r", created=at("2026-11-30 12:00"), prompt="q", answers=(answer("0.02"),),
+                        replaced=(answer("0.01"), answer(None, status="failed", tokens=(None, None), text="")))
+    assert Ledger.of([retried], BERLIN).total(date(2026, 11, 30), date(2026, 11, 30)) == Tally(2, 0, 200, 100,
+                                                                                              3 * 10**10)
+
+
+def test_a_live_answer_tallies_as_its_record_does_and_the_earlier_attempts_note() -> None:
+    retried = RunRecord(id="r", created=at("2026-11-30 12:00"), prompt="q", answers=(answer("0.02"),),
+                        replaced=(answer("0.01"), answer(None, status="stopped", tokens=(None, None))))
+    live = to_run(retried)
+    assert [tally(a) for a in live.replaced] == [tally(a) for a in retried.replaced]
+    both = sum(filter(None, map(tally, live.replaced)), Tally())
+    assert earlier_note(both) == "2 earlier attempts (before Retry): $0.01, 1 with no known price"
+    assert earlier_note(tally(retried.replaced[0]) or Tally()) == "1 earlier attempt (before Retry): $0.01"
+    assert earlier_note(tally(retried.replaced[1]) or Tally()) == "1 earlier attempt (before Retry): cost unknown"
+    assert earlier_note(Tally()) == ""
 
 
 def test_implausible_amounts_from_a_hostile_import_count_as_unknown() -> None:

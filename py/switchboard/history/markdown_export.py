@@ -32,6 +32,13 @@ def run_markdown(record: RunRecord) -> str:
         lines += ["Settings: " + ", ".join(s for s in settings if s) + ".", ""]
     for answer in record.answers:
         lines += _answer(answer, merged=record.kind == "merge")
+    if record.replaced:  # what they cost was spent too
+        lines += ["## Replaced by Retry", ""]
+        for answer in record.replaced:
+            state = _NOT_DONE.get(answer.status, "Done")
+            lines.append(" · ".join(filter(None, [f"- {answer.model} ({answer.target.source}): {state}",
+                                                  _numbers(answer)])))
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -65,8 +72,9 @@ def _numbers(answer: AnswerRecord) -> str:
     if usage.output_tokens is not None:
         reasoning = f" ({usage.reasoning_tokens:,} reasoning)" if usage.reasoning_tokens else ""
         parts.append(f"{usage.output_tokens:,} out{reasoning}")
-    if usage.cost_usd is not None:
-        parts.append(f"${usage.cost_usd}")
+    usd = answer.cost.usd if answer.cost is not None and answer.cost.usd is not None else usage.cost_usd
+    if usd is not None:  # exact, as saved: a reader may add them up
+        parts.append(f"${usd}")
     if answer.ttft_ms is not None:
         parts.append(f"{answer.ttft_ms / 1000:.1f} s to first token")
     if answer.duration_ms is not None:

@@ -100,6 +100,7 @@ class RunRecord:
     kind: Kind = "ask"
     route: Mapping[str, Any] | None = None  # the routing decision, when a rule chose the targets
     extra: Mapping[str, Any] = field(default_factory=dict)  # fields a newer build wrote: kept, not read
+    replaced: tuple[AnswerRecord, ...] = ()  # answers a retry replaced after they were sent (spend counts them)
 
     @property
     def name(self) -> str:
@@ -136,6 +137,7 @@ def from_run(run: Run) -> RunRecord:
         round=run.round,
         kind=run.kind,
         route=None if run.route is None else run.route.to_doc(),
+        replaced=tuple(_answer_record(answer) for answer in run.replaced),
     )
 
 
@@ -174,7 +176,8 @@ def to_run(record: RunRecord) -> Run:
     follow-up continues its conversation. An incomplete answer comes back as stopped, with its text."""
     answers = [_answer(a) for a in record.answers]
     return Run(record.prompt, answers, record.params, run_id=record.id, created_at=record.created,
-               thread=record.thread_id, kind=record.kind, route=_route(record.route))
+               thread=record.thread_id, kind=record.kind, route=_route(record.route),
+               replaced=[_answer(a) for a in record.replaced])
 
 
 def _route(doc: Mapping[str, Any] | None) -> Route | None:
@@ -235,6 +238,8 @@ def to_doc(record: RunRecord) -> dict[str, Any]:
         route=None if record.route is None else dict(record.route),
         answers=[_answer_doc(a) for a in record.answers],
     )
+    if record.replaced:  # absent otherwise: most runs have none, and an older build keeps it as it is
+        doc["replaced"] = [_answer_doc(a) for a in record.replaced]
     return doc
 
 
@@ -261,7 +266,7 @@ def _answer_doc(answer: AnswerRecord) -> dict[str, Any]:
 
 
 RUN_FIELDS = frozenset(("id", "created", "title", "favorite", "thread", "round", "kind", "prompt", "params",
-                        "route", "answers"))
+                        "route", "answers", "replaced"))
 
 
 def from_doc(doc: object) -> RunRecord:
@@ -276,6 +281,9 @@ def from_doc(doc: object) -> RunRecord:
     route = d.get("route")
     if route is not None and not isinstance(route, dict):
         raise CorruptRecord(f"{where}: route must be an object or null")
+    replaced = d.get("replaced") or []
+    if not isinstance(replaced, list):
+        raise CorruptRecord(f"{where}: replaced must be a list")
     kind = d.get("kind", "ask")
     if kind not in ("ask", "merge"):
         raise CorruptRecord(f"{where}: kind must be 'ask' or 'merge'")
@@ -296,6 +304,7 @@ def from_doc(doc: object) -> RunRecord:
         kind=kind,
         route=route,
         extra={k: v for k, v in d.items() if k not in RUN_FIELDS},
+        replaced=tuple(_answer_from_doc(a, f"{where}: replaced[{i}]") for i, a in enumerate(replaced)),
     )
 
 

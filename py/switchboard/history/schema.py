@@ -22,7 +22,7 @@ from pydantic_core import ErrorDetails, from_json
 
 from .. import providers
 from ..errors import ErrorKind
-from ..run import ENDPOINT, Kind, Status
+from ..run import ENDPOINT, MAX_REPLACED, Kind, Status
 from .record import CorruptRecord, RunRecord, from_doc, iso, parse_time, to_doc
 from .service import MAX_IMPORT_BYTES, MAX_TITLE
 
@@ -170,6 +170,7 @@ class _Run(_Model):
     params: _Params = _Params()
     route: dict[str, Any] | None = None
     answers: Annotated[list[_Answer], Field(min_length=1, max_length=MAX_ANSWERS)]
+    replaced: Annotated[list[_Answer], Field(max_length=MAX_REPLACED)] = []
 
 
 class _ExportV2(_Model):

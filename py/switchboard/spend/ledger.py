@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import TypeAlias, TypeVar
+from typing import Protocol, TypeAlias, TypeVar
 
-from ..history.record import AnswerRecord, RunRecord
+from ..chat import Usage
+from ..history.record import RunRecord
 from .calendar import Zone, local_day
 
 PICO = 10**12
@@ -63,7 +64,27 @@ def picos(usd: Decimal) -> int | None:
         return int((usd * PICO).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def tally(answer: AnswerRecord) -> Tally | None:
+class _Priced(Protocol):
+    @property
+    def usd(self) -> Decimal | None: ...
+
+
+class Spent(Protocol):
+    """An answer as saved (history's AnswerRecord) or live (run's Answer): what a tally reads."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def usage(self) -> Usage: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reasoning(self) -> str: ...
+    @property
+    def cost(self) -> _Priced | None: ...
+
+
+def tally(answer: Spent) -> Tally | None:
     """What one answer adds to spend; None when it sent nothing a provider bills."""
     usage = answer.usage
     if (answer.status == "failed" and usage.input_tokens is None and usage.output_tokens is None
@@ -78,7 +99,7 @@ def entries(record: RunRecord, zone: Zone) -> dict[Key, Tally]:
     """A run's tallies by key (its answers all fall on the day it was created)."""
     day = local_day(record.created, zone)
     out: dict[Key, Tally] = {}
-    for answer in record.answers:
+    for answer in (*record.answers, *record.replaced):  # a retried answer was spent too
         counted = tally(answer)
         if counted is not None:
             key = (day, answer.provider_id, answer.model)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from ..pricing.cost import format_usd
 from .ledger import NOTHING, Key, Tally
 
 K = TypeVar("K", bound=Hashable)
@@ -64,6 +65,17 @@ def unknown_note(count: int) -> str:
     if count == 1:
         return "1 answer with no known price is not in these totals."
     return f"{count} answers with no known price are not in these totals."
+
+
+def earlier_note(amount: Tally) -> str:
+    """What the attempts a Retry replaced in one pane cost, e.g. "2 earlier attempts (before Retry): $0.0012"."""
+    if not amount:
+        return ""
+    attempts = "1 earlier attempt" if amount.answers == 1 else f"{amount.answers} earlier attempts"
+    if amount.unknown == amount.answers:
+        return f"{attempts} (before Retry): cost unknown"
+    unknown = f", {amount.unknown} with no known price" if amount.unknown else ""
+    return f"{attempts} (before Retry): {format_usd(amount.usd)}{unknown}"
 
 
 def csv_text(buckets: Mapping[Key, Tally]) -> str:

@@ -10,6 +10,7 @@ through web/announcer.py, coalesced, never the streaming text.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import js
@@ -18,6 +19,8 @@ from switchboard.announce import ended, started
 from switchboard.answer import STATUS, meta_text
 from switchboard.escaping import Markup
 from switchboard.run import Answer, Clock, Run
+from switchboard.spend import earlier_note, tally
+from switchboard.spend.ledger import NOTHING
 from switchboard.throttle import Throttle
 from switchboard.web import markdown_view
 from switchboard.web.announcer import Announcer
@@ -48,8 +51,9 @@ PANE = Markup("""
 class AnswersView:
     """Owns #answers: rounds of panes, each redrawn from its Answer record."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, allow_retry: Callable[[Run, int], Awaitable[bool]]) -> None:
         self._area = by_id("answers")
+        self._allow_retry = allow_retry  # the budget check: False holds the retry back (nothing is sent)
         self._clock = clock
         # One throttle for every pane: draws come at most every RENDER_EVERY s, further apart if slow.
         self._throttle = Throttle(RENDER_EVERY, clock.now)
@@ -157,7 +161,9 @@ class AnswersView:
             pane.setAttribute("aria-label", f"{target.source} answer")
             if run.id not in self._merged:
                 pane.querySelector(".answer-pane").setAttribute("aria-label", target.label)
-        meta = pane.querySelector(".answer-meta").textContent = meta_text(answer)
+        earlier = sum(filter(None, (tally(a) for a in run.replaced if a.target == target)), NOTHING)
+        meta = pane.querySelector(".answer-meta").textContent = " · ".join(
+            filter(None, [meta_text(answer), earlier_note(earlier)]))
         # The Prices dialog (web/prices_view.py) listens for this button: a price set there fixes the next answer.
         unknown = answer.cost is not None and answer.cost.source is None and "price unknown" in meta
         set_price = pane.querySelector(".answer-set-price")
@@ -184,9 +190,13 @@ class AnswersView:
         if kind == "answer-stop":
             run.stop(index)
         elif kind == "answer-retry":
-            spawn(run.retry(index))
+            spawn(self._retry(run, index))
         elif kind == "answer-copy":
             spawn(self._copy(pane, run.answers[index]))
+
+    async def _retry(self, run: Run, index: int) -> None:
+        if await self._allow_retry(run, index):
+            await run.retry(index)
 
     async def _copy(self, pane: Any, answer: Answer) -> None:
         status = pane.querySelector(".answer-status")

@@ -1,9 +1,10 @@
 """The budget check in front of Send: a warning near Send at 80 % of a limit, and a send that would pass a
 limit held back (nothing leaves) until the user chooses "Send anyway".
 
-`allow(run)` is the one call the compose view makes before a round is sent; it answers at once when no
-limit is set or the check passes, and otherwise waits for the user's choice. A newer send supersedes a
-round still waiting: that one is not sent.
+`allow(run)` is the one call the compose view makes before a round is sent, and `allow_retry(run, index)`
+the answers view's before one answer is asked again; each answers at once when no limit is set or the
+check passes, and otherwise waits for the user's choice. A newer send or retry supersedes one still
+waiting: that one is not sent.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from switchboard.budget import BUDGETS, Verdict, check, reach, worst_case
 from switchboard.history.service import History
 from switchboard.history.store import StoreError
 from switchboard.pricing.book import PriceBook
-from switchboard.pricing.estimate import estimate_run
+from switchboard.pricing.estimate import Estimate, estimate_run
 from switchboard.run import Run, Target
 from switchboard.settings import Settings
 from switchboard.spend import SpendTracker, local_day
@@ -66,6 +67,13 @@ class BudgetGate:
 
     async def allow(self, run: Run) -> bool:
         """True when run may be sent now: within every limit, or the user chose "Send anyway"."""
+        return await self._check(run, None)
+
+    async def allow_retry(self, run: Run, index: int) -> bool:
+        """True when answer `index` of run may be asked again: the same check, for that answer alone."""
+        return await self._check(run, index)
+
+    async def _check(self, run: Run, only: int | None) -> bool:
         self._decide(False)  # a round still waiting is superseded by this one
         self._say("")
         budgets = self._settings.get(BUDGETS)
@@ -76,8 +84,10 @@ class BudgetGate:
         except StoreError as exc:
             return await self._hold(f"Your spend so far could not be read from history ({exc}), so this send "
                                     "cannot be checked against your budgets.")
-        estimate = estimate_run(run, self._prices.price)
-        worst = worst_case(estimate, reach(run))
+        estimate, providers = estimate_run(run, self._prices.price), reach(run)
+        if only is not None:
+            estimate, providers = Estimate((estimate.answers[only],)), [providers[only]]
+        worst = worst_case(estimate, providers)
         verdict = check(budgets, ledger, local_day(self._now(), self._tracker.zone), worst, provider_name)
         js.performance.mark("switchboard:budget-checked")  # scripts/bench_budget.py: from switchboard:send
         if verdict.level == "block":

@@ -61,7 +61,8 @@ class ComposeView:
     """Owns #compose: the prompt, the picker, options, Send / Stop all / Merge and the conversation."""
 
     def __init__(self, vault: Vault, settings: Settings, transport: Transport, clock: Clock,
-                 history: History, prices: PriceBook, *, allow: Callable[[Run], Awaitable[bool]]) -> None:
+                 history: History, prices: PriceBook, *, allow: Callable[[Run], Awaitable[bool]],
+                 allow_retry: Callable[[Run, int], Awaitable[bool]]) -> None:
         self._vault = vault
         self._allow = allow  # the budget check: False holds the round back (nothing is sent)
         self._prices = prices
@@ -69,7 +70,7 @@ class ComposeView:
         self._settings = settings
         self._transport = transport
         self._clock = clock
-        self._answers = AnswersView(clock)
+        self._answers = AnswersView(clock, allow_retry)
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
         self._estimate_at: asyncio.TimerHandle | None = None

@@ -43,7 +43,7 @@ class App:
         self.spend = SpendTracker(history, local_time.offset)  # this month's spend, from history alone
         self.budget = BudgetGate(settings, history, self.spend, self.prices)
         self.compose = ComposeView(vault, settings, transport, MonotonicClock(), history, self.prices,
-                                   allow=self.budget.allow)
+                                   allow=self.budget.allow, allow_retry=self.budget.allow_retry)
         self.budgets = BudgetsView(settings, self.spend, history)
         self.spend_view = SpendView(history, self.spend)
         self.history = HistoryView(history, settings, self.compose, idb.request_persistence)
