@@ -296,11 +296,15 @@ class Run:
         An answer still running is stopped first, and kept in `replaced` as it ended if it was sent."""
         if self._driver is None:
             raise RuntimeError("retry needs a run that was started or bound")
+        # Its end (status, usage so far, cost) is what gets counted; a stop ends it within a turn or two. Another
+        # retry may start a task meanwhile (a double click): that one is stopped too, so only one ever runs.
         task = self._tasks.get(index)
-        self.stop(index)
-        if task is not None and not task.done():
-            # Its end (status, usage so far, cost) is what gets counted; a stop ends it within a turn or two.
+        while task is not None and not task.done():
+            task.cancel()
             await asyncio.wait({task}, timeout=STOP_WAIT)
+            if self._tasks.get(index) is task:
+                break
+            task = self._tasks.get(index)
         old = self.answers[index]
         if old.sent_at is not None:
             self.replaced = [*self.replaced, old][-MAX_REPLACED:]

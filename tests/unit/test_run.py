@@ -380,3 +380,32 @@ def test_a_run_keeps_at_most_max_replaced_of_the_answers_retries_replaced(monkey
         return run
 
     go(main())
+
+
+def test_retries_in_quick_succession_leave_one_answer_running() -> None:
+    started: list[asyncio.Event] = []
+
+    def handler(request: HttpRequest) -> MockResponse:
+        async def body() -> AsyncIterator[bytes]:
+            yield openai_chunks("gpt-4o", ["so far"])[0]
+            started.append(asyncio.Event())
+            await asyncio.sleep(30)  # until stopped
+
+        return MockResponse(200, SSE, body())
+
+    async def main() -> None:
+        run = Run.ask("hello", [GPT])
+        run.start(MockTransport(handler), keys, Clock())
+        while not started:
+            await asyncio.sleep(0.01)
+        retries = [asyncio.ensure_future(run.retry(0)) for _ in range(3)]
+        while len(started) < 2:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # time for any further stream to start
+        assert [a.status for a in run.replaced] == ["stopped"] * len(run.replaced)
+        assert run.answers[0].status == "streaming" and run.answers[0] not in run.replaced
+        assert sum(1 for task in asyncio.all_tasks() if task.get_coro().__qualname__ == "Run._answer") == 1
+        run.stop_all()
+        await asyncio.wait(retries)
+
+    go(main())
