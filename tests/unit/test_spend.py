@@ -27,6 +27,7 @@ from switchboard.spend import (
     csv_text,
     earlier_note,
     local_day,
+    spent,
     summarize,
     tally,
     unknown_note,
@@ -119,8 +120,7 @@ def test_a_live_answer_tallies_as_its_record_does_and_the_earlier_attempts_note(
                         replaced=(answer("0.01"), answer(None, status="stopped", tokens=(None, None))))
     live = to_run(retried)
     assert [tally(a) for a in live.replaced] == [tally(a) for a in retried.replaced]
-    both = sum(filter(None, map(tally, live.replaced)), Tally())
-    assert earlier_note(both) == "2 earlier attempts (before Retry): $0.01, 1 with no known price"
+    assert earlier_note(spent(live.replaced)) == "2 earlier attempts (before Retry): $0.01, 1 with no known price"
     assert earlier_note(tally(retried.replaced[0]) or Tally()) == "1 earlier attempt (before Retry): $0.01"
     assert earlier_note(tally(retried.replaced[1]) or Tally()) == "1 earlier attempt (before Retry): cost unknown"
     assert earlier_note(Tally()) == ""

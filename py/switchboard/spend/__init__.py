@@ -7,9 +7,9 @@
 """
 
 from .calendar import Zone, local_day, month_start, zone_of
-from .ledger import Key, Ledger, Tally, tally
+from .ledger import Key, Ledger, Tally, spent, tally
 from .report import Summary, csv_text, earlier_note, summarize, unknown_note
 from .tracker import SpendTracker
 
 __all__ = ["Key", "Ledger", "SpendTracker", "Summary", "Tally", "Zone", "csv_text", "earlier_note", "local_day",
-           "month_start", "summarize", "tally", "unknown_note", "zone_of"]
+           "month_start", "spent", "summarize", "tally", "unknown_note", "zone_of"]

@@ -95,6 +95,11 @@ def tally(answer: Spent) -> Tally | None:
                  amount or 0)
 
 
+def spent(answers: Iterable[Spent]) -> Tally:
+    """The tallies of answers, summed (one that sent nothing a provider bills adds nothing)."""
+    return sum(filter(None, map(tally, answers)), NOTHING)
+
+
 def entries(record: RunRecord, zone: Zone) -> dict[Key, Tally]:
     """A run's tallies by key (its answers all fall on the day it was created)."""
     day = local_day(record.created, zone)

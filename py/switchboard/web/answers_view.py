@@ -19,8 +19,7 @@ from switchboard.announce import ended, started
 from switchboard.answer import STATUS, meta_text
 from switchboard.escaping import Markup
 from switchboard.run import Answer, Clock, Run
-from switchboard.spend import earlier_note, tally
-from switchboard.spend.ledger import NOTHING
+from switchboard.spend import earlier_note, spent
 from switchboard.throttle import Throttle
 from switchboard.web import markdown_view
 from switchboard.web.announcer import Announcer
@@ -161,9 +160,8 @@ class AnswersView:
             pane.setAttribute("aria-label", f"{target.source} answer")
             if run.id not in self._merged:
                 pane.querySelector(".answer-pane").setAttribute("aria-label", target.label)
-        earlier = sum(filter(None, (tally(a) for a in run.replaced if a.target == target)), NOTHING)
-        meta = pane.querySelector(".answer-meta").textContent = " · ".join(
-            filter(None, [meta_text(answer), earlier_note(earlier)]))
+        earlier = earlier_note(spent(a for a in run.replaced if a.target == target))
+        meta = pane.querySelector(".answer-meta").textContent = " · ".join(filter(None, [meta_text(answer), earlier]))
         # The Prices dialog (web/prices_view.py) listens for this button: a price set there fixes the next answer.
         unknown = answer.cost is not None and answer.cost.source is None and "price unknown" in meta
         set_price = pane.querySelector(".answer-set-price")
