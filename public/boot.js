@@ -1,11 +1,6 @@
 // Start-up: start Python (pyodide/boot.mjs), then the app, and surface any failure to the user instead of
 // the console. The app needs no PyScript: its one Python entry point is switchboard.web.main.start(), run
 // here as the saved copy runs it (docs/architecture.md, "Start-up", says why PyScript was dropped).
-// The remembered theme first, before the page paints (settings.THEME; web/theme_view.py owns it after).
-try {
-  const theme = JSON.parse(localStorage.getItem("switchboard.theme"));
-  if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
-} catch { /* no storage, or not JSON: the system's theme */ }
 const text = document.getElementById("boot-text");
 const box = document.getElementById("boot-error");
 const reason = document.getElementById("boot-error-reason");

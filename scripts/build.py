@@ -60,7 +60,7 @@ def unpack(tgz: Path) -> Path:
 
 def copy_public(dest: Path, substitutions: dict[str, str]) -> None:
     for src in sorted(PUBLIC.rglob("*")):
-        if src.is_dir() or src == csp.STYLES:  # the styles go inline into index.html ({{STYLES}})
+        if src.is_dir() or src in (csp.STYLES, csp.THEME):  # inline in index.html ({{STYLES}}, {{THEME}})
             continue
         target = dest / src.relative_to(PUBLIC)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +131,7 @@ def build(relock: bool = False, dist: Path = DIST) -> Path:
         "PROVIDER_LIST": shell.provider_list(),
         "CSP": csp.meta_policy(),
         "STYLES": csp.styles(),
+        "THEME": csp.theme_script(),
     })
     build = build_id(dist)  # of everything so far, index.html with its About placeholders
     saved_path = single.build(dist, build)  # dist/switchboard.html, the saved copy

@@ -4,8 +4,8 @@ One source of truth for three consumers: the build puts ``meta_policy()`` in ``d
 that cannot set headers) and ``security_headers()`` into ``dist/sw.js`` (the service worker adds any of
 them a host did not send to what it serves), and ``nginx.conf`` carries ``security_headers()`` literally
 (a unit test and ``python3 scripts/buildlib/csp.py --check`` fail when it drifts; ``--write`` rewrites
-those lines, and the policy docs/deploy.md shows). The policy names the page's styles by their hash, so
-an edit of ``public/styles.css`` needs ``--write`` too.
+those lines, and the policy docs/deploy.md shows). The policy names the page's styles and its theme script by
+their hashes, so an edit of ``public/styles.css`` or ``public/theme.js`` needs ``--write`` too.
 
     python3 scripts/buildlib/csp.py            # print the header policy
     python3 scripts/buildlib/csp.py --write    # rewrite nginx.conf's security headers and docs/deploy.md's policy
@@ -36,6 +36,9 @@ _DOC_POLICY = re.compile(r"^```\n(default-src [^\n]*)\n```$", re.MULTILINE)
 # The page's styles, which the build puts inline in index.html (a stylesheet to fetch would hold back the
 # first paint): the policy allows exactly that text, by its hash, and no other style.
 STYLES = ROOT / "public" / "styles.css"
+# The script that puts the remembered theme on <html> before the first paint: inline in index.html's head
+# for the same reason, and allowed by its hash beside 'self'.
+THEME = ROOT / "public" / "theme.js"
 # Local models (Ollama, LM Studio, llama.cpp, vLLM...) on any port of this machine.
 LOCAL_MODELS = ("http://localhost:*", "http://127.0.0.1:*")
 # Remote custom endpoints of a self-hosted copy, e.g. "https://llm.example.com"; one origin per entry.
@@ -73,6 +76,11 @@ def styles() -> str:
     return STYLES.read_text(encoding="utf-8")
 
 
+def theme_script() -> str:
+    """The text of index.html's one inline <script> element."""
+    return THEME.read_text(encoding="utf-8")
+
+
 def origin(url: str) -> str:
     """scheme://host[:port] of an absolute http(s) URL."""
     parts = urlsplit(url)
@@ -103,7 +111,7 @@ def connect_src() -> list[str]:
 def directives(header: bool) -> list[tuple[str, list[str]]]:
     rules = [
         ("default-src", ["'self'"]),
-        ("script-src", list(SCRIPT_SRC)),
+        ("script-src", [*SCRIPT_SRC, sha256_source(theme_script())]),
         ("style-src", [sha256_source(styles())]),
         ("img-src", ["'self'", "data:"]),
         ("connect-src", connect_src()),

@@ -80,7 +80,7 @@ def block(path: str, content_type: str, data: bytes) -> str:
             f'data-type="{content_type}" data-encoding="{encoding}">{text}</script>\n')
 
 
-def policy(script: str, style: str) -> str:
+def policy(script: str, style: str, theme: str) -> str:
     """The saved copy's CSP: only its own inline code, blob: modules, and connections to the providers.
 
     The providers' origins come from scripts/buildlib/csp.py, as for the served app. There is no 'self'
@@ -88,7 +88,7 @@ def policy(script: str, style: str) -> str:
     """
     rules = [
         ("default-src", ["'none'"]),
-        ("script-src", ["'wasm-unsafe-eval'", "blob:", csp.sha256_source(script)]),
+        ("script-src", ["'wasm-unsafe-eval'", "blob:", csp.sha256_source(script), csp.sha256_source(theme)]),
         ("style-src", [csp.sha256_source(style)]),
         ("img-src", ["data:"]),
         ("connect-src", [src for src in csp.connect_src() if src != "'self'"]),
@@ -110,7 +110,8 @@ def _one(pattern: str, text: str, what: str) -> re.Match[str]:
 
 
 def check_head(head: str) -> None:
-    """Refuse a <head> that loads something the saved copy would silently lack."""
+    """Refuse a <head> that loads something the saved copy would silently lack (its theme script it carries)."""
+    head = head.replace(f"<script>{csp.theme_script()}</script>", "", 1)
     scripts = set(re.findall(r'<script\b[^>]*\bsrc="([^"]+)"', head))
     if scripts - HEAD_SCRIPTS or re.search(r"<script\b(?![^>]*\bsrc=)", head):
         raise SingleFileError(f"index.html's head runs a script the saved copy does not know: {sorted(scripts)}")
@@ -128,19 +129,21 @@ def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[
     description = _one(r'<meta name="description" content="([^"]*)">', index_html, "description").group(1)
     body = _one(r"<body>(.*)</body>", index_html, "<body>").group(1)
     body = _DIALOGS.sub(lambda m: m.group(1), _SITE_ONLY.sub("", body)).strip()
-    if "</script" in boot.lower() or "</style" in styles.lower():
+    theme = csp.theme_script()
+    if "</script" in boot.lower() or "</script" in theme.lower() or "</style" in styles.lower():
         raise SingleFileError("the boot script or the styles would close their own element")
     if "<script" in body or _RELATIVE.search(body):
         raise SingleFileError("index.html's body loads a script or a file the saved copy does not carry")
     icon = "data:image/svg+xml;base64," + base64.b64encode(icon_svg).decode()
     head = (
         f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy(boot, styles))}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy(boot, styles, theme))}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n"
         f'<meta name="description" content="{description}">\n'
         f'<link rel="icon" href="{icon}" type="image/svg+xml">\n'
         f"<style>{styles}</style>\n"
+        f"<script>{theme}</script>\n"
         f'<script type="module">{boot}</script>\n'
         "</head>\n"
     )

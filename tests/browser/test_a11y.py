@@ -491,6 +491,12 @@ PALETTE = """() => { const s = getComputedStyle(document.documentElement);
   return ["color-scheme", "--bg", "--panel", "--ink", "--muted", "--line", "--accent", "--on-accent", "--danger",
           "--ok", "--focus"].map((name) => s.getPropertyValue(name).trim()); }"""
 LIGHT, DARK = "rgb(246, 247, 249)", "rgb(17, 20, 24)"
+# Records whether <body> existed when the theme was first put on <html>: the head's script runs before the
+# parser reaches the body, so the first paint has the theme (a script that ran later could not promise it).
+THEME_WATCH = """new MutationObserver((changes, observer) => {
+  window.THEMED_WITH_BODY = document.body !== null;
+  observer.disconnect();
+}).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-theme"] });"""
 
 
 def test_the_theme_follows_the_system_until_switched_and_the_switch_is_remembered_before_start_up(
@@ -509,9 +515,11 @@ def test_the_theme_follows_the_system_until_switched_and_the_switch_is_remembere
     theme.select_option("light")  # chosen over the system's dark
     assert page.evaluate(BG) == LIGHT
     assert page.evaluate("() => localStorage.getItem('switchboard.theme')") == '"light"'
+    page.add_init_script(THEME_WATCH)
     page.reload(wait_until="domcontentloaded")
-    early = page.evaluate("() => [document.documentElement.dataset.theme, window.SWITCHBOARD_READY === true]")
-    assert early == ["light", False], early  # set by boot.js, before Python has started
+    early = page.evaluate("() => [document.documentElement.dataset.theme, window.SWITCHBOARD_READY === true, "
+                          "window.THEMED_WITH_BODY]")
+    assert early == ["light", False, False], early  # set in the head, before the body and long before Python
     assert page.evaluate(BG) == LIGHT
     wait_ready(page)
     expect(theme).to_have_value("light")

@@ -20,6 +20,8 @@ import pytest
 from playwright.sync_api import expect
 from scripts.buildlib import single
 
+from tests.browser.test_a11y import BG, DARK, THEME_WATCH
+
 READY = "() => window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
 PASSWORD = "Tangerine-orbit-quartz-5819-velvet"
 KEY = "sk-proj-savedcopy0123456789abcdefWXYZ"
@@ -158,3 +160,18 @@ def test_saved_copy_revokes_its_blob_urls_and_shows_its_build(
     expect(about.locator("#about-build")).to_have_text(build)
     expect(about.locator("#about-saved-copy")).to_contain_text(f"a saved copy of build {build}")
     assert hashlib.sha256(saved_copy.read_bytes()).hexdigest() not in about.inner_text()
+
+
+def test_saved_copy_has_the_remembered_theme_from_its_first_paint(saved_copy: Path, saved_context: Any) -> None:
+    context, recorder = saved_context
+    context.add_init_script(THEME_WATCH)
+    page = context.new_page()
+    page.emulate_media(color_scheme="light")
+    page.goto(saved_copy.as_uri(), wait_until="domcontentloaded")
+    page.evaluate("() => localStorage.setItem('switchboard.theme', JSON.stringify('dark'))")
+    page.reload(wait_until="domcontentloaded")
+    early = page.evaluate("() => [document.documentElement.dataset.theme, window.THEMED_WITH_BODY]")
+    assert early == ["dark", False], early  # before the body, so before the first paint
+    assert page.evaluate(BG) == DARK
+    assert page.evaluate("() => window.__violations") == []  # the policy allows the theme script by its hash
+    assert recorder.errors == []

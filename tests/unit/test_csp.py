@@ -37,8 +37,9 @@ def test_connect_src_is_self_every_provider_origin_and_local_models() -> None:
         assert allowed in connect, (provider_id, url)
 
 
-def test_script_src_is_self_and_wasm_only() -> None:
-    assert directive(csp.header_policy(), "script-src") == ["'self'", "'wasm-unsafe-eval'"]
+def test_script_src_is_self_wasm_and_the_theme_script_only() -> None:
+    theme = csp.sha256_source(csp.theme_script())
+    assert directive(csp.header_policy(), "script-src") == ["'self'", "'wasm-unsafe-eval'", theme]
     policy = csp.header_policy()
     assert "'unsafe-inline'" not in policy and "*" not in directive(policy, "default-src")
     assert directive(policy, "object-src") == ["'none'"]
@@ -113,6 +114,11 @@ def test_built_index_carries_the_meta_policy_first_in_head() -> None:
     (styles,) = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
     assert styles == csp.styles() and dict(csp.directives(header=False))["style-src"] == [csp.sha256_source(styles)]
     assert 'rel="stylesheet"' not in html and not (ROOT / "dist" / "styles.css").exists()
+    # So is the theme script, the page's one inline script, allowed by its hash.
+    (theme,) = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    assert theme == csp.theme_script() and not (ROOT / "dist" / "theme.js").exists()
+    script_src = dict(csp.directives(header=False))["script-src"]
+    assert script_src == ["'self'", "'wasm-unsafe-eval'", csp.sha256_source(theme)]
 
 
 def test_the_policy_in_the_deploy_doc_is_rewritten_in_place() -> None:

@@ -75,9 +75,11 @@ def test_the_dialogs_the_site_adds_after_its_first_paint_are_in_place_in_the_sav
 def test_csp_allows_only_its_own_inline_code_and_the_providers(saved: str) -> None:
     rules = directives(saved)
     (script,) = re.findall(r'<script type="module">(.*?)</script>', saved, re.DOTALL)
+    (theme,) = re.findall(r"<script>(.*?)</script>", saved, re.DOTALL)
     (style,) = re.findall(r"<style>(.*?)</style>", saved, re.DOTALL)
+    assert theme == csp.theme_script()
     assert rules["default-src"] == ["'none'"]
-    assert rules["script-src"] == ["'wasm-unsafe-eval'", "blob:", csp.sha256_source(script)]
+    assert rules["script-src"] == ["'wasm-unsafe-eval'", "blob:", csp.sha256_source(script), csp.sha256_source(theme)]
     assert rules["style-src"] == [csp.sha256_source(style)]
     assert set(csp.provider_origins()) <= set(rules["connect-src"])
     assert "'self'" not in rules["connect-src"]
