@@ -131,7 +131,7 @@ def page(index_html: str, styles: str, icon_svg: bytes, boot: str, blocks: list[
     body = _DIALOGS.sub(lambda m: m.group(1), _SITE_ONLY.sub("", body)).strip()
     theme = csp.theme_script()
     if "</script" in boot.lower() or "</script" in theme.lower() or "</style" in styles.lower():
-        raise SingleFileError("the boot script or the styles would close their own element")
+        raise SingleFileError("the boot script, the theme script or the styles would close their own element")
     if "<script" in body or _RELATIVE.search(body):
         raise SingleFileError("index.html's body loads a script or a file the saved copy does not carry")
     icon = "data:image/svg+xml;base64," + base64.b64encode(icon_svg).decode()
