@@ -135,6 +135,14 @@ class Answer:
         return self.status in ("waiting", "streaming")
 
     @property
+    def sent(self) -> bool:
+        """It reached the provider, which may bill it: it left here, or (reopened from history, where the
+        send time is not kept when it never ended) it has text or counted tokens."""
+        usage = self.usage
+        return (self.sent_at is not None or bool(self.text or self.reasoning)
+                or usage.input_tokens is not None or usage.output_tokens is not None)
+
+    @property
     def time_to_first_token(self) -> float | None:
         if self.sent_at is None or self.first_token_at is None:
             return None
@@ -306,7 +314,7 @@ class Run:
                 break
             task = self._tasks.get(index)
         old = self.answers[index]
-        if old.sent_at is not None:
+        if old.sent:
             self.replaced = [*self.replaced, old][-MAX_REPLACED:]
         self.answers[index] = Answer(old.target, old.history)
         await self._start(index)

@@ -133,6 +133,27 @@ def test_a_run_saves_and_reopens_the_answers_its_retries_replaced_and_a_plain_ru
     assert [a.text for a in reopened.replaced] == ["ok"] and from_run(reopened).replaced == saved.replaced
 
 
+def test_a_retry_of_a_reopened_answer_cut_off_mid_stream_keeps_it_as_spent() -> None:
+    """Saved while it streamed (the tab closed): no send time is kept, but it was sent and may be billed."""
+    def handler(request: HttpRequest) -> MockResponse:
+        return MockResponse(200, SSE, openai_chunks(model_of(request), ["again"]))
+
+    saved = RunRecord("r1", NOW, "Hi", (AnswerRecord("openai", "gpt-4o", "streaming", "Hel"),
+                                         AnswerRecord("openai", "gpt-4o-mini", "failed",
+                                                      error=SavedError("auth", "No key", None))))
+
+    async def main() -> Run:
+        run = to_run(saved)
+        run.bind(MockTransport(handler), keys, Clock())
+        await run.retry(0)
+        await run.retry(1)  # never sent: nothing to keep
+        return run
+
+    run = go(main())
+    assert [(a.status, a.text) for a in from_run(run).replaced] == [("stopped", "Hel")]
+    assert [a.text for a in run.answers] == ["again", "again"]
+
+
 def test_a_record_comes_back_as_a_run_the_answers_view_can_draw() -> None:
     saved = RunRecord("r1", NOW, "Hi", (
         AnswerRecord("openai", "gpt-4o", "done", "Hello", usage=Usage(3, None, 4), ttft_ms=200, duration_ms=1000),
