@@ -153,6 +153,7 @@ def test_the_worst_case_is_the_high_end_per_provider_and_says_what_it_left_out()
     assert worst.usd["anthropic"] == estimate.answers[1].high
     assert worst.unpriced == {"mistral": 1} and worst.usd["mistral"] == 0
     assert worst.total == estimate.high
+    assert estimate_run(send, prices, send.answers[1:2]).answers == estimate.answers[1:2]  # one, as a retry
 
 
 def test_an_unbounded_answer_counts_its_input_and_the_verdict_says_so() -> None:
@@ -234,3 +235,4 @@ def test_a_fallback_chain_reaches_the_providers_of_the_models_still_to_come() ->
     assert reach(send) == [["openai", "anthropic", "openai-compatible"]]
     plain = Run.ask("hello there", [Target("openai", "gpt"), Target("groq", "llama")])
     assert reach(plain) == [["openai"], ["groq"]]
+    assert reach(plain, plain.answers[1:]) == [["groq"]]  # one answer, as a retry checks it

@@ -16,7 +16,7 @@ from typing import Literal, TypeAlias
 
 from ..pricing.cost import format_usd
 from ..pricing.estimate import Estimate
-from ..run import Run
+from ..run import Answer, Run
 from ..spend.calendar import month_start
 from ..spend.ledger import Ledger
 from .limits import Budgets
@@ -44,10 +44,11 @@ class Worst:
         return any(self.usd.get(p, 0) > 0 or self.unpriced.get(p, 0) or self.unbounded.get(p, 0) for p in scopes)
 
 
-def reach(run: Run) -> list[list[str]]:
-    """Per answer, the providers that may bill it: its own, and in a fallback chain those of the models
-    still to come (as `estimate_run` reads the chain)."""
-    return [[target.provider_id for target in run.candidates(answer)] for answer in run.answers]
+def reach(run: Run, answers: Sequence[Answer] | None = None) -> list[list[str]]:
+    """Per answer of run (or of ``answers``), the providers that may bill it: its own, and in a fallback
+    chain those of the models still to come (as `estimate_run` reads the chain)."""
+    return [[target.provider_id for target in run.candidates(answer)]
+            for answer in (run.answers if answers is None else answers)]
 
 
 def worst_case(estimate: Estimate, providers: Sequence[Sequence[str]]) -> Worst:

@@ -21,7 +21,7 @@ from .cost import cost
 from .price import Price
 
 if TYPE_CHECKING:
-    from ..run import Prices, Run
+    from ..run import Answer, Prices, Run
 
 PER_MESSAGE = 4  # role and separators, as chat formats frame each message
 PER_REQUEST = 3
@@ -125,18 +125,18 @@ def output_cap(provider: str, model: str, max_output_tokens: int | None) -> int 
     return None
 
 
-def estimate_run(run: Run, prices: Prices) -> Estimate:
-    """The range for every answer of ``run`` as it would be sent now. In a fallback chain any model still
-    to come may end up answering (one that fails before any text costs nothing), so the chain counts as
-    its dearest."""
-    answers = []
-    for answer in run.answers:
+def estimate_run(run: Run, prices: Prices, answers: Sequence[Answer] | None = None) -> Estimate:
+    """The range for every answer of ``run`` (or only ``answers`` of it, e.g. one to retry) as it would be
+    sent now. In a fallback chain any model still to come may end up answering (one that fails before any
+    text costs nothing), so the chain counts as its dearest."""
+    ranges = []
+    for answer in run.answers if answers is None else answers:
         request = run.request(answer)
         options = [estimate_answer(request.messages, request.system, prices(t, None),
                                    output_cap(t.provider_id, t.model, request.max_output_tokens))
                    for t in run.candidates(answer)]
-        answers.append(max(options, key=_dearness))
-    return Estimate(tuple(answers))
+        ranges.append(max(options, key=_dearness))
+    return Estimate(tuple(ranges))
 
 
 def _dearness(estimate: AnswerEstimate) -> tuple[int, Decimal]:

@@ -20,7 +20,7 @@ from switchboard.budget import BUDGETS, Verdict, check, reach, worst_case
 from switchboard.history.service import History
 from switchboard.history.store import StoreError
 from switchboard.pricing.book import PriceBook
-from switchboard.pricing.estimate import Estimate, estimate_run
+from switchboard.pricing.estimate import estimate_run
 from switchboard.run import Run, Target
 from switchboard.settings import Settings
 from switchboard.spend import SpendTracker, local_day
@@ -84,10 +84,8 @@ class BudgetGate:
         except StoreError as exc:
             return await self._hold(f"Your spend so far could not be read from history ({exc}), so this send "
                                     "cannot be checked against your budgets.")
-        estimate, providers = estimate_run(run, self._prices.price), reach(run)
-        if only is not None:
-            estimate, providers = Estimate((estimate.answers[only],)), [providers[only]]
-        worst = worst_case(estimate, providers)
+        answers = run.answers if only is None else [run.answers[only]]
+        worst = worst_case(estimate_run(run, self._prices.price, answers), reach(run, answers))
         verdict = check(budgets, ledger, local_day(self._now(), self._tracker.zone), worst, provider_name)
         js.performance.mark("switchboard:budget-checked")  # scripts/bench_budget.py: from switchboard:send
         if verdict.level == "block":
