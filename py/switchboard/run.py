@@ -308,7 +308,7 @@ class Run:
         # retry may start a task meanwhile (a double click): that one is stopped too, so only one ever runs.
         task = self._tasks.get(index)
         while task is not None and not task.done():
-            task.cancel()
+            self.stop(index)
             await asyncio.wait({task}, timeout=STOP_WAIT)
             if self._tasks.get(index) is task:
                 break
