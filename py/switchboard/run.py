@@ -13,6 +13,7 @@ with `chat.Fold`, the fold `collect` uses. `follow_up` builds the next round fro
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,7 @@ ENDPOINT = "endpoint:"
 DEFAULT_TIMEOUTS = Timeouts()
 MAX_REPLACED = 64  # answers a retry replaced, kept per run (history's import takes as many)
 STOP_WAIT = 2.0  # seconds a retry waits for the answer it stops to end
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +213,8 @@ class Run:
         self.params = params
         self.answers = answers
         self.route = route  # set when a rule chose the targets; a fallback adds each takeover to it
-        # Answers a retry replaced after they were sent: the provider may have billed them, so spend
-        # still counts them. The newest MAX_REPLACED are kept (a saved run stays bounded).
+        # Answers a retry or a fallback's takeover replaced after they were sent: the provider may have
+        # billed them, so spend still counts them. The newest MAX_REPLACED are kept (a saved run stays bounded).
         self.replaced: list[Answer] = replaced or []
         self._listeners: list[Listener] = []
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -257,7 +259,10 @@ class Run:
             return
         index = self.answers.index(answer)
         for listener in list(self._listeners):
-            listener(index, answer)
+            try:
+                listener(index, answer)
+            except Exception:  # one failing view must not stop the answer, nor keep the others from hearing
+                log.exception("a listener of run %s failed", self.id)
 
     @property
     def running(self) -> bool:
@@ -314,15 +319,29 @@ class Run:
                 break
             task = self._tasks.get(index)
         old = self.answers[index]
-        if old.sent:
-            self.replaced = [*self.replaced, old][-MAX_REPLACED:]
+        self._keep(old)
         self.answers[index] = Answer(old.target, old.history)
         await self._start(index)
 
+    def _keep(self, replaced: Answer) -> None:
+        if replaced.sent:
+            self.replaced = [*self.replaced, replaced][-MAX_REPLACED:]
+
     def _start(self, index: int) -> asyncio.Task[None]:
-        assert self._driver is not None
-        task = eager_task(self._answer(self.answers[index], self._driver))
+        driver = self._driver
+        assert driver is not None
+        answer = self.answers[index]
+        task = eager_task(self._answer(answer, driver))
         self._tasks[index] = task
+
+        def ended(task: asyncio.Task[None]) -> None:
+            # Without eager tasks (CPython 3.11), a stop before the task's first step cancels it before
+            # _answer could catch anything: the answer would wait for good.
+            if task.cancelled() and answer.status == "waiting":
+                answer.status, answer.finished_at = "stopped", driver.clock.now()
+                self._changed(answer)
+
+        task.add_done_callback(ended)
         return task
 
     def stop(self, index: int) -> None:
@@ -337,8 +356,8 @@ class Run:
 
     async def _answer(self, answer: Answer, driver: Driver) -> None:
         clock = driver.clock
-        self._changed(answer)
         try:
+            self._changed(answer)
             key, base_url = await driver.credentials(answer.target)
             answer.sent_at = clock.now()  # after the key: an answer that never left has no timing
             events = stream_chat(driver.transport, answer.target.provider_id, self.request(answer), key,
@@ -355,6 +374,12 @@ class Run:
             answer.status = "stopped"
         except ProviderError as exc:  # from credentials: nothing was sent
             answer.error = exc
+            answer.status = "failed"
+        except Exception as exc:  # a bug, or a saved run naming a provider this build lacks: say so, never spin
+            log.exception("answer from %s failed", answer.target.label)
+            answer.error = ProviderError("bad_request", f"Switchboard could not complete this answer "
+                                         f"({type(exc).__name__}: {exc}); the browser console has the details.",
+                                         provider=answer.target.provider_id)
             answer.status = "failed"
         else:
             answer.status = "failed" if answer.error is not None else "done"
@@ -389,6 +414,7 @@ class Run:
         if not rest:
             return None
         successor = Answer(rest[0], answer.history)
+        self._keep(answer)  # e.g. reasoning streamed, then a timeout: billed, though it gave no answer
         self.route = route.took_over(answer.target, answer.error.kind)
         self.answers[self.answers.index(answer)] = successor
         return successor

@@ -160,6 +160,8 @@ async def stream_chat(
                 yield event
             if events and isinstance(events[-1], StreamError):
                 return
+            if decoder.ended:
+                break
         for event in decoder.close():
             yield event
     except ProviderError as error:

@@ -76,7 +76,7 @@ def test_the_saved_cost_and_the_attempts_a_retry_replaced_are_listed_last() -> N
                                   AnswerRecord("openai", "gpt-4o", "failed",
                                                error=SavedError("server", "Overloaded", 529))))
     text = run_markdown(retried)
-    assert "Hello\n\n*$0.0021*\n\n## Replaced by Retry\n\n" in text
+    assert "Hello\n\n*$0.0021*\n\n## Earlier attempts (replaced by Retry or by the next model of the chain)\n\n" in text
     assert text.endswith("- gpt-4o (OpenAI): Stopped before the end · 12 tokens in · 3 out · $0.0001\n"
                          "- gpt-4o (OpenAI): Failed\n")
 

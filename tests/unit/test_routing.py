@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from switchboard.chat import Message
-from switchboard.history.record import AnswerRecord, RunRecord, from_run, to_run
+from switchboard.history.record import AnswerRecord, RunRecord, ask_again, from_run, to_run
 from switchboard.http import HttpRequest, MockResponse, MockTransport
 from switchboard.pricing import Price, Source
 from switchboard.pricing.estimate import estimate_answer
@@ -226,6 +226,40 @@ def test_a_routed_run_keeps_its_route_in_history_and_a_follow_up_continues_the_c
     assert follow.answers[0].history == (Message("user", "hello"), Message("assistant", "first answer"))
     unrouted = run.follow_up("and then?", [MINI])
     assert unrouted.answers[0].history == ()  # side by side: a model new to the conversation starts fresh
+
+
+def test_a_takeover_keeps_the_attempt_it_replaced_for_spend_once_the_provider_billed_it() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        if model_of(request) == "gpt-4o":  # thinks at length, is billed, then fails before any text
+            def data(payload: object) -> bytes:
+                return f"data: {json.dumps(payload)}\n\n".encode()
+
+            return MockResponse(200, SSE, [
+                data({"model": "gpt-4o", "choices": [{"index": 0, "delta": {"reasoning_content": "Let me think"}}]}),
+                data({"model": "gpt-4o", "choices": [], "usage": {"prompt_tokens": 900, "completion_tokens": 4000}}),
+                data({"error": {"message": "internal error", "type": "server_error"}}),
+            ])
+        return MockResponse(200, SSE, anthropic_chunks("Hi from Claude"))
+
+    run = chain([GPT, CLAUDE], handler)
+    assert run.answers[0].target == CLAUDE and run.answers[0].text == "Hi from Claude"
+    (earlier,) = run.replaced
+    assert earlier.target == GPT and earlier.reasoning == "Let me think" and earlier.usage.output_tokens == 4000
+    assert to_run(from_run(run)).replaced[0].usage.output_tokens == 4000  # saved, so Spend counts it
+
+
+def test_asking_a_saved_chain_again_starts_from_its_first_model() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        if model_of(request) == "gpt-4o":
+            return error(429)
+        return MockResponse(200, SSE, anthropic_chunks("first answer"))
+
+    saved = from_run(chain([GPT, CLAUDE, MINI], handler))
+    again = ask_again(saved)
+    assert [a.target for a in again.answers] == [GPT] and again.answers[0].text == ""
+    assert again.route == fallback([GPT, CLAUDE, MINI]) and again.id != saved.id
+    side = ask_again(from_run(Run.ask("hello", [GPT, CLAUDE])))
+    assert [a.target for a in side.answers] == [GPT, CLAUDE] and side.route is None
 
 
 def test_an_unreadable_saved_route_is_dropped_not_fatal() -> None:

@@ -409,3 +409,74 @@ def test_retries_in_quick_succession_leave_one_answer_running() -> None:
         await asyncio.wait(retries)
 
     go(main())
+
+
+def test_an_unexpected_error_fails_the_answer_in_words_instead_of_leaving_it_running() -> None:
+    run = Run("hello", [Answer(Target("perplexity", "sonar"))])  # e.g. saved by another version, then Retry
+    run.bind(MockTransport(lambda r: MockResponse(200, SSE, openai_chunks("x", ["hi"]))), keys, Clock())
+    go(run.retry(0))
+    (answer,) = run.answers
+    assert answer.status == "failed" and not run.running and answer.finished_at is not None
+    assert answer.error is not None and "could not complete this answer (KeyError" in answer.error.message
+
+
+def test_a_failing_listener_neither_stops_the_answer_nor_keeps_the_others_from_hearing() -> None:
+    heard: list[str] = []
+    run = Run.ask("hello", [GPT])
+
+    def broken(index: int, answer: Answer) -> None:
+        raise RuntimeError("a view's bug")
+
+    run.subscribe(broken)
+    run.subscribe(lambda index, answer: heard.append(answer.status))  # e.g. history's recorder
+    transport = MockTransport(lambda r: MockResponse(200, SSE, openai_chunks("gpt-4o", ["hi"])))
+    go(run.execute(transport, keys, Clock()))
+    assert len(transport.requests) == 1 and run.answers[0].text == "hi"
+    assert heard[0] == "waiting" and heard[-1] == "done"
+
+
+def test_stop_all_in_the_turn_that_started_the_run_stops_every_answer() -> None:
+    transport = MockTransport(lambda r: MockResponse(200, SSE, openai_chunks(model_of(r), ["hi"])))
+
+    async def main() -> Run:
+        run = Run.ask("hello", [GPT, MINI])
+        done = run.start(transport, keys, Clock())
+        run.stop_all()  # Esc, or a new round replacing this one, before any task took a step
+        await done
+        return run
+
+    run = go(main())
+    assert [a.status for a in run.answers] == ["stopped", "stopped"] and not run.running
+    assert all(a.finished_at is not None for a in run.answers)
+
+
+def test_a_claude_answer_stopped_mid_stream_has_no_output_count_and_no_exact_cost() -> None:
+    from decimal import Decimal
+
+    from switchboard.pricing import Price, Source
+
+    streaming = asyncio.Event()
+
+    def handler(request: HttpRequest) -> MockResponse:
+        async def body() -> AsyncIterator[bytes]:
+            for part in anthropic_chunks("word " * 200)[:3]:  # message_start says output_tokens 1, then text
+                yield part
+            streaming.set()
+            await asyncio.sleep(30)
+
+        return MockResponse(200, SSE, body())
+
+    price = Price(Decimal(3), Decimal(15), source=Source("catalog", "genai-prices", "0", "2026-11-30"))
+
+    async def main() -> Run:
+        run = Run.ask("write a lot", [CLAUDE])
+        done = run.start(MockTransport(handler), keys, Clock(), prices=lambda target, served: price)
+        await streaming.wait()
+        run.stop_all()
+        await done
+        return run
+
+    (answer,) = go(main()).answers
+    assert answer.status == "stopped" and answer.text.startswith("word word")
+    assert answer.usage.input_tokens == 5 and answer.usage.output_tokens is None
+    assert answer.cost is not None and answer.cost.usd is None  # not $0.000030 as if one token was written

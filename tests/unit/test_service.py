@@ -108,6 +108,39 @@ def test_stalled_stream_times_out_and_keeps_text() -> None:
     assert transport.responses[0].closed  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(("provider", "last"), [
+    ("openai", b"data: [DONE]\n\n"),
+    ("anthropic", b'event: message_stop\ndata: {"type":"message_stop"}\n\n'),
+    ("cohere", b'event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"COMPLETE"}}\n\n'),
+    ("ollama", b'{"model":"m","message":{"content":""},"done":true,"done_reason":"stop"}\n'),
+])
+def test_the_end_marker_ends_the_answer_on_a_connection_left_open(provider: str, last: bytes) -> None:
+    first = {"openai": chunk("whole") + b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n',
+             "anthropic": b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+                          b'"delta":{"type":"text_delta","text":"whole"}}\n\nevent: message_delta\ndata: '
+                          b'{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":1}}\n\n',
+             "cohere": b'event: content-delta\ndata: {"type":"content-delta","index":0,'
+                       b'"delta":{"message":{"content":{"text":"whole"}}}}\n\n',
+             "ollama": b'{"model":"m","message":{"content":"whole"},"done":false}\n'}[provider]
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first + last + b"data: [DO"  # then a proxy holds the connection open; a cut-off tail is not read
+        await asyncio.sleep(30)
+
+    transport = respond(body=body())
+    got = collect(go(events_of(transport, provider=provider, timeouts=FAST)))
+    assert got.text == "whole" and got.error is None and got.finish_reason == "stop"
+    assert transport.responses[0].closed  # type: ignore[attr-defined]
+
+
+def test_a_finish_reason_of_error_fails_the_answer() -> None:
+    body = chunk("half") + b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"error"}]}\n\ndata: [DONE]\n\n'
+    got = collect(go(events_of(respond(body=[body]))))
+    assert got.text == "half"
+    assert got.error is not None and got.error.kind == "server"
+    assert "ended its answer with an error (error)" in got.error.message
+
+
 def test_idle_timeout_before_the_first_byte() -> None:
     async def body() -> AsyncIterator[bytes]:
         await asyncio.sleep(30)

@@ -33,7 +33,7 @@ def run_markdown(record: RunRecord) -> str:
     for answer in record.answers:
         lines += _answer(answer, merged=record.kind == "merge")
     if record.replaced:  # what they cost was spent too
-        lines += ["## Replaced by Retry", ""]
+        lines += ["## Earlier attempts (replaced by Retry or by the next model of the chain)", ""]
         for answer in record.replaced:
             state = _NOT_DONE.get(answer.status, "Done")
             lines.append(" · ".join(filter(None, [f"- {answer.model} ({answer.target.source}): {state}",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from ..chat import Fold, Message, ReasoningDelta, Started, TextDelta, Usage, UsageUpdate
 from ..errors import KINDS, ErrorKind, ProviderError
-from ..routing import Route
+from ..routing import Route, fallback
 from ..run import Answer, Kind, Params, Run, Status, Target
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class RunRecord:
     kind: Kind = "ask"
     route: Mapping[str, Any] | None = None  # the routing decision, when a rule chose the targets
     extra: Mapping[str, Any] = field(default_factory=dict)  # fields a newer build wrote: kept, not read
-    replaced: tuple[AnswerRecord, ...] = ()  # answers a retry replaced after they were sent (spend counts them)
+    replaced: tuple[AnswerRecord, ...] = ()  # sent answers a Retry or a takeover replaced (spend counts them)
 
     @property
     def name(self) -> str:
@@ -178,6 +178,17 @@ def to_run(record: RunRecord) -> Run:
     return Run(record.prompt, answers, record.params, run_id=record.id, created_at=record.created,
                thread=record.thread_id, kind=record.kind, route=_route(record.route),
                replaced=[_answer(a) for a in record.replaced])
+
+
+def ask_again(record: RunRecord) -> Run:
+    """A new run of a saved run's prompt, of the same models, each with the conversation it had; a
+    fallback chain starts again from its first model (not from the one that ended up answering)."""
+    answers = [Answer(a.target, a.history) for a in record.answers]
+    route = _route(record.route)
+    chain = [Target(*pair) for pair in route.chosen] if route is not None and route.rule == "fallback" else []
+    return Run(record.prompt, [Answer(chain[0], answers[0].history)] if chain else answers, record.params,
+               thread=record.thread_id if record.round > 1 else None, kind=record.kind,
+               route=fallback(chain) if chain else None)
 
 
 def _route(doc: Mapping[str, Any] | None) -> Route | None:

@@ -98,14 +98,17 @@ class AnthropicDecoder(StreamDecoder):
         elif kind == "message_start":
             message = as_dict(obj.get("message"))
             self.start(message.get("model"), message.get("id"), out)
-            self._usage_update(message.get("usage"), out)
+            # Its output_tokens is a placeholder (1): counted as real, an answer stopped mid-stream would
+            # be priced as one token. The count comes with message_delta.
+            usage = {k: v for k, v in as_dict(message.get("usage")).items() if k != "output_tokens"}
+            self._usage_update(usage, out)
         elif kind == "message_delta":
             self._usage_update(obj.get("usage"), out)
             native = as_dict(obj.get("delta")).get("stop_reason")
             if isinstance(native, str):
                 self.finish(FINISH.get(native), native, out)
         elif kind == "message_stop":
-            self.done = True
+            self.done = self.ended = True
 
 
 class Anthropic(Provider):

@@ -36,7 +36,10 @@ class ModelInfo:
 
 
 class ChatDecoder(Protocol):
-    """Turns a 2xx response body, fed in chunks of any size, into chat events."""
+    """Turns a 2xx response body, fed in chunks of any size, into chat events; ``ended`` once the
+    provider's end marker arrived (nothing after it need be read)."""
+
+    ended: bool
 
     def feed(self, chunk: bytes) -> list[Event]: ...
 
@@ -279,14 +282,18 @@ class Provider(ABC):
 class StreamDecoder(ABC):
     """Frames a body (SSE or NDJSON) into payloads and hands each to ``on_payload``.
 
-    Subclasses set ``done`` when the provider's end marker arrives; a body that ends without it ends
-    with an ``invalid_response`` error (the answer was cut off). After an error the rest is ignored.
+    Subclasses set ``done`` when the answer is whole (its finish reason, or the end marker) and ``ended``
+    when the provider's end marker arrives, after which nothing more is read (a server that keeps the
+    connection open must not turn a whole answer into a stalled one). A body that ends without ``done``
+    ends with an ``invalid_response`` error (the answer was cut off), one whose finish reason is
+    "error" with a ``server`` one. After an error the rest is ignored.
     """
 
     def __init__(self, provider: Provider, api_key: str | None) -> None:
         self.provider = provider
         self.api_key = api_key
         self.done = False
+        self.ended = False
         self.failed = False
         self._started = False
         self._finish: tuple[FinishReason | None, str | None] | None = None
@@ -305,12 +312,17 @@ class StreamDecoder(ABC):
         """Events left at the end of the body, plus an error when the answer was cut off."""
         if self.failed:
             return []
-        out = self._run(self._frames(None))
-        if not self.done and not self.failed:
+        out = [] if self.ended else self._run(self._frames(None))  # what follows the end marker is not read
+        if self.failed:
+            return out
+        if not self.done:
             self.fail(
                 self.provider.error("invalid_response", "the stream ended before the answer was complete"),
                 out,
             )
+        elif self._finish is not None and self._finish[0] == "error":
+            native = f" ({self._finish[1]})" if self._finish[1] else ""
+            self.fail(self.provider.error("server", f"the model ended its answer with an error{native}"), out)
         return out
 
     def _frames(self, chunk: bytes | None) -> list[tuple[str, str]]:

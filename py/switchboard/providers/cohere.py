@@ -64,7 +64,7 @@ class CohereDecoder(StreamDecoder):
 
     def on_payload(self, event: str, data: str, out: list[Event]) -> None:
         if data.strip() == "[DONE]":
-            self.done = True
+            self.done = self.ended = True
             return
         obj = json.loads(data)
         if not isinstance(obj, dict):
@@ -103,6 +103,7 @@ class CohereDecoder(StreamDecoder):
                 self.fail(self.provider.error("server", str(delta.get("error") or "the model failed")), out)
             else:
                 self.finish(FINISH.get(native) if isinstance(native, str) else None, native, out)
+            self.ended = True  # Cohere's last event
         elif kind == "error" or obj.get("error") or (obj.get("message") and "type" not in obj):
             self.fail_with(obj, out)
 

@@ -64,6 +64,7 @@ class OllamaDecoder(StreamDecoder):
             native = obj.get("done_reason")
             reason = FINISH.get(native) if isinstance(native, str) else None
             self.finish("tool_calls" if self._calls and reason == "stop" else reason, native, out)
+            self.ended = True  # the last line
 
 
 class Ollama(Provider):

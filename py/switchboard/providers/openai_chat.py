@@ -105,7 +105,7 @@ class OpenAIChatDecoder(StreamDecoder):
 
     def on_payload(self, event: str, data: str, out: list[Event]) -> None:
         if data.strip() == "[DONE]":
-            self.done = True
+            self.done = self.ended = True
             return
         chunk = json.loads(data)
         if not isinstance(chunk, dict):

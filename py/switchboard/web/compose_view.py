@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import js
 
 from switchboard.errors import ProviderError
-from switchboard.history.record import RunRecord, to_run
+from switchboard.history.record import RunRecord, ask_again, to_run
 from switchboard.history.service import History, Query
 from switchboard.http import Transport
 from switchboard.providers import get
@@ -361,10 +361,8 @@ class ComposeView:
         by_id("prompt").focus()
 
     async def rerun(self, record: RunRecord) -> None:
-        """Ask a saved run's prompt again, of the same models, each with the conversation it had."""
-        answers = [Answer(a.target, a.history) for a in record.answers]
-        run = Run(record.prompt, answers, record.params, thread=record.thread_id if record.round > 1 else None,
-                  kind=record.kind)
+        """Ask a saved run's prompt again (`ask_again`)."""
+        run = ask_again(record)
         if not await self._allow(run):
             return  # held back by a budget: the page stays as it was
         self._clear()
@@ -373,7 +371,11 @@ class ComposeView:
 
     async def _credentials(self, target: Target) -> tuple[str, str | None]:
         """Key and base URL to call target with; raises ProviderError(auth) in words when there is none."""
-        provider = get(target.provider_id)
+        try:
+            provider = get(target.provider_id)
+        except KeyError:  # a run saved by another version of Switchboard
+            raise ProviderError("not_found", f"This version of Switchboard cannot ask {target.slot!r}: it has no "
+                                "such provider.", provider=target.provider_id) from None
         ref = EntryRef.parse(target.slot) if target.slot.startswith("endpoint:") else EntryRef.provider(target.slot)
         try:
             credential = await self._vault.get_credential(ref)
