@@ -236,3 +236,17 @@ def test_a_fallback_chain_reaches_the_providers_of_the_models_still_to_come() ->
     plain = Run.ask("hello there", [Target("openai", "gpt"), Target("groq", "llama")])
     assert reach(plain) == [["openai"], ["groq"]]
     assert reach(plain, plain.answers[1:]) == [["groq"]]  # one answer, as a retry checks it
+
+
+def test_a_chain_falling_back_to_a_free_local_model_is_held_at_its_priced_models_worst() -> None:
+    from switchboard.pricing.price import LOCAL
+    from switchboard.routing import fallback
+    from switchboard.run import Answer
+
+    head, local = Target("openai", "o1"), Target("ollama", "llama3")
+    table = {head: Price(Decimal("15"), Decimal("60"), context_window=200_000, source=Source("catalog")),
+             local: Price(Decimal(0), Decimal(0), source=LOCAL)}
+    send = Run("hi", [Answer(head)], route=fallback([head, local]))
+    worst = worst_case(estimate_run(send, lambda target, served: table[target]), reach(send))
+    verdict = check(Budgets(Limit(daily=Decimal("1"))), Ledger(BERLIN), TODAY, worst)
+    assert verdict.level == "block" and worst.total > Decimal("11")

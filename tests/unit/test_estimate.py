@@ -119,3 +119,25 @@ def test_a_fallback_chain_counts_as_its_dearest_model_still_to_come() -> None:
     assert estimate_run(last, prices).answers[0].price == PRICE
     single = Run("hi", [Answer(cheap)], Params(max_output_tokens=100), route=fallback([dear, cheap]))
     assert estimate_run(single, prices).answers[0].price == table[cheap.model]  # nothing comes after it
+
+
+def test_a_chain_model_with_no_price_or_no_bound_never_hides_a_dearer_priced_one() -> None:
+    from switchboard.pricing.price import LOCAL
+    from switchboard.routing import fallback
+
+    head, local, lab = Target("openai", "o1"), Target("ollama", "llama3"), Target("endpoint:lab", "m")
+    table = {head: Price(D("15"), D("60"), context_window=200_000, source=CATALOG),
+             local: Price(D(0), D(0), source=LOCAL), lab: None}  # free and unbounded; no known price
+
+    def prices(target: Target, served: str | None) -> Price | None:
+        return table[target]
+
+    priced = estimate_answer([Message("user", "hi")], None, table[head], None)
+    assert priced.high is not None and priced.high > D("11")  # o1 may write ~200k tokens
+    to_local = Run("hi", [Answer(head)], route=fallback([head, local]))
+    (chain,) = estimate_run(to_local, prices).answers
+    assert chain.price == table[head] and chain.high is None and chain.low == priced.high  # counted, unbounded
+    to_lab = Run("hi", [Answer(head)], route=fallback([head, lab]))
+    assert estimate_run(to_lab, prices).answers[0] == priced
+    only_unpriced = Run("hi", [Answer(lab)], route=fallback([lab]))
+    assert not estimate_run(only_unpriced, prices).answers[0].priced

@@ -81,6 +81,12 @@ def test_the_saved_cost_and_the_attempts_a_retry_replaced_are_listed_last() -> N
                          "- gpt-4o (OpenAI): Failed\n")
 
 
+def test_a_tiny_or_free_cost_is_written_as_a_plain_amount() -> None:
+    for usd, plain in ((Decimal("1.5E-7"), "$0.00000015"), (Decimal("0E-6"), "$0.000000")):
+        answer = AnswerRecord("ollama", "llama3", "done", "hi", cost=SavedCost(usd, "local"))
+        assert f"*{plain}*" in run_markdown(RunRecord("r", NOW, "q", (answer,)))
+
+
 def test_a_code_fence_left_open_is_closed_before_the_next_answer() -> None:
     cut = RunRecord("r", NOW, "Code?", (AnswerRecord("openai", "a", "stopped", "Here:\n~~~~python\nx = 1\n~~~"),
                                         AnswerRecord("openai", "b", "done", "Fine")))

@@ -74,7 +74,7 @@ def _numbers(answer: AnswerRecord) -> str:
         parts.append(f"{usage.output_tokens:,} out{reasoning}")
     usd = answer.cost.usd if answer.cost is not None and answer.cost.usd is not None else usage.cost_usd
     if usd is not None:  # exact, as saved: a reader may add them up
-        parts.append(f"${usd}")
+        parts.append(f"${usd:f}")
     if answer.ttft_ms is not None:
         parts.append(f"{answer.ttft_ms / 1000:.1f} s to first token")
     if answer.duration_ms is not None:

@@ -12,7 +12,7 @@ where reasoning costs no more: the high end takes the dearer of the two).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -128,19 +128,24 @@ def output_cap(provider: str, model: str, max_output_tokens: int | None) -> int 
 def estimate_run(run: Run, prices: Prices, answers: Sequence[Answer] | None = None) -> Estimate:
     """The range for every answer of ``run`` (or only ``answers`` of it, e.g. one to retry) as it would be
     sent now. In a fallback chain any model still to come may end up answering (one that fails before any
-    text costs nothing), so the chain counts as its dearest."""
+    text costs nothing), so the chain counts as its dearest (`_dearest`)."""
     ranges = []
     for answer in run.answers if answers is None else answers:
         request = run.request(answer)
-        options = [estimate_answer(request.messages, request.system, prices(t, None),
-                                   output_cap(t.provider_id, t.model, request.max_output_tokens))
-                   for t in run.candidates(answer)]
-        ranges.append(max(options, key=_dearness))
+        ranges.append(_dearest([estimate_answer(request.messages, request.system, prices(t, None),
+                                                output_cap(t.provider_id, t.model, request.max_output_tokens))
+                                for t in run.candidates(answer)]))
     return Estimate(tuple(ranges))
 
 
-def _dearness(estimate: AnswerEstimate) -> tuple[int, Decimal]:
-    """Orders estimates by how much they could cost: no bound or no price is the dearest."""
-    if estimate.high is None:
-        return (1, Decimal(0))
-    return (0, estimate.high)
+def _dearest(options: list[AnswerEstimate]) -> AnswerEstimate:
+    """The one estimate a chain's answer counts as: the priced model with the most it could cost (its high
+    end, or its input alone when it has no bound), with no upper bound if any priced model has none. A model
+    with no known price, or with no bound (e.g. a free local one), never hides a dearer priced one."""
+    priced = [option for option in options if option.priced]
+    if not priced:
+        return options[0]
+    dearest = max(priced, key=lambda option: option.high if option.high is not None else option.low or Decimal(0))
+    if dearest.high is not None and any(option.high is None for option in priced):
+        return replace(dearest, low=dearest.high, high=None)  # counted at that, and said to have no bound
+    return dearest
