@@ -533,12 +533,29 @@ def test_an_export_imports_into_an_empty_history_as_the_same_runs() -> None:
         await source.rename(record(3), "Renamed")
         runs, _ = await source.everything()
         target = History(MemoryHistoryStore())
-        assert await target.import_file(History.export_file(runs, NOW)) == (30, 0)
-        assert await target.import_file(History.export_file(runs, NOW)) == (0, 30)
+        (file,) = History.export_files(runs, NOW)
+        assert await target.import_file(file) == (30, 0)
+        assert await target.import_file(file) == (0, 30)
         return runs, (await target.everything())[0]
 
     exported, imported = go(main())
     assert imported == exported and any(r.title == "Renamed" for r in imported)
+
+
+def test_an_export_larger_than_an_import_takes_comes_in_files_that_each_import() -> None:
+    async def main() -> tuple[list[RunRecord], list[bytes], list[RunRecord]]:
+        source, _ = await filled(*(record(n, f"prompt {n} " + "words " * 400) for n in range(40)))
+        runs, _ = await source.everything()
+        files = History.export_files(runs, NOW, limit=20_000)
+        target = History(MemoryHistoryStore())
+        for file in files:
+            assert (await target.import_file(file))[1] == 0
+        return runs, files, (await target.everything())[0]
+
+    runs, files, imported = go(main())
+    assert len(files) > 2 and all(len(file) <= 20_000 for file in files)
+    assert len(History.export_files(runs, NOW)) == 1  # under the real limit, one file
+    assert sorted(r.id for r in imported) == sorted(r.id for r in runs) and imported == runs
 
 
 @settings(max_examples=150)
@@ -564,7 +581,7 @@ def test_a_hostile_file_is_refused_and_history_stays_as_it_was(data: bytes) -> N
 def test_a_file_cut_short_or_with_one_bad_run_adds_nothing() -> None:
     history, store = go(filled(record(1)))
     before = snapshot(store)
-    good = History.export_file([record(n) for n in range(2, 12)], NOW)
+    (good,) = History.export_files([record(n) for n in range(2, 12)], NOW)
     from switchboard.history.schema import ImportRefused
 
     for cut in range(0, len(good) - 1, 97):
@@ -625,6 +642,6 @@ def test_an_answer_priced_when_it_ends_keeps_its_cost_in_history_and_export() ->
     reopened = to_run(saved).answers
     assert "$0.0000475 from the catalog (genai-prices 0.2.3" in summary(reopened[0])  # as it was, not repriced
     assert "price unknown" in summary(reopened[1])
-    back = go(History(MemoryHistoryStore()).import_file(History.export_file([saved], NOW)))
+    back = go(History(MemoryHistoryStore()).import_file(History.export_files([saved], NOW)[0]))
     assert back == (1, 0)
     assert from_doc(json.loads(json.dumps(to_doc(saved)))) == saved

@@ -228,7 +228,7 @@ def parse_export(data: bytes) -> list[RunRecord]:
     """The runs of an export file (either version); raises ImportRefused saying what is wrong."""
     if len(data) > MAX_BYTES:
         raise ImportRefused(f"This file is {len(data) / 2**20:.1f} MB; an import takes at most "
-                            f"{MAX_BYTES // 2**20} MB. Export fewer runs (e.g. by date) and import each file.")
+                            f"{MAX_BYTES // 2**20} MB. Export again (Switchboard writes a large history as several files within these limits) and import each file.")
     envelope = _envelope(data)
     runs = envelope["runs"]
     try:
@@ -246,11 +246,31 @@ def parse_export(data: bytes) -> list[RunRecord]:
 
 
 def dump_export(records: Sequence[RunRecord], exported_at: float) -> bytes:
-    """The version 2 export file of records, as UTF-8 JSON."""
-    envelope = {"format": FORMAT, "version": VERSION, "exported_at": iso(exported_at),
-                "runs": [to_doc(record) for record in records]}
+    """The version 2 export file of records, as UTF-8 JSON, in one file whatever its size."""
+    (file,) = dump_exports(records, exported_at, None)
+    return file
+
+
+def dump_exports(records: Sequence[RunRecord], exported_at: float, limit: int | None = MAX_BYTES) -> list[bytes]:
+    """Version 2 export files of records, in order, each at most `limit` bytes where a run fits (one
+    larger than that alone gets a file of its own) and MAX_RUNS runs; always at least one file."""
+    empty = _json({"format": FORMAT, "version": VERSION, "exported_at": iso(exported_at), "runs": []})
+    head, tail = empty[:-2], empty[-2:]  # the envelope up to "runs":[ and the closing ]}
+    files: list[bytes] = []
+    batch: list[bytes] = []
+    size = len(empty)
+    for doc in (_json(to_doc(record)) for record in records):
+        if batch and limit is not None and (size + len(doc) + 1 > limit or len(batch) == MAX_RUNS):
+            files.append(head + b",".join(batch) + tail)
+            batch, size = [], len(empty)
+        batch.append(doc)
+        size += len(doc) + 1
+    return [*files, head + b",".join(batch) + tail]
+
+
+def _json(value: object) -> bytes:
     # "replace": a lone surrogate (a broken character from the page) becomes "?" instead of failing the export
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
 
 
 def _envelope(data: bytes) -> dict[str, Any]:
@@ -288,7 +308,7 @@ def _envelope(data: bytes) -> dict[str, Any]:
         raise ImportRefused(f'This file\'s "runs" should be a list, not {_kind_of(runs)}.')
     if len(runs) > MAX_RUNS:  # before validating any run, so a huge file is refused at once
         raise ImportRefused(f"This file holds {len(runs):,} runs; an import takes at most {MAX_RUNS:,}. "
-                            "Export fewer runs (e.g. by date) and import each file.")
+                            "Export again (Switchboard writes a large history as several files within these limits) and import each file.")
     return value
 
 

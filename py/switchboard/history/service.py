@@ -314,11 +314,12 @@ class History:
         return added, len(records) - added
 
     @staticmethod
-    def export_file(records: Sequence[RunRecord], now: float) -> bytes:
-        """The export file of records (imports pydantic, as import_file does)."""
-        from .schema import dump_export
+    def export_files(records: Sequence[RunRecord], now: float, limit: int = MAX_IMPORT_BYTES) -> list[bytes]:
+        """The export of records, in as many files of at most `limit` bytes as it takes: an import reads
+        no larger file, so a backup stays one that can be restored (imports pydantic, as import_file does)."""
+        from .schema import dump_exports
 
-        return dump_export(records, now)
+        return dump_exports(records, now, limit)
 
 
 def _next_key(keys: list[str], horizon: str, reach: str) -> str:

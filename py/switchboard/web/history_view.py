@@ -409,11 +409,15 @@ class HistoryView:
         if not records:
             self._say("Nothing to export." if what == "all" else f"No {what} runs to export.")
             return
-        data = self._history.export_file(records, time.time())
+        files = self._history.export_files(records, time.time())
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
-        download(data, f"switchboard-history-{what}-{stamp}.json", "application/json")
+        for number, data in enumerate(files, start=1):
+            part = f"-part{number}-of-{len(files)}" if len(files) > 1 else ""
+            download(data, f"switchboard-history-{what}-{stamp}{part}.json", "application/json")
+        parts = (f" in {len(files)} files of at most {MAX_IMPORT_BYTES // 2**20} MB, the most an import reads: "
+                 "import each of them" if len(files) > 1 else "")
         note = f" {unreadable} unreadable {'run was' if unreadable == 1 else 'runs were'} left out." * bool(unreadable)
-        self._say(f"Exported {len(records)} {'run' if len(records) == 1 else 'runs'} (no keys).{note}")
+        self._say(f"Exported {len(records)} {'run' if len(records) == 1 else 'runs'}{parts} (no keys).{note}")
 
     async def _markdown(self, record: RunRecord) -> None:
         from switchboard.history.markdown_export import run_markdown
@@ -432,7 +436,8 @@ class HistoryView:
         field.value = ""  # the same file can be chosen again after a fix
         if int(file.size) > MAX_IMPORT_BYTES:
             self._say(f"{file.name} is {_size(float(file.size))}; imports are limited to "
-                      f"{MAX_IMPORT_BYTES // 2**20} MB. Export fewer runs at a time.")
+                      f"{MAX_IMPORT_BYTES // 2**20} MB. Export again (Switchboard writes a large history as "
+                      "several files of at most that size) and import each file.")
             return
         self._say(f"Checking {file.name}…")
         try:
