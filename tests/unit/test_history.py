@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -645,3 +645,23 @@ def test_an_answer_priced_when_it_ends_keeps_its_cost_in_history_and_export() ->
     back = go(History(MemoryHistoryStore()).import_file(History.export_files([saved], NOW)[0]))
     assert back == (1, 0)
     assert from_doc(json.loads(json.dumps(to_doc(saved)))) == saved
+
+
+def test_reopening_a_run_and_saving_it_again_keeps_what_a_newer_build_wrote() -> None:
+    newer = {"id": "r1", "created": "2026-11-30T06:00:00.000Z", "prompt": "q", "tags": ["work"],
+             "route": {"rule": "priciest", "chosen": [["openai", "gpt-4o"]], "reason": "a newer rule"},
+             "answers": [{"slot": "openai", "model": "gpt-4o", "status": "done", "text": "a"}]}
+
+    async def main() -> dict[str, Any]:
+        store = MemoryHistoryStore()
+        history = History(store)
+        await store.add_new([to_row(from_doc(newer))])
+        (record,) = (await history.page()).records
+        recorder = history.record(to_run(record), record)  # what opening it from History does
+        assert recorder is not None
+        await recorder.settled()
+        (row,) = await store.rows([to_row(record).key])
+        return dict(json.loads(row.doc))
+
+    doc = go(main())
+    assert doc["tags"] == ["work"] and doc["route"] == newer["route"] and doc["answers"][0]["text"] == "a"

@@ -125,8 +125,11 @@ class RunRecord:
 # --- from a live run ---------------------------------------------------------------------------------
 
 
-def from_run(run: Run) -> RunRecord:
-    """The record of a live run as it stands now (call again as it streams)."""
+def from_run(run: Run, saved: RunRecord | None = None) -> RunRecord:
+    """The record of a live run as it stands now (call again as it streams); for a run reopened from
+    `saved`, with what that record kept and a Run cannot hold (fields a newer build wrote, a route this
+    build cannot read), so that saving it again loses none of it."""
+    route = run.route.to_doc() if run.route is not None else saved.route if saved is not None else None
     return RunRecord(
         id=run.id,
         created=round(run.created_at * 1000) / 1000,  # what the document keeps, so keys agree
@@ -136,8 +139,9 @@ def from_run(run: Run) -> RunRecord:
         thread=run.thread,
         round=run.round,
         kind=run.kind,
-        route=None if run.route is None else run.route.to_doc(),
+        route=route,
         replaced=tuple(_answer_record(answer) for answer in run.replaced),
+        extra={} if saved is None else saved.extra,
     )
 
 

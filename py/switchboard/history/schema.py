@@ -30,6 +30,8 @@ FORMAT = "switchboard-history"
 VERSION = 2
 MAX_BYTES = MAX_IMPORT_BYTES
 MAX_RUNS = 100_000
+EXPORT_AGAIN = ("Export again (Switchboard writes a large history as several files within these limits) and import "
+                "each file.")
 MAX_ANSWERS = 64  # per run
 MAX_HISTORY = 1000  # messages before one answer
 MAX_TEXT = 2_000_000  # characters of a prompt, answer, reasoning, system prompt or message
@@ -228,7 +230,7 @@ def parse_export(data: bytes) -> list[RunRecord]:
     """The runs of an export file (either version); raises ImportRefused saying what is wrong."""
     if len(data) > MAX_BYTES:
         raise ImportRefused(f"This file is {len(data) / 2**20:.1f} MB; an import takes at most "
-                            f"{MAX_BYTES // 2**20} MB. Export again (Switchboard writes a large history as several files within these limits) and import each file.")
+                            f"{MAX_BYTES // 2**20} MB. {EXPORT_AGAIN}")
     envelope = _envelope(data)
     runs = envelope["runs"]
     try:
@@ -308,7 +310,7 @@ def _envelope(data: bytes) -> dict[str, Any]:
         raise ImportRefused(f'This file\'s "runs" should be a list, not {_kind_of(runs)}.')
     if len(runs) > MAX_RUNS:  # before validating any run, so a huge file is refused at once
         raise ImportRefused(f"This file holds {len(runs):,} runs; an import takes at most {MAX_RUNS:,}. "
-                            "Export again (Switchboard writes a large history as several files within these limits) and import each file.")
+                            + EXPORT_AGAIN)
     return value
 
 

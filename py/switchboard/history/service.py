@@ -135,11 +135,12 @@ class History:
 
     # --- recording --------------------------------------------------------------------------------
 
-    def record(self, run: Run) -> _Recorder | None:
-        """Save run now and as it changes, until it ends; None when history is off."""
+    def record(self, run: Run, saved: RunRecord | None = None) -> _Recorder | None:
+        """Save run now and as it changes, until it ends (a run reopened from `saved` keeps what that
+        record held beyond the run, see `from_run`); None when history is off."""
         if not self.enabled:
             return None
-        recorder = _Recorder(self, run)
+        recorder = _Recorder(self, run, saved)
         self._recorders.add(recorder)
         return recorder
 
@@ -333,9 +334,10 @@ def _next_key(keys: list[str], horizon: str, reach: str) -> str:
 class _Recorder:
     """Saves one run while it streams (see the module docstring)."""
 
-    def __init__(self, history: History, run: Run) -> None:
+    def __init__(self, history: History, run: Run, saved: RunRecord | None) -> None:
         self._history = history
         self._run = run
+        self._saved = saved
         self._due: asyncio.TimerHandle | None = None
         self._saving: asyncio.Task[None] | None = None
         self._again = False
@@ -362,7 +364,7 @@ class _Recorder:
         while True:
             self._again = False
             self.saves += 1
-            await self._history._save(from_run(self._run))
+            await self._history._save(from_run(self._run, self._saved))
             if not self._again:
                 return
 

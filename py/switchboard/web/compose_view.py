@@ -345,7 +345,7 @@ class ComposeView:
         run.bind(self._transport, self._credentials, self._clock, self._timeouts(), self._prices.price)
         self._last = run
         self._follow(run)
-        self._history.record(run)  # a retry in it is saved to the same run
+        self._history.record(run, record)  # a retry in it is saved to the same run
         self._answers.show(run, merged=record.kind == "merge")
         self._update_send()
         by_id("prompt").focus()
