@@ -18,8 +18,8 @@ and ``list_models`` / ``check_key`` raise it::
         ├── from an HTTP error status or an error body (start or mid-stream), see ``classify``
         │   ├── kind="auth"           key missing, invalid or revoked (401, or a 400 that says so)
         │   ├── kind="permission"     403: key may not use this model / region / feature
-        │   ├── kind="rate_limit"     429, always, whatever the body says
-        │   ├── kind="insufficient_credit"  402, or a body that says the balance is too low
+        │   ├── kind="rate_limit"     429, whatever the body says but a credit code (insufficient_quota)
+        │   ├── kind="insufficient_credit"  402, a 429 with a credit code, or a body saying the balance is too low
         │   ├── kind="context_length" prompt longer than the model's context window
         │   ├── kind="bad_request"    other 4xx
         │   ├── kind="not_found"      404: unknown model or endpoint
@@ -369,7 +369,8 @@ def classify(status: int | None, codes: Iterable[str] = (), message: str | None 
     codeset = {c.lower() for c in codes}
     text = message or ""
     if status == 429:
-        return "rate_limit"
+        # OpenAI answers an account out of credit with a 429 and this code: waiting would not help.
+        return "insufficient_credit" if codeset & _CREDIT_CODES else "rate_limit"
     if status == 402:
         return "insufficient_credit"
     if status == 401 or codeset & _AUTH_CODES:

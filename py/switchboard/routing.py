@@ -25,9 +25,11 @@ RULES: tuple[Rule, ...] = get_args(Rule)
 NAMES: dict[Rule, str] = {"side-by-side": "Side by side", "cheapest": "Cheapest", "fastest": "Fastest",
                           "fallback": "Fallback chain"}
 # A failure before any text that another model may well not share: the next in the chain takes over.
-TAKEOVER: frozenset[ErrorKind] = frozenset({"auth", "rate_limit", "overloaded", "server", "network", "timeout"})
-FAILED_AS: dict[str, str] = {"auth": "key refused", "rate_limit": "rate limited", "overloaded": "overloaded",
-                             "server": "server error", "network": "unreachable", "timeout": "timed out"}
+TAKEOVER: frozenset[ErrorKind] = frozenset({"auth", "insufficient_credit", "rate_limit", "overloaded", "server",
+                                            "network", "timeout"})
+FAILED_AS: dict[str, str] = {"auth": "key refused", "insufficient_credit": "out of credit",
+                             "rate_limit": "rate limited", "overloaded": "overloaded", "server": "server error",
+                             "network": "unreachable", "timeout": "timed out"}
 FASTEST_DAYS = 30
 FASTEST_SAMPLES = 3
 TYPICAL_OUTPUT = 1000  # tokens an answer is assumed to write when ranking by cost with no output limit set

@@ -38,13 +38,15 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode a chunk; return the events it completed."""
+        if not chunk:  # an empty read between a \r and its \n must not forget the \r
+            return []
         if self._cr:
             # The previous chunk ended in \r, already taken as a line end: its \n partner is not a new line.
             self._cr = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        if not chunk:
-            return []
+                if not chunk:
+                    return []
         if b"\r" in chunk:
             self._cr = chunk[-1:] == b"\r"
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")

@@ -61,8 +61,10 @@ def test_provider_error_fields() -> None:
 @pytest.mark.parametrize(
     ("status", "codes", "message", "kind"),
     [
-        # 429 is rate_limit whatever the body says (OpenAI sends insufficient_quota with 429).
-        (429, ["insufficient_quota"], "You exceeded your current quota", "rate_limit"),
+        # 429 is rate_limit whatever the body says, but for a code saying the account is out of credit
+        # (OpenAI sends insufficient_quota with 429); a per-minute quota's words are still a rate limit.
+        (429, ["insufficient_quota"], "You exceeded your current quota", "insufficient_credit"),
+        (429, ["resource_exhausted"], "Quota exceeded for quota metric per minute", "rate_limit"),
         (429, [], "Invalid API key", "rate_limit"),
         (402, [], "Insufficient Balance", "insufficient_credit"),
         (401, [], "", "auth"),

@@ -144,6 +144,19 @@ def test_the_next_model_takes_over_when_one_fails_before_any_text(status: int) -
     assert run.route.text() == f"Fallback chain: OpenAI: {failure} → claude-haiku-4-5 (Anthropic)"
 
 
+def test_an_account_out_of_credit_passes_to_the_next_model_and_says_so() -> None:
+    def handler(request: HttpRequest) -> MockResponse:
+        if model_of(request) == "gpt-4o":  # OpenAI's answer to an account with no credit left
+            quota = "You exceeded your current quota, please check your plan and billing details."
+            body = json.dumps({"error": {"message": quota, "type": "insufficient_quota", "code": "insufficient_quota"}})
+            return MockResponse(429, {"content-type": "application/json"}, body.encode())
+        return MockResponse(200, SSE, anthropic_chunks("Hi from Claude"))
+
+    run = chain([GPT, CLAUDE], handler)
+    assert run.answers[0].text == "Hi from Claude"
+    assert run.route is not None and run.route.text().startswith("Fallback chain: OpenAI: out of credit →")
+
+
 def test_every_model_failing_leaves_the_last_error_and_each_step() -> None:
     def handler(request: HttpRequest) -> MockResponse:
         return error(429)

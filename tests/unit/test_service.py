@@ -141,6 +141,14 @@ def test_a_finish_reason_of_error_fails_the_answer() -> None:
     assert "ended its answer with an error (error)" in got.error.message
 
 
+def test_deepseek_cutting_an_answer_off_for_lack_of_resources_is_an_error_not_a_finish() -> None:
+    body = chunk("Half an ans") + (b'data: {"choices":[{"index":0,"delta":{"content":""},'
+                                   b'"finish_reason":"insufficient_system_resource"}]}\n\ndata: [DONE]\n\n')
+    got = collect(go(events_of(respond(body=[body]), provider="deepseek")))
+    assert got.text == "Half an ans" and got.error is not None and got.error.kind == "server"
+    assert "(insufficient_system_resource)" in got.error.message and got.error.retryable
+
+
 def test_idle_timeout_before_the_first_byte() -> None:
     async def body() -> AsyncIterator[bytes]:
         await asyncio.sleep(30)

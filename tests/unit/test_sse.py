@@ -73,6 +73,8 @@ def test_crlf_split_across_chunks_is_one_line_end() -> None:
     ]
     # \r\r is two line ends: an empty line, so the event is dispatched.
     assert decode([b"data: a\r", b"\r"]) == [ServerSentEvent("a")]
+    # An empty read between a \r and its \n (a network stack may hand one over) changes nothing.
+    assert decode([b"event: x\r", b"", b"\ndata: a\r", b"", b"\n\r\n"]) == [ServerSentEvent("a", "x")]
 
 
 def test_comments_pings_and_unknown_fields_are_ignored() -> None:

@@ -33,6 +33,7 @@ FINISH: dict[str, FinishReason] = {
     "function_call": "tool_calls",
     "content_filter": "content_filter",
     "error": "error",
+    "insufficient_system_resource": "error",  # DeepSeek cut the answer off: its servers ran short
 }
 XAI_TICKS_PER_USD = Decimal(10) ** 10
 
