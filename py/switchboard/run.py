@@ -35,7 +35,7 @@ Status: TypeAlias = Literal["waiting", "streaming", "done", "stopped", "failed"]
 Kind: TypeAlias = Literal["ask", "merge"]
 ENDPOINT = "endpoint:"
 DEFAULT_TIMEOUTS = Timeouts()
-MAX_REPLACED = 64  # answers a retry replaced, kept per run (history's import takes as many)
+MAX_REPLACED = 64  # answers a retry or a takeover replaced, kept per run (history's import takes as many)
 STOP_WAIT = 2.0  # seconds a retry waits for the answer it stops to end
 log = logging.getLogger(__name__)
 

@@ -24,14 +24,12 @@ from .. import providers
 from ..errors import ErrorKind
 from ..run import ENDPOINT, MAX_REPLACED, Kind, Status
 from .record import CorruptRecord, RunRecord, from_doc, iso, parse_time, to_doc
-from .service import MAX_IMPORT_BYTES, MAX_TITLE
+from .service import EXPORT_AGAIN, MAX_IMPORT_BYTES, MAX_TITLE
 
 FORMAT = "switchboard-history"
 VERSION = 2
 MAX_BYTES = MAX_IMPORT_BYTES
 MAX_RUNS = 100_000
-EXPORT_AGAIN = ("Export again (Switchboard writes a large history as several files within these limits) and import "
-                "each file.")
 MAX_ANSWERS = 64  # per run
 MAX_HISTORY = 1000  # messages before one answer
 MAX_TEXT = 2_000_000  # characters of a prompt, answer, reasoning, system prompt or message

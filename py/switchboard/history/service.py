@@ -29,6 +29,8 @@ MAX_SCAN_BATCH = 1024  # ... doubling each further step up to this
 MAX_EXPANSIONS = 64  # words a query's prefix may stand for
 MAX_TITLE = 200
 MAX_IMPORT_BYTES = 25 * 1024 * 1024  # the largest export file an import reads
+EXPORT_AGAIN = ("Export again (Switchboard writes a large history as several files within the import's limits) "
+                "and import each file.")
 _FIRST_KEY = ""
 _AFTER_LAST = "\uffff"
 

@@ -18,7 +18,7 @@ from pyodide.ffi import to_js
 
 from switchboard.escaping import Markup
 from switchboard.history.record import RunRecord
-from switchboard.history.service import MAX_IMPORT_BYTES, PAGE_SIZE, History, Page, Query
+from switchboard.history.service import EXPORT_AGAIN, MAX_IMPORT_BYTES, PAGE_SIZE, History, Page, Query
 from switchboard.history.store import Row, StoreError, row_key
 from switchboard.run import Target
 from switchboard.settings import KEEP_HISTORY, Settings
@@ -436,8 +436,7 @@ class HistoryView:
         field.value = ""  # the same file can be chosen again after a fix
         if int(file.size) > MAX_IMPORT_BYTES:
             self._say(f"{file.name} is {_size(float(file.size))}; imports are limited to "
-                      f"{MAX_IMPORT_BYTES // 2**20} MB. Export again (Switchboard writes a large history as "
-                      "several files of at most that size) and import each file.")
+                      f"{MAX_IMPORT_BYTES // 2**20} MB. {EXPORT_AGAIN}")
             return
         self._say(f"Checking {file.name}…")
         try:
