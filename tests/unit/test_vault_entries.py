@@ -86,6 +86,10 @@ def test_good_base_urls(url: str, clean: str) -> None:
         "https://exämple.com",
         "https://example.com:99999",
         "https://" + "a" * 2050,
+        "http://evil.example\\.localhost/v1",  # a browser reads the backslash as "/": evil.example, over http
+        "http://evil.example\\x.localhost",
+        "https://example.com/v1 x",
+        "https://example.com/\tv1",
     ],
 )
 def test_bad_base_urls(url: str) -> None:

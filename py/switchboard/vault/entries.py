@@ -97,6 +97,9 @@ def clean_key(key: str) -> str:
     return key
 
 
+_NOT_IN_URL = frozenset('\\ <>"{}|^`')
+
+
 def clean_base_url(url: str) -> str:
     """Check a custom endpoint URL: https, or http only to this machine; no credentials, query or fragment."""
     if not isinstance(url, str):
@@ -104,6 +107,10 @@ def clean_base_url(url: str) -> str:
     url = url.strip()
     if not url or len(url) > MAX_URL_LEN or not url.isascii():
         raise InvalidEntry("the base URL must be 1-2048 ASCII characters (use punycode for non-ASCII hosts)")
+    # A browser reads a backslash as "/" where Python does not: "http://evil.example" + backslash +
+    # ".localhost" would pass the loopback rule below and reach evil.example. Nor spaces, nor controls.
+    if any(c in _NOT_IN_URL or not c.isprintable() for c in url):
+        raise InvalidEntry("the base URL must not contain spaces, backslashes or characters like < > \" { } | ^ `")
     try:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname

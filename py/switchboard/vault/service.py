@@ -161,6 +161,7 @@ class Vault:
 
     @idle_timeout.setter
     def idle_timeout(self, seconds: float | None) -> None:
+        self.check_idle()  # a deadline already past locks first: a new setting must not reopen the vault
         self._idle.timeout = seconds
         self._idle.touch()
 
@@ -189,6 +190,7 @@ class Vault:
     async def create(self, password: str) -> None:
         """Create a vault protected by password and leave it unlocked."""
         check_new_password(password, "master password")
+        self.check_idle()
         if await self._store.get(META_KEY) is not None:
             raise VaultExists("a vault already exists in this browser")
         epoch = self._epoch
@@ -207,6 +209,7 @@ class Vault:
 
     async def unlock(self, password: str) -> None:
         """Unlock with the master password; WrongPassword (or TooManyAttempts) changes nothing."""
+        self.check_idle()  # session-only keys past the idle deadline go first, not come back unlocked
         epoch = self._epoch
         text = await self._store.get(META_KEY)
         if text is None:
@@ -220,10 +223,15 @@ class Vault:
         self._notify()
         # Housekeeping below is best-effort: unlocking already succeeded, and every commit is atomic,
         # so a failure here leaves the vault exactly as it was (it is simply retried next time).
-        with contextlib.suppress(Exception):
+        try:
             await self._collect_garbage(state)
             if meta.verifier.iterations < self._iterations:
-                await self._rekey(state, password)
+                await self._rekey(state, password, epoch)
+        except VaultChanged:
+            if self._unlocked is None:  # another tab changed the vault meanwhile, and this one locked
+                raise VaultChanged("the vault changed in another tab while unlocking; unlock again") from None
+        except Exception:  # best-effort, see above
+            pass
 
     def lock(self) -> None:
         """Forget the derived key and all session-only keys (sync, so it can run from any event)."""
@@ -237,12 +245,13 @@ class Vault:
     async def change_password(self, old_password: str, new_password: str) -> None:
         """Re-encrypt everything under new_password; an interruption leaves the old password working."""
         check_new_password(new_password, "new master password")
+        epoch = self._epoch  # a lock from here on must not be undone by the change
         text = await self._store.get(META_KEY)
         if text is None:
             raise NoVault("there is no vault in this browser yet")
         meta = Meta.from_json(text)
         key = await self._open_verifier(old_password, meta)
-        await self._rekey(_Unlocked(key, meta, text), new_password)
+        await self._rekey(_Unlocked(key, meta, text), new_password, epoch)
 
     async def forget(self) -> None:
         """Delete the whole vault from this browser (the UI confirms first). Cannot be undone."""
@@ -289,9 +298,10 @@ class Vault:
         return await self.set_key(EntryRef.endpoint(endpoint_id), key, base_url=base_url, session=session)
 
     async def remove_key(self, ref: EntryRef) -> None:
-        """Remove an entry's stored key and any session override; needs the vault unlocked if one exists."""
+        """Remove an entry's stored key and any session override; needs the vault unlocked if one exists,
+        except for a session-only key while it is locked (the only kind a locked vault lists)."""
         self.check_idle()
-        if self._unlocked is None and not await self.exists():
+        if self._unlocked is None and (ref in self._session_keys or not await self.exists()):
             if self._session_keys.pop(ref, None) is not None:
                 self._notify()
             return
@@ -325,12 +335,15 @@ class Vault:
             return self._session_keys[ref]
         if self._unlocked is None and not await self.exists():
             raise UnknownEntry(f"no key is set for {ref}")
+        epoch = self._epoch
         state = await self._current()
         text = await self._store.get(layout.key_record(state.meta.generation, ref))
         if text is None:
             await self._current()  # a password change in between would explain the miss: say so
             raise UnknownEntry(f"no key is stored for {ref}")
         cred = await self._open_record(state, ref, text)
+        if epoch != self._epoch:  # locked while the record was read: the key stays in the vault
+            raise VaultLocked("the vault was locked while the key was read; unlock again")
         self._idle.touch()
         return cred
 
@@ -543,9 +556,9 @@ class Vault:
                 out.append((ref, e))
         return out
 
-    async def _rekey(self, state: _Unlocked, new_password: str) -> None:
-        """Write every record under a new key and generation, flip meta atomically, then drop the old."""
-        epoch = self._epoch
+    async def _rekey(self, state: _Unlocked, new_password: str, epoch: int) -> None:
+        """Write every record under a new key and generation, flip meta atomically, then drop the old; the
+        tab ends unlocked unless it was locked since `epoch` (when the caller began)."""
         salt = await new_salt(self._cipher)
         new_key = await derive(self._cipher, new_password, salt, self._iterations)
         for _ in range(MAX_COMMIT_ATTEMPTS):

@@ -44,7 +44,8 @@ class TabSync:
         self._channel = js.BroadcastChannel.new(CHANNEL)
         on(self._channel, "message", self._heard)
         for event in ACTIVITY:
-            on(js.document, event, lambda _e: self._vault.touch() if self._vault.is_unlocked else None)
+            # Session-only keys count as much as the vault: typing a prompt must keep them too.
+            on(js.document, event, lambda _e: self._vault.touch() if self._vault.holds_keys else None)
         on(js.document, "visibilitychange", self._visible)
         self._locks_seen = vault.locks
         self._timer = create_proxy(self._tick)
