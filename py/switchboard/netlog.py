@@ -47,8 +47,22 @@ def masked(url: str) -> tuple[str, str, str]:
     query = "&".join(f"{name}={value if name.lower() in SAFE_QUERY else '…'}"
                      for name, value in parse_qsl(parts.query, keep_blank_values=True))
     path = (parts.path or "/") + (f"?{query}" if query else "")
-    origin = f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else ""
-    return origin, (parts.hostname or "").lower(), path
+    return origin(url), (parts.hostname or "").lower(), path
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port] of url as a browser writes it (lower-case, no user name, no default port), so
+    what is logged here matches the browser's own records of it; '' when it has none."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a malformed port
+        return ""
+    if not parts.scheme or not host:
+        return ""
+    scheme = parts.scheme.lower()
+    name = f"[{host}]" if ":" in host else host  # hostname is lower-case already
+    return f"{scheme}://{name}" + ("" if port is None or port == {"http": 80, "https": 443}.get(scheme) else f":{port}")
 
 
 # --- the page's Content-Security-Policy, as far as connect-src goes ---------------------------------------

@@ -143,3 +143,12 @@ def test_the_ledger_is_bounded_and_exports_what_it_shows() -> None:
     assert document["connect_src"] == SOURCES
     assert set(document["requests"][0]) == {"number", "at", "method", "origin", "host", "path", "cause", "ours",
                                             "status", "received", "sent", "duration", "error", "note", "flags"}
+
+
+def test_an_origin_is_written_as_the_browser_writes_it_so_its_record_matches() -> None:
+    ledger = Ledger([], "https://app.example", now=lambda: 1000.0)
+    ledger.start("POST", "https://user@LLM.example.com:443/v1/chat/completions")  # as a custom endpoint was typed
+    ledger.seen("https://llm.example.com/v1/chat/completions", 1000.2, 1.0, 10)  # Resource Timing's name for it
+    assert ledger.flagged() == []
+    assert [masked(url)[0] for url in ("http://localhost:80/v1", "http://localhost:8080/v1", "https://[::1]:443/")] \
+        == ["http://localhost", "http://localhost:8080", "https://[::1]"]

@@ -364,3 +364,15 @@ def test_a_typed_price_is_read_as_decimal_or_refused_in_words() -> None:
     assert read_price("1", "1", "", "0").startswith("The context window is a whole number")
     assert read_price("1", "1", "", "²").startswith("The context window is a whole number")
     assert window(None) == "unknown" and window(128000) == "128,000"
+
+
+def test_a_rate_too_large_to_be_a_price_is_refused_not_left_to_overflow_a_cost() -> None:
+    store = MemoryStore({USER_PRICES.key: json.dumps(
+        [{"provider": "openai", "model": "gpt-4o", "input": "1E+999999", "output": "1"}])})  # an edited store
+    warnings: list[str] = []
+    read = PriceBook(Settings(store, warnings.append), load=lambda: Catalog(DOCUMENT), now=lambda: NOON)
+    assert read.user_price("openai", "gpt-4o") is None and warnings
+    garbled = json.dumps({"data": [{"id": "a/b", "pricing": {"prompt": "1E+999999", "completion": "0"}},
+                                   {"id": "c/d", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}]})
+    listing = parse_models(garbled.encode(), "2026-11-30")
+    assert "a/b" not in listing.prices and listing.prices["c/d"].input == Decimal(1)

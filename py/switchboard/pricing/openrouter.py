@@ -19,7 +19,7 @@ from ..errors import ProviderError
 from ..http import HttpRequest, Transport
 from ..netlog import cause
 from .price import Price, Source
-from .stored import MAX_WINDOW, decode_prices, encode_prices
+from .stored import MAX_RATE, MAX_WINDOW, decode_prices, encode_prices
 
 PROVIDER = "openrouter"
 MODELS_URL = "https://openrouter.ai/api/v1/models"
@@ -54,6 +54,8 @@ def _per_million(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     if not rate.is_finite() or rate < 0:  # "-1": priced per request by where a router sends it
+        return None
+    if rate > MAX_RATE.scaleb(-6):  # garbled: more than any model costs (and 1E+999999 would overflow)
         return None
     return rate.scaleb(6).normalize()
 

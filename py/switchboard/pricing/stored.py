@@ -14,10 +14,12 @@ from .price import Price, Source
 
 RATES = ("input", "output", "cached_input", "reasoning")
 MAX_WINDOW = 100_000_000  # tokens; no model comes near, so a bigger figure is garbage
+MAX_RATE = Decimal(1_000_000)  # USD per million tokens: far above any model's, so a larger figure is a typo
 
 
 def decimal_rate(value: Any, name: str, *, required: bool) -> Decimal | None:
-    """A stored rate: a short decimal string of a finite, non-negative number."""
+    """A stored rate: a short decimal string of a number from 0 to MAX_RATE (a larger one, e.g. 1E+999999
+    from an edited store, would overflow the cost of an answer)."""
     if value is None and not required:
         return None
     if not isinstance(value, str) or len(value) > 40:
@@ -26,7 +28,7 @@ def decimal_rate(value: Any, name: str, *, required: bool) -> Decimal | None:
         rate = Decimal(value)
     except InvalidOperation:
         raise ValueError(f"{name} {value!r} is not a number") from None
-    if not rate.is_finite() or rate < 0:
+    if not rate.is_finite() or rate < 0 or rate > MAX_RATE:
         raise ValueError(f"{name} {value!r} is not a price")
     return rate
 

@@ -8,9 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from .book import PriceBook
 from .price import USER, Price
-from .stored import MAX_WINDOW
-
-MAX_RATE = Decimal(1_000_000)  # USD per million tokens: far above any model's, so a larger figure is a typo
+from .stored import MAX_RATE, MAX_WINDOW
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,22 +12,16 @@ import asyncio
 import contextlib
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import js
 from pyodide.ffi import create_proxy
 
 from switchboard.errors import ProviderError
+from switchboard.netlog import origin as origin_of
 
 # How long to wait, after a fetch failed, for the browser to report the violation (it is usually there
 # after one turn of the event loop; a main thread busy with start-up can delay it).
 GRACE = 0.25
-
-
-def origin_of(url: str) -> str:
-    """scheme://host[:port] of a URL, lower-case; '' when it has none."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
 def blocked_error(url: str) -> ProviderError:
