@@ -376,3 +376,17 @@ def test_a_rate_too_large_to_be_a_price_is_refused_not_left_to_overflow_a_cost()
                                    {"id": "c/d", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}]})
     listing = parse_models(garbled.encode(), "2026-11-30")
     assert "a/b" not in listing.prices and listing.prices["c/d"].input == Decimal(1)
+
+
+def test_each_custom_endpoint_has_its_own_price_and_one_kept_for_all_still_applies() -> None:
+    store = MemoryStore({USER_PRICES.key: json.dumps(  # saved when one price stood for every endpoint
+        [{"provider": "openai-compatible", "model": "llama-3.1-70b", "input": "0.5", "output": "0.5"}])})
+    prices = PriceBook(Settings(store), load=lambda: Catalog(DOCUMENT), now=lambda: NOON)
+    paid, home = Target("endpoint:paid-gateway", "llama-3.1-70b"), Target("endpoint:home-vllm", "llama-3.1-70b")
+    prices.set_price(paid.slot, paid.model, Price(Decimal("0.9"), Decimal("0.9")))
+    own, shared = prices.price(paid), prices.price(home)
+    assert own is not None and own.input == Decimal("0.9") and own.source == USER
+    assert shared is not None and shared.input == Decimal("0.5")
+    prices.clear_price("openai-compatible", "llama-3.1-70b")
+    assert prices.price(home) is None and prices.price(paid) == own
+    assert [row.provider for row in rows(prices, [(paid.slot, paid.model)])] == ["endpoint:paid-gateway"]

@@ -10,17 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
+from ..run import ENDPOINT, Target
 from ..settings import Setting, Settings
 from .catalog import Catalog, load_catalog
 from .openrouter import PROVIDER as OPENROUTER
 from .openrouter import Changes, ListError, Listing, changes, decode_listing, encode_listing
 from .price import USER, Price
 from .stored import decode_prices, encode_prices
-
-if TYPE_CHECKING:
-    from ..run import Target
 
 MAX_USER_PRICES = 500
 
@@ -80,13 +77,18 @@ class PriceBook:
         return self._listing
 
     def price(self, target: Target, served: str | None = None) -> Price | None:
-        return self.lookup(target.provider_id, target.model, served)
+        # By slot: each custom endpoint ("endpoint:<name>") has prices of its own, since two may serve one
+        # model id at different prices; a built-in provider's slot is its id.
+        return self.lookup(target.slot, target.model, served)
 
     def lookup(self, provider: str, model: str, served: str | None = None) -> Price | None:
-        """The price that applies to ``model`` (``served``, the model that answered, tried first)."""
+        """The price that applies to ``model`` (``served``, the model that answered, tried first); for a custom
+        endpoint, its own, else one kept for every endpoint (as they were before each had its own)."""
         price = self.catalog.price(provider, model, served=served, at=self._now())
         if price is not None and price.source.kind == "user":
             return price
+        if provider.startswith(ENDPOINT):
+            return self.lookup(Target(provider, model).provider_id, model, served)
         return self._fetched(provider, model, served) or price
 
     def below_user(self, provider: str, model: str) -> Price | None:

@@ -167,7 +167,7 @@ class AnswersView:
         set_price = pane.querySelector(".answer-set-price")
         set_price.hidden = not unknown
         if unknown:
-            set_price.dataset.provider, set_price.dataset.model = target.provider_id, target.model
+            set_price.dataset.provider, set_price.dataset.model = target.slot, target.model  # see PriceBook.price
         pane.classList.toggle("failed", answer.status == "failed")
         pane.querySelector(".answer-stop").hidden = not answer.running
         pane.querySelector(".answer-retry").hidden = answer.running

@@ -19,7 +19,7 @@ from switchboard.pricing.book import KEYS, PriceBook
 from switchboard.pricing.openrouter import fetch_models
 from switchboard.pricing.price import Price
 from switchboard.pricing.table import Row, read_price, rows, usd, window
-from switchboard.providers import all_providers, get
+from switchboard.providers import all_providers
 from switchboard.run import Target
 from switchboard.web.dom import absent, by_id, on, set_html
 
@@ -98,7 +98,7 @@ class PricesView:
         by_id("prices-fetched").textContent = (
             "Not fetched: nothing is asked of OpenRouter until you click." if listing is None
             else f"OpenRouter's list fetched {listing.fetched_on}: {len(listing.prices):,} models priced.")
-        in_use = [(t.provider_id, t.model) for t in self._in_use()] + self._extra
+        in_use = [(t.slot, t.model) for t in self._in_use()] + self._extra  # an endpoint's prices are its own
         found = rows(self._book, in_use)
         by_id("prices-empty").hidden = bool(found)
         set_html(self._rows, Markup.concat(_row(n, row) for n, row in enumerate(found)))
@@ -207,10 +207,7 @@ class PricesView:
 
 def _row(n: int, row: Row) -> Markup:
     price = row.price
-    try:
-        provider_name = get(row.provider).display_name
-    except KeyError:
-        provider_name = row.provider
+    provider_name = Target(row.provider, row.model).source  # a provider's name, or an endpoint's
     actions = (YOURS if row.yours else SET).fill(n=str(n))
     if price is None:
         dash = "—"
