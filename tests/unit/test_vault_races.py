@@ -51,6 +51,15 @@ class HookedStore(MemoryStore):
         return await super().items(prefix)
 
 
+async def made_by_an_older_build() -> HookedStore:
+    """A vault with one key, made with fewer iterations than the build under test uses (its unlock re-encrypts)."""
+    store = HookedStore()
+    old = make_vault(store, FakeClock(), iterations=FAST_ITERATIONS)
+    await old.create(PW)
+    await old.set_provider_key("openai", KEY)
+    return store
+
+
 @async_test
 async def test_a_lock_while_the_old_password_is_checked_is_not_undone_by_the_change() -> None:
     cipher = HookedCipher()
@@ -66,10 +75,7 @@ async def test_a_lock_while_the_old_password_is_checked_is_not_undone_by_the_cha
 
 @async_test
 async def test_a_lock_during_the_unlock_upgrade_is_not_undone() -> None:
-    store = HookedStore()
-    old = make_vault(store, FakeClock(), iterations=FAST_ITERATIONS)
-    await old.create(PW)
-    await old.set_provider_key("openai", KEY)
+    store = await made_by_an_older_build()
     vault = make_vault(store, FakeClock(), iterations=FAST_ITERATIONS * 2)  # a newer build re-encrypts
     store.on_items = vault.lock
     await vault.unlock(PW)
@@ -118,10 +124,7 @@ async def test_a_session_only_key_can_be_removed_while_the_vault_is_locked() -> 
 
 @async_test
 async def test_an_unlock_that_another_tab_overtook_says_so_instead_of_returning_locked() -> None:
-    store = HookedStore()
-    old = make_vault(store, FakeClock(), iterations=FAST_ITERATIONS)
-    await old.create(PW)
-    await old.set_provider_key("openai", KEY)
+    store = await made_by_an_older_build()
     tab_a = make_vault(store, FakeClock(), iterations=FAST_ITERATIONS * 2)  # one new build in two tabs
     tab_b = make_vault(store, FakeClock(), iterations=FAST_ITERATIONS * 2)
     store.on_items = lambda: tab_a.unlock(PW)  # A re-encrypts while B tidies up after its unlock
