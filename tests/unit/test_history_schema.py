@@ -19,7 +19,7 @@ from switchboard.chat import Message, Usage
 from switchboard.errors import KINDS
 from switchboard.history import schema
 from switchboard.history.record import RUN_FIELDS, STATUSES, AnswerRecord, RunRecord, SavedError, to_doc
-from switchboard.history.schema import MAX_BYTES, MAX_RUNS, ImportRefused, dump_export, migrate_v1, parse_export
+from switchboard.history.schema import MAX_BYTES, MAX_RUNS, ImportRefused, dump_exports, migrate_v1, parse_export
 from switchboard.run import MAX_REPLACED, Params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +76,12 @@ run_records = st.builds(
     replaced=st.lists(answers, max_size=2).map(tuple),
 )
 record_lists = st.lists(run_records, max_size=4, unique_by=lambda r: r.id)
+
+
+def dump_export(records: list[RunRecord], exported_at: float) -> bytes:
+    """The export of records in one file, whatever its size."""
+    (file,) = dump_exports(records, exported_at, None)
+    return file
 
 
 def sample(n: int = 1, **changes: Any) -> RunRecord:

@@ -245,15 +245,10 @@ def parse_export(data: bytes) -> list[RunRecord]:
         raise ImportRefused(f"A run passed every check but still cannot be read: {exc}") from None
 
 
-def dump_export(records: Sequence[RunRecord], exported_at: float) -> bytes:
-    """The version 2 export file of records, as UTF-8 JSON, in one file whatever its size."""
-    (file,) = dump_exports(records, exported_at, None)
-    return file
-
-
-def dump_exports(records: Sequence[RunRecord], exported_at: float, limit: int | None = MAX_BYTES) -> list[bytes]:
-    """Version 2 export files of records, in order, each at most `limit` bytes where a run fits (one
-    larger than that alone gets a file of its own) and MAX_RUNS runs; always at least one file."""
+def dump_exports(records: Sequence[RunRecord], exported_at: float, limit: int | None) -> list[bytes]:
+    """Version 2 export files of records (UTF-8 JSON), in order, each at most `limit` bytes where a run fits
+    (one larger than that alone gets a file of its own) and MAX_RUNS runs; always at least one file, and
+    exactly one when `limit` is None."""
     empty = _json({"format": FORMAT, "version": VERSION, "exported_at": iso(exported_at), "runs": []})
     head, tail = empty[:-2], empty[-2:]  # the envelope up to "runs":[ and the closing ]}
     files: list[bytes] = []

@@ -104,7 +104,7 @@ def entries(record: RunRecord, zone: Zone) -> dict[Key, Tally]:
     """A run's tallies by key (its answers all fall on the day it was created)."""
     day = local_day(record.created, zone)
     out: dict[Key, Tally] = {}
-    for answer in (*record.answers, *record.replaced):  # a retried answer was spent too
+    for answer in (*record.answers, *record.replaced):  # an answer a Retry or a takeover replaced was spent too
         counted = tally(answer)
         if counted is not None:
             key = (day, answer.provider_id, answer.model)
