@@ -87,6 +87,10 @@ class Route:
             chosen = tuple((str(s), str(m)) for s, m in doc["chosen"])
             takeovers = tuple(Takeover(str(t["slot"]), str(t["model"]), str(t["source"]), str(t["failure"]))
                               for t in doc.get("takeovers", ()))
+            if not chosen or len(set(chosen)) < len(chosen):
+                raise ValueError("its targets are empty or repeat one")  # a chain must end (Run.candidates)
+            if len(takeovers) >= len(chosen):
+                raise ValueError("more takeovers than models to take over")
             return cls(rule, chosen, str(doc["reason"]), takeovers)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a route: {exc}") from None
@@ -182,7 +186,8 @@ def fastest(targets: Sequence[Target], samples: Mapping[tuple[str, str], Sequenc
 
 
 def fallback(targets: Sequence[Target]) -> Route:
-    """The picked targets in order: the next takes over when one fails before any text."""
+    """The picked targets in order, each once: the next takes over when one fails before any text."""
+    targets = [t for i, t in enumerate(targets) if (t.slot, t.model) not in _pairs(targets[:i])]
     rest = ", then ".join(t.label for t in targets[1:])
     reason = f"{targets[0].label} first" + (f", then {rest} if it fails before answering" if rest else "")
     return Route("fallback", _pairs(targets), reason)

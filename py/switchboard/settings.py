@@ -10,7 +10,6 @@ not read back.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,7 +92,7 @@ def boolean(raw: str) -> bool:
 def seconds_between(low: float, high: float) -> Callable[[str], float]:
     def decode(raw: str) -> float:
         value = json.loads(raw)
-        if type(value) not in (int, float) or not math.isfinite(value) or not low <= value <= high:
+        if type(value) not in (int, float) or not low <= value <= high:  # also refuses NaN; no float() of 10**400
             raise ValueError(f"{value!r} is not a number of seconds from {low:g} to {high:g}")
         return float(value)
 
@@ -147,12 +146,15 @@ class ModelList:
     ids: tuple[str, ...]
 
 
+LAST_MOMENT = 253402300800  # 10000-01-01 in Unix seconds: a later fetch time is no date a clock can show
+
+
 def model_list(raw: str) -> ModelList:
     value = json.loads(raw)
     if not isinstance(value, dict) or not isinstance(value.get("ids"), list) or len(value["ids"]) > 5000:
         raise ValueError("not a model list")
     fetched_at = value.get("fetched_at")
-    if isinstance(fetched_at, bool) or not isinstance(fetched_at, int | float) or not 0 <= fetched_at < math.inf:
+    if isinstance(fetched_at, bool) or not isinstance(fetched_at, int | float) or not 0 <= fetched_at < LAST_MOMENT:
         raise ValueError("the list has no valid fetch time")
     ids = tuple(_listed_model_id(item) for item in value["ids"])
     return ModelList(float(fetched_at), ids)
@@ -231,7 +233,7 @@ class Settings:
             if len(raw) > setting.max_chars:
                 raise ValueError(f"{len(raw)} characters long")
             return setting.decode(raw)
-        except (ValueError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
+        except (ValueError, ArithmeticError, RecursionError) as exc:  # json.JSONDecodeError is a ValueError
             self._warn(f"Ignored the stored setting {setting.key} ({_reason(exc)}); using the default.")
             return setting.default
 

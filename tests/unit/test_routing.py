@@ -279,3 +279,29 @@ def test_an_unreadable_saved_route_is_dropped_not_fatal() -> None:
     saved = from_run(Run("hello", [Answer(GPT)], route=fallback([GPT])))
     broken = RunRecord(**{**{f: getattr(saved, f) for f in saved.__dataclass_fields__}, "route": {"rule": "magic"}})
     assert to_run(broken).route is None
+
+
+def test_a_chain_asks_each_model_once_even_when_picked_twice() -> None:
+    # route.chosen.index() finds a model's first place: with a model twice the chain went round for ever.
+    asked: list[str] = []
+
+    def handler(request: HttpRequest) -> MockResponse:
+        asked.append(model_of(request))
+        assert len(asked) <= 5, asked  # bounded: the bug asked until Python's recursion limit
+        return error(429)
+
+    route = fallback([GPT, CLAUDE, GPT])
+    assert route.chosen == (("openai", GPT.model), ("anthropic", CLAUDE.model))
+    go(Run("hello", [Answer(GPT)], route=route).execute(MockTransport(handler), keys, Clock()))
+    assert asked == [GPT.model, CLAUDE.model]
+
+
+@pytest.mark.parametrize("chosen, takeovers", [
+    ([], 1),  # nothing to show as the model that answered
+    ([["openai", "gpt-4o"], ["openai", "gpt-4o"]], 0),  # a chain that never ends
+    ([["openai", "gpt-4o"]], 1),  # more takeovers than models after the first
+])
+def test_a_saved_route_that_cannot_be_is_refused(chosen: list[list[str]], takeovers: int) -> None:
+    step = {"slot": "openai", "model": "gpt-4o", "source": "OpenAI", "failure": "rate limited"}
+    with pytest.raises(ValueError):
+        Route.from_doc({"rule": "fallback", "chosen": chosen, "reason": "x", "takeovers": [step] * takeovers})

@@ -19,6 +19,7 @@ from switchboard.settings import (
     MemoryStore,
     Setting,
     Settings,
+    cached_models,
     last_model,
 )
 from switchboard.vault.idle import check_timeout
@@ -126,3 +127,17 @@ def test_single_key_shortcuts_are_on_unless_turned_off() -> None:
     settings.set(SINGLE_KEY_SHORTCUTS, False)
     assert settings.get(SINGLE_KEY_SHORTCUTS) is False
     assert warned(MemoryStore({SINGLE_KEY_SHORTCUTS.key: '"no"'}), SINGLE_KEY_SHORTCUTS)[0] is True  # type: ignore[arg-type]
+
+
+def test_a_huge_stored_number_reads_as_the_default_and_never_stops_the_app() -> None:
+    # 10**400 is valid JSON that no float holds: math.isfinite and float() raise OverflowError on it, and
+    # the time limits are read while the app starts.
+    huge = "1" + "0" * 400
+    for setting in (CONNECT_TIMEOUT, IDLE_TIMEOUT):
+        value, messages = warned(MemoryStore({setting.key: huge}), setting)
+        assert value == setting.default and messages
+    listing = cached_models("openai")
+    for fetched_at in (huge, "1e300"):  # 1e300 is a float, but no clock shows it (time.localtime raises)
+        raw = '{"fetched_at": ' + fetched_at + ', "ids": ["gpt-4o"]}'
+        value, messages = warned(MemoryStore({listing.key: raw}), listing)
+        assert value is None and messages
