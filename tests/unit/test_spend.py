@@ -274,6 +274,25 @@ def test_a_save_that_lands_during_the_read_is_not_lost() -> None:
     go(scenario())
 
 
+def test_reads_that_overlap_each_get_the_saves_made_meanwhile() -> None:
+    # A Send's budget check can start while the start-up read is still under way: the first to end
+    # dropped the list of runs saved meanwhile, and the other failed (TypeError), so nothing was sent.
+    async def scenario() -> None:
+        store = CountingStore()
+        history = History(store)
+        tracker = SpendTracker(history, BERLIN, now=lambda: NOW)
+        hold = store.hold = asyncio.Event()
+        reads = [asyncio.create_task(tracker.ledger()) for _ in range(2)]
+        await store.reading.wait()
+        store.hold = None
+        await saved(history, run("meanwhile", NOW, answer("0.05")))
+        hold.set()
+        for ledger in await asyncio.gather(*reads):
+            assert ledger.total(date(2026, 12, 15), date(2026, 12, 15)).usd == Decimal("0.05")
+
+    go(scenario())
+
+
 def test_runs_before_the_month_window_do_not_count_even_when_saved_again() -> None:
     async def scenario() -> None:
         history, _store = await history_of([])

@@ -29,7 +29,8 @@ class SpendTracker:
         self._now = now
         self._ledger: Ledger | None = None  # None: stale, read the month again on next use
         self._changes = 0  # other changes seen: a read they overlapped is stale when it lands
-        self._saved_meanwhile: list[RunRecord] | None = None  # a list while a read is under way
+        self._saved_meanwhile: dict[int, list[RunRecord]] = {}  # per read under way: the runs saved since it began
+        self._read_number = 0
         self.unreadable = 0  # runs the last read skipped because they are corrupt
         self.reads = 0  # how many times the month was read (tests, diagnostics)
         history.watch(self._heard)
@@ -39,8 +40,8 @@ class SpendTracker:
             self._changes += 1
             self._ledger = None
             return
-        if self._saved_meanwhile is not None:
-            self._saved_meanwhile.append(saved)  # the read's snapshot may predate this save
+        for meanwhile in self._saved_meanwhile.values():
+            meanwhile.append(saved)  # the read's snapshot may predate this save
         if self._ledger is not None:
             self._ledger.put(saved)
 
@@ -59,11 +60,13 @@ class SpendTracker:
         ledger = Ledger(self.zone, since)
         for _attempt in range(MAX_READS):
             changes = self._changes
-            self._saved_meanwhile = []
+            self._read_number += 1
+            number = self._read_number  # reads may overlap (a Send's budget check beside the start-up one)
+            saved = self._saved_meanwhile[number] = []
             try:
                 records, self.unreadable = await self._history.everything(Query(since=since), READ_BATCH)
             finally:
-                saved, self._saved_meanwhile = self._saved_meanwhile, None
+                del self._saved_meanwhile[number]
             self.reads += 1
             ledger = Ledger.of(reversed(records), self.zone, since)  # oldest first, as they were saved
             for record in saved:
