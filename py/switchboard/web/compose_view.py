@@ -73,6 +73,7 @@ class ComposeView:
         self._answers = AnswersView(clock, allow_retry)
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
+        self._asks = 0  # Sends, Run agains and Merges so far: a newer one supersedes one still being prepared
         self._estimate_at: asyncio.TimerHandle | None = None
         self._timings: Timings | None = None  # times to first token, for the Fastest rule
         self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
@@ -169,8 +170,16 @@ class ComposeView:
     def _say(self, text: str) -> None:
         by_id("compose-message").textContent = text
 
+    def _ask(self) -> Callable[[], bool]:
+        """Number a new round: the function says whether it is still the newest (a double click on Send
+        while the first click still reads history or checks budgets must not send twice)."""
+        self._asks += 1
+        number = self._asks
+        return lambda: number == self._asks
+
     async def _send(self, _event: Any) -> None:
         js.performance.mark("switchboard:send")  # scripts/bench_fanout.py splits click → request here
+        newest = self._ask()
         prompt = str(by_id("prompt").value).strip()
         targets = self._picker.targets()
         params = self._params()
@@ -181,14 +190,16 @@ class ComposeView:
             self._say("Write a prompt and pick at least one model.")
             return
         chosen = await self._choose(self._rule(), prompt, targets, params)
+        if not newest():
+            return
         if isinstance(chosen, str):
             self._say(chosen)
             return
         targets, route = chosen
         self._say("")
         run = self._draft(prompt, targets, params, route)
-        if not await self._allow(run):
-            return  # held back by a budget: the prompt and the conversation stay as they were
+        if not await self._allow(run) or not newest():
+            return  # held back by a budget (the prompt and the conversation stay as they were) or superseded
         if self._last is not None and self._last.running:
             self._last.stop_all()  # a new round supersedes the one still streaming
         self._last = run
@@ -362,9 +373,10 @@ class ComposeView:
 
     async def rerun(self, record: RunRecord) -> None:
         """Ask a saved run's prompt again (`ask_again`)."""
+        newest = self._ask()
         run = ask_again(record)
-        if not await self._allow(run):
-            return  # held back by a budget: the page stays as it was
+        if not await self._allow(run) or not newest():
+            return  # held back by a budget (the page stays as it was) or superseded
         self._clear()
         self._last = run
         await self._execute(run, merged=record.kind == "merge")
@@ -419,7 +431,8 @@ class ComposeView:
         params = self._params()
         merge = Run(merge_prompt(last, instructions), [Answer(target)],
                     params if isinstance(params, Params) else Params(), thread=last.thread, kind="merge")
-        if not await self._allow(merge):
+        newest = self._ask()
+        if not await self._allow(merge) or not newest():
             return
         try:
             await self._execute(merge, merged=True)
