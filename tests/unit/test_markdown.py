@@ -244,3 +244,17 @@ def test_any_text_gives_a_safe_tree(pieces: list[str]) -> None:
 def test_importing_the_module_does_not_import_markdown_it() -> None:
     code = "import sys, switchboard.markdown; assert 'markdown_it' not in sys.modules, 'imported at start-up'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "py")})
+
+
+def count(nodes: tuple[Node, ...]) -> int:
+    return sum(1 + (count(n.children) if isinstance(n, Element) else 0) for n in nodes)
+
+
+def test_a_short_answer_is_no_huge_tree() -> None:
+    # markdown-it fills in missing table cells: 256 header columns, then one-cell rows, made 66,000 cells
+    # of 1.5 KB (seconds to parse, and every redraw built each cell through the FFI).
+    text = "|a" * 256 + "\n" + "|-" * 256 + "\n" + "a\n" * 256
+    assert count(parse(text)) <= 4 * len(text)
+    filled = "| a | b |\n|---|---|\n" + "only one\n" * 20  # a short table still gets its cells filled in
+    table = parse(filled)[0]
+    assert isinstance(table, Element) and plain_text((table,)).count("only one") == 20
