@@ -144,7 +144,8 @@ def parser() -> MarkdownIt:
     # markdown-it fills in a table's missing cells, up to 65,536 per table: a 1.5 KB answer (256 header
     # columns, then one-cell rows) became 66,000 cells, seconds to parse and to draw cell by cell through
     # the FFI at each redraw. Past 1,024 filled-in cells a table ends, as markdown-it ends one past its own.
-    sys.modules["markdown_it.rules_block.table"].MAX_AUTOCOMPLETED_CELLS = MAX_FILLED_CELLS
+    table_rule: Any = sys.modules["markdown_it.rules_block.table"]
+    table_rule.MAX_AUTOCOMPLETED_CELLS = MAX_FILLED_CELLS
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     # Every link parses as a link and `link_target` alone decides (markdown-it's own check would leave
