@@ -355,3 +355,15 @@ def test_cohere_check_key_valid_false_is_auth() -> None:
     with pytest.raises(ProviderError) as info:
         provider.check_key_response(200, {}, b'{"valid": false}')
     assert info.value.kind == "auth"
+
+
+def test_a_served_model_name_longer_than_any_model_id_is_not_kept() -> None:
+    # Saved as it came, it made every history export holding the answer one the import refuses.
+    from switchboard.history.schema import MAX_NAME
+    from switchboard.providers.base import MAX_MODEL_NAME
+
+    assert MAX_MODEL_NAME == MAX_NAME
+    long = "m" * (MAX_NAME + 1)
+    assert run("openai", sse({**oa_chunk("Hi"), "model": long}, oa_chunk(finish="stop"), "[DONE]")).model is None
+    fits = "m" * MAX_NAME
+    assert run("openai", sse({**oa_chunk("Hi"), "model": fits}, oa_chunk(finish="stop"), "[DONE]")).model == fits

@@ -17,6 +17,8 @@ from ..sse import SSEDecoder
 
 # What untrusted JSON of an unexpected shape raises in the readers below: an invalid_response, not a crash.
 _SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+# A served model's name longer than this is no model id (history's import refuses it, schema.MAX_NAME).
+MAX_MODEL_NAME = 200
 GENERIC_NETWORK_HINTS: tuple[str, ...] = (
     "you are offline or the connection dropped",
     "a browser extension, firewall or proxy blocked the request",
@@ -362,7 +364,8 @@ class StreamDecoder(ABC):
         """Emit ``Started`` once, with the first model / id the stream names."""
         if not self._started:
             self._started = True
-            out.append(Started(as_str(model), as_str(response_id)))
+            name = as_str(model)
+            out.append(Started(name if name is None or len(name) <= MAX_MODEL_NAME else None, as_str(response_id)))
 
     def finish(self, reason: FinishReason | None, native: object, out: list[Event]) -> None:
         """Emit ``Finish`` unless the same one was just given (OpenRouter repeats it); the answer is whole."""
