@@ -38,6 +38,10 @@ class AuthenticationFailed(VaultError):
 # --- the vault service ------------------------------------------------------------------------------
 
 
+class StorageFailed(VaultError):
+    """The browser's storage refused a read or a write (a full disk, a database the browser closed)."""
+
+
 class NoVault(VaultError):
     """There is no vault in this browser yet."""
 

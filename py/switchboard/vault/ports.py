@@ -33,7 +33,7 @@ class Cipher(Protocol):
 class Store(Protocol):
     """String records keyed by string, with one atomic compare-and-write (an IndexedDB object store).
 
-    Failures (quota, closed database) raise whatever the implementation raises; the vault lets them
+    Failures (quota, closed database) raise StorageFailed, in words for people; the vault lets them
     propagate and relies on commit() being all-or-nothing, with puts applied in the given order.
     """
 

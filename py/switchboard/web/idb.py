@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
+from switchboard.vault.errors import StorageFailed
 from switchboard.vault.ports import Store
 from switchboard.web.dom import absent
 
@@ -247,17 +248,24 @@ class Database:
         checks = list((expect or {}).items())
         applied = False
         handlers: Handlers | None = None
+        thrown: IdbError | None = None
 
         def body(tx: Any) -> None:
             nonlocal handlers
             objects = tx.objectStore(store)
 
             def write() -> None:
-                nonlocal applied
-                for key, value in writes:
-                    objects.put(value, key)
-                for key in removals:
-                    objects.delete(key)
+                nonlocal applied, thrown
+                try:
+                    for key, value in writes:
+                        objects.put(value, key)
+                    for key in removals:
+                        objects.delete(key)
+                except JsException as exc:  # a full disk, thrown at once: its name, not the abort's AbortError
+                    thrown = idb_error(exc, "the write failed")
+                    with contextlib.suppress(JsException):
+                        tx.abort()
+                    return
                 applied = True
 
             if not checks:
@@ -276,6 +284,10 @@ class Database:
 
         try:
             await self.transaction(store, "readwrite", body)
+        except IdbError:
+            if thrown is not None:
+                raise thrown from None
+            raise
         finally:
             if handlers is not None:
                 handlers.release()
@@ -356,17 +368,24 @@ class IdbStore:
 
     async def get(self, key: str) -> str | None:
         """The record's text, or None."""
-        value = await self._db.get(self._store, key)
+        try:
+            value = await self._db.get(self._store, key)
+        except IdbError as exc:
+            raise _failed(exc) from exc
         if value is None or isinstance(value, str):
             return value
-        raise IdbError("DataError", f"record {key!r} in {self._store!r} is not text")
+        raise StorageFailed(f"The key vault's storage holds a record that is not text ({key!r}).")
 
     async def items(self, prefix: str = "") -> dict[str, str]:
         """Records whose key starts with prefix, in key order."""
+        try:
+            found = await self._db.get_all(self._store, prefix)
+        except IdbError as exc:
+            raise _failed(exc) from exc
         out: dict[str, str] = {}
-        for key, value in await self._db.get_all(self._store, prefix):
+        for key, value in found:
             if not isinstance(value, str):
-                raise IdbError("DataError", f"record {key!r} in {self._store!r} is not text")
+                raise StorageFailed(f"The key vault's storage holds a record that is not text ({key!r}).")
             out[key] = value
         return out
 
@@ -377,7 +396,21 @@ class IdbStore:
         expect: Mapping[str, str | None] | None = None,
     ) -> bool:
         """Atomic compare-and-write in one readwrite transaction (see Database.commit)."""
-        return await self._db.commit(self._store, puts, deletes, expect)
+        try:
+            return await self._db.commit(self._store, puts, deletes, expect)
+        except IdbError as exc:
+            raise _failed(exc) from exc
+
+
+def _failed(exc: IdbError) -> StorageFailed:
+    """The vault's words for a storage failure (its views show VaultErrors as they are)."""
+    if exc.name == "QuotaExceededError":
+        return StorageFailed("The browser's storage for this site is full: free disk space (or delete old "
+                             "runs from History) and try again. Nothing was changed.")
+    if exc.name == "InvalidStateError":  # the browser closed the database: site data cleared, say
+        return StorageFailed("The browser closed this page's storage (was this site's data cleared?): "
+                             "reload the page.")
+    return StorageFailed(f"The browser's storage failed ({exc}). Nothing was changed.")
 
 
 def vault_store(db: Database) -> Store:

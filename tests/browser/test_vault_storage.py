@@ -1,0 +1,69 @@
+"""The vault on a full disk: a write the browser refuses says so in words and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import wait_ready
+from tests.browser.vault_helpers import (
+    button,
+    create_vault,
+    lock,
+    message,
+    open_keys,
+    password_field,
+    row,
+    row_message,
+    save_key,
+    status,
+    unlock,
+)
+
+PASSWORD = "correct horse battery staple 42"
+FILL_DISK = """() => { window.__put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function () {
+    const full = new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    Error.captureStackTrace(full);
+    throw full;
+  }; }"""
+FREE_DISK = "() => { IDBObjectStore.prototype.put = window.__put; }"
+
+
+def test_a_full_disk_says_so_when_a_key_is_saved_and_keeps_the_keys_saved_before(context: Any,
+                                                                                   app_url: str) -> None:
+    page = context.new_page()
+    page.goto(app_url)
+    wait_ready(page)
+    create_vault(page, PASSWORD)
+    open_keys(page)
+    save_key(page, "openai", "OpenAI", "sk-before-the-disk-filled-0001")
+    page.evaluate(FILL_DISK)
+    form = row(page, "anthropic")
+    form.get_by_label("Anthropic API key", exact=True).fill("sk-ant-too-big-to-keep-0002")
+    button(form, "Save key").click()
+    expect(row_message(page, "anthropic")).to_contain_text("The browser's storage for this site is full")
+    expect(form.get_by_label("Anthropic API key", exact=True)).to_have_value("sk-ant-too-big-to-keep-0002")
+    page.evaluate(FREE_DISK)
+    page.get_by_role("dialog", name="API keys").get_by_role("button", name="Close").click()
+    lock(page)
+    unlock(page, PASSWORD)  # the key saved before is there, and nothing half-written
+    open_keys(page)
+    expect(status(page, "openai")).to_have_text("•••• 0001")
+    expect(status(page, "anthropic")).not_to_contain_text("••••")
+    save_key(page, "anthropic", "Anthropic", "sk-ant-room-again-0003")
+
+
+def test_a_full_disk_says_so_when_a_vault_is_created(context: Any, app_url: str) -> None:
+    page = context.new_page()
+    page.goto(app_url)
+    wait_ready(page)
+    page.evaluate(FILL_DISK)
+    password_field(page).fill(PASSWORD)
+    page.get_by_label("Confirm master password", exact=True).fill(PASSWORD)
+    button(page, "Create vault").click()
+    expect(message(page)).to_contain_text("The browser's storage for this site is full")
+    page.evaluate(FREE_DISK)
+    button(page, "Create vault").click()
+    expect(button(page, "Lock")).to_be_visible()
