@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
+from markdown_it import MarkdownIt
 
 from switchboard.chat import Message, Usage
 from switchboard.history.markdown_export import run_markdown
@@ -104,5 +106,43 @@ def test_an_unknown_provider_and_a_merged_run_are_named() -> None:
 def test_any_record_becomes_markdown(record: RunRecord) -> None:
     text = run_markdown(record)
     assert text.startswith("# ") and text.endswith("\n")
-    for answer in record.answers:
-        assert answer.model in text
+    assert len(headings(text)) == 1 + bool(record.params.system) + len(record.answers) + bool(record.replaced)
+
+
+VIEWER = MarkdownIt("commonmark")  # raw HTML on, as GitHub, editors and note apps read a .md file
+HONEST = AnswerRecord("anthropic", "honest", "done", "Honest answer")
+
+
+def headings(text: str) -> list[str]:
+    tokens = VIEWER.parse(text)
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+
+
+@pytest.mark.parametrize("hostile", [
+    AnswerRecord("openai", "evil", "done", "Here:\n```py`x\nprint(1)"),  # no fence to CommonMark: ` in its info
+    *(AnswerRecord("openai", "evil", "done", f"```\ncode{end}```") for end in "\x0b\x0c\x1c\x85\u2028"),
+    *(AnswerRecord("openai", "evil", "done", f"Sure.\n\n{html}\nrest")  # an HTML block runs to its end marker
+      for html in ("<!--", "<pre>", "<script>", "<style>", "<textarea>")),
+    AnswerRecord("openai", "evil", "failed", "", error=SavedError("server", "Bad request\n```", 400)),
+    AnswerRecord("openai", "evil", "done", "hi", model_served="m\n```"),
+    AnswerRecord("openai", "evil\n```", "done", "hi"),
+])
+def test_no_answer_reaches_into_the_next_one(hostile: AnswerRecord) -> None:
+    # Line ends CommonMark does not know, a backtick fence that is none, an HTML block, a provider's
+    # error or model name: each used to turn the rest of the document into code or hide it.
+    text = run_markdown(RunRecord("r", NOW, "Q", (hostile, HONEST)))
+    assert headings(text)[-1] == "honest (Anthropic)", text
+
+
+@pytest.mark.parametrize("field", ["text", "reasoning"])
+def test_no_answer_points_another_answers_links_elsewhere(field: str) -> None:
+    # A link definition applies to the whole document, and the first one of a label wins.
+    evil = AnswerRecord("openai", "evil", "done", **{"text": "ok", field: "ok\n\n> [1]: https://attacker.example/"})
+    good = AnswerRecord("anthropic", "honest", "done", "See [the docs][1].\n\n[1]: https://docs.example/")
+    html = VIEWER.render(run_markdown(RunRecord("r", NOW, "Q", (evil, good))))
+    assert 'href="https://attacker.example/"' not in html and "attacker.example" in html  # shown, not used
+
+
+def test_html_and_definitions_inside_code_keep_an_answer_as_markdown() -> None:
+    answer = AnswerRecord("openai", "m", "done", "**Page:**\n\n```html\n<!-- a comment -->\n[1]: x\n```")
+    assert "**Page:**\n\n```html\n<!-- a comment -->" in run_markdown(RunRecord("r", NOW, "Q", (answer,)))

@@ -15,12 +15,18 @@ _NOT_DONE = {"waiting": "Incomplete (it was still arriving when last saved)",
              "streaming": "Incomplete (it was still arriving when last saved)",
              "stopped": "Stopped before the end", "failed": "Failed"}
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_LINE = re.compile(r"\r\n|\r|\n")  # CommonMark's line ends (str.splitlines also breaks at \x0b, \u2028, ...)
+# Lines that reach past their answer: an HTML block (<!--, <pre>, <script>...) can run to the end of the
+# document, and a link reference definition ("[1]: https://...") applies to every answer's links.
+_HTML_START = re.compile(r" {0,3}<")
+_DEFINITION = re.compile(r"[ \t>*+\-\d.)]*\[[^\]]*\]:")
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>])")
 
 
 def run_markdown(record: RunRecord) -> str:
     """The run as Markdown: title, date, prompt, settings, then each answer under its own heading."""
     when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"# {record.name}", "", f"*{when}*" + (f" · round {record.round} of a conversation"
+    lines = [f"# {_inline(record.name)}", "", f"*{when}*" + (f" · round {record.round} of a conversation"
                                                     if record.round > 1 else ""), "", "## Prompt", "",
              _quote(record.prompt), ""]
     params = record.params
@@ -36,24 +42,25 @@ def run_markdown(record: RunRecord) -> str:
         lines += ["## Earlier attempts (replaced by Retry or by the next model of the chain)", ""]
         for answer in record.replaced:
             state = _NOT_DONE.get(answer.status, "Done")
-            lines.append(" · ".join(filter(None, [f"- {answer.model} ({answer.target.source}): {state}",
-                                                  _numbers(answer)])))
+            named = f"- {_inline(answer.model)} ({_inline(answer.target.source)}): {state}"
+            lines.append(" · ".join(filter(None, [named, _numbers(answer)])))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _answer(answer: AnswerRecord, *, merged: bool) -> list[str]:
     heading = "Merged answer: " if merged else ""
-    lines = [f"## {heading}{answer.model} ({answer.target.source})", ""]
+    lines = [f"## {heading}{_inline(answer.model)} ({_inline(answer.target.source)})", ""]
     if answer.status in _NOT_DONE:
         state = _NOT_DONE[answer.status]
         if answer.error is not None:
-            state += f": {answer.error.message}" + (f" (HTTP {answer.error.status})" if answer.error.status else "")
+            state += f": {_inline(answer.error.message)}" + (f" (HTTP {answer.error.status})"
+                                                              if answer.error.status else "")
         lines += [f"**{state}**", ""]
     if answer.reasoning:
         lines += ["**Reasoning**", "", _quote(answer.reasoning), ""]
     if answer.text:
-        lines += [_closed(answer.text), ""]
+        lines += [_contained(answer.text), ""]
     numbers = _numbers(answer)
     if numbers:
         lines += [f"*{numbers}*", ""]
@@ -65,7 +72,7 @@ def _numbers(answer: AnswerRecord) -> str:
     usage = answer.usage
     parts = []
     if answer.model_served and answer.model_served != answer.model:
-        parts.append(f"served by {answer.model_served}")
+        parts.append(f"served by {_inline(answer.model_served)}")
     if usage.input_tokens is not None:
         cached = f" ({usage.cached_input_tokens:,} cached)" if usage.cached_input_tokens else ""
         parts.append(f"{usage.input_tokens:,} tokens in{cached}")
@@ -83,19 +90,32 @@ def _numbers(answer: AnswerRecord) -> str:
 
 
 
+def _inline(text: str) -> str:
+    """Text set inside a line of the document (a name, an error message): one line, its markup escaped."""
+    return _INLINE_MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
 def _quote(text: str) -> str:
-    return "\n".join(f"> {line}".rstrip() for line in text.splitlines()) or ">"
+    """The text as a block quote; a line that would define a link for the whole document is escaped."""
+    lines = (re.sub(r"\[", r"\\[", line, count=1) if _DEFINITION.match(line) else line for line in _LINE.split(text))
+    return "\n".join(f"> {line}".rstrip() for line in lines) if text else ">"
 
 
-def _closed(text: str) -> str:
-    """The text with a code fence it left open closed, so the next heading is not read as code."""
+def _contained(text: str) -> str:
+    """An answer's Markdown, kept from reaching into what follows it: a code fence it left open is closed;
+    an answer with an HTML block or a link definition outside its code is shown as its source, in a code
+    block (those would hide the answers after it, or point their links elsewhere)."""
+    lines = _LINE.split(text.rstrip())
     fence = ""
-    for line in text.splitlines():
+    for line in lines:
         marker = _FENCE.match(line)
-        if marker is None:
-            continue
-        if not fence:
-            fence = marker[1]
-        elif marker[1][0] == fence[0] and len(marker[1]) >= len(fence) and not line[marker.end():].strip():
-            fence = ""
-    return text.rstrip() + (f"\n{fence}" if fence else "")
+        if fence:
+            if (marker is not None and marker[1][0] == fence[0] and len(marker[1]) >= len(fence)
+                    and not line[marker.end():].strip(" \t")):
+                fence = ""
+        elif marker is not None and not (marker[1][0] == "`" and "`" in line[marker.end():]):
+            fence = marker[1]  # (a backtick in a backtick fence's info string makes it no fence)
+        elif _HTML_START.match(line) or _DEFINITION.match(line):
+            ticks = "`" * max(3, 1 + max(map(len, re.findall("`+", text)), default=0))
+            return f"{ticks}markdown\n{text.rstrip()}\n{ticks}"
+    return "\n".join(lines) + (f"\n{fence}" if fence else "")
