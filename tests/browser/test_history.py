@@ -447,3 +447,24 @@ def test_an_answer_shows_its_cost_from_the_catalog_and_history_keeps_it(app: Pag
     dialog.get_by_role("button", name="Open").click()
     expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-meta")).to_contain_text(
         shown.split(" · ")[-1])  # the same cost, as it was worked out when the answer ended
+
+
+def test_show_more_clicked_twice_at_once_lists_each_run_once(context: Any, app_url: str) -> None:
+    from switchboard.history.record import AnswerRecord, RunRecord
+    from switchboard.history.schema import dump_exports
+
+    page = fresh(context, app_url)
+    answer = AnswerRecord("openai", "gpt-4o", "done", "A")
+    runs = [RunRecord(f"run-{n:02d}", 1.79e9 - n * 60, f"Question {n:02d}", (answer,)) for n in range(60)]
+    [data] = dump_exports(runs, 1.79e9, None)
+    dialog = open_history(page)
+    dialog.get_by_label("Import history").set_input_files(
+        {"name": "history.json", "mimeType": "application/json", "buffer": data})
+    expect(dialog.locator("#history-message")).to_contain_text("Imported 60 runs", timeout=TIMEOUT)
+    expect(dialog.locator(".history-item")).to_have_count(25)
+    # Both clicks land before the first page is read: the second used to append the same page again.
+    page.evaluate("() => { const more = document.getElementById('history-more'); more.click(); more.click(); }")
+    expect(dialog.locator(".history-item")).to_have_count(50)
+    page.wait_for_timeout(300)
+    names = dialog.locator(".history-item").all_text_contents()
+    assert len(names) == 50 and len({re.search(r"Question \d\d", n).group(0) for n in names}) == 50  # type: ignore[union-attr]

@@ -76,6 +76,8 @@ class HistoryView:
         self._list = by_id("history-list")
         self._shown: dict[str, RunRecord] = {}
         self._after: str | None = None
+        self._draws = 0  # pages asked for so far: only the newest one is drawn
+        self._reading = False  # the newest page is on its way
         self._last_page = Page([], None)
         self._deleted: list[Row] = []
         self._search_at: asyncio.TimerHandle | None = None
@@ -148,16 +150,24 @@ class HistoryView:
         await self._draw(self._query(), max(keep, PAGE_SIZE), replace=True)
 
     async def _more(self) -> None:
+        if self._reading:
+            return  # a page is on its way: a second click (a double click) would list it twice
         await self._draw(self._query(), PAGE_SIZE, replace=False)
 
     async def _draw(self, query: Query, limit: int, *, replace: bool) -> None:
+        self._draws += 1
+        number = self._draws
+        self._reading = True
         try:
             page = await self._history.page(query, None if replace else self._after, limit)
         except StoreError as exc:
             self._say(str(exc))
             return
-        if query != self._query():
-            return  # the user typed on while this page was read: a newer draw is on its way
+        finally:
+            if number == self._draws:
+                self._reading = False
+        if number != self._draws or query != self._query():
+            return  # a newer draw is on its way (the user typed on, or history changed meanwhile)
         if replace:
             set_html(self._list, Markup(""))
             self._shown.clear()
