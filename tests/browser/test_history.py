@@ -468,3 +468,20 @@ def test_show_more_clicked_twice_at_once_lists_each_run_once(context: Any, app_u
     page.wait_for_timeout(300)
     names = dialog.locator(".history-item").all_text_contents()
     assert len(names) == 50 and len({re.search(r"Question \d\d", n).group(0) for n in names}) == 50  # type: ignore[union-attr]
+
+
+def test_an_action_that_fails_unexpectedly_says_so_on_the_page(context: Any, app_url: str) -> None:
+    page = fresh(context, app_url)
+    errors = app_errors(page)
+    dialog = open_history(page)
+    # The store throwing at once, as a closed database does: no view expects that one.
+    page.evaluate("""() => { IDBObjectStore.prototype.count = function () {
+        throw new DOMException("The database connection is closing.", "InvalidStateError"); }; }""")
+    dialog.locator("details:has(#history-clear) > summary").click()
+    dialog.get_by_role("button", name="Clear history").click()
+    problem = page.get_by_role("alert").filter(has_text="That did not work.")
+    expect(problem).to_contain_text("The database connection is closing")
+    expect(problem).to_contain_text("The browser console has the details.")
+    assert any("InvalidStateError" in error for error in errors)  # with its traceback
+    problem.get_by_role("button", name="Dismiss").click()
+    expect(problem).to_be_hidden()

@@ -50,9 +50,28 @@ def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
 def _ended(task: asyncio.Task[None]) -> None:
     # A handler's failure would otherwise surface only when the task is garbage-collected, if ever.
     _tasks.discard(task)
-    if not task.cancelled() and task.exception() is not None:
+    if not task.cancelled():
         error = task.exception()
-        js.console.error("".join(traceback.format_exception(error)))
+        if error is not None:
+            failed(error)
+
+
+def failed(error: BaseException) -> None:
+    """An action's unexpected failure: in the console with its traceback, and on the page in words (the
+    views say what they expect to go wrong themselves; anything else must not look like nothing)."""
+    js.console.error("".join(traceback.format_exception(error)))
+    box = js.document.getElementById("app-problem")
+    if absent(box):
+        return
+    words = str(error).strip() or type(error).__name__
+    js.document.getElementById("app-problem-reason").textContent = (
+        f"{words.rstrip('.')}. The browser console has the details.")
+    dialogs = js.document.querySelectorAll("dialog[open]")  # a modal dialog leaves the page behind it inert
+    if dialogs.length:
+        dialogs.item(dialogs.length - 1).prepend(box)
+    else:
+        js.document.getElementById("update-banner").before(box)
+    box.hidden = False
 
 
 Handler = Callable[[Any], Awaitable[None] | None]
@@ -71,7 +90,11 @@ class Listeners:
         def dispatch(evt: Any) -> None:
             if event == "submit":
                 evt.preventDefault()  # must happen during dispatch: a coroutine handler runs too late to stop it
-            result = handler(evt)
+            try:
+                result = handler(evt)
+            except Exception as exc:  # as a coroutine handler's failure is: said, not thrown at the browser
+                failed(exc)
+                return
             if asyncio.iscoroutine(result):
                 spawn(result)
 

@@ -302,7 +302,12 @@ class HistoryView:
             spawn(self._delete([record]))
 
     async def _open(self, record: RunRecord) -> None:
-        self._actions.open_run(await self._history.latest(record))
+        try:
+            latest = await self._history.latest(record)
+        except StoreError as exc:
+            self._say(str(exc))
+            return
+        self._actions.open_run(latest)
 
     async def _favorite(self, button: Any, record: RunRecord) -> None:
         wanted = str(button.getAttribute("aria-pressed")) != "true"
@@ -376,7 +381,11 @@ class HistoryView:
                   "New runs are not saved. Runs saved before stay until you delete them.")
 
     async def _confirm_clear(self) -> None:
-        count = await self._history.count()
+        try:
+            count = await self._history.count()
+        except StoreError as exc:
+            self._say(str(exc))
+            return
         if not count:
             self._say("History is already empty.")
             return
@@ -432,7 +441,11 @@ class HistoryView:
     async def _markdown(self, record: RunRecord) -> None:
         from switchboard.history.markdown_export import run_markdown
 
-        stored = await self._history.latest(record)
+        try:
+            stored = await self._history.latest(record)
+        except StoreError as exc:
+            self._say(str(exc))
+            return
         name = "".join(c if c.isalnum() else "-" for c in stored.name.lower())[:40].strip("-") or "run"
         download(run_markdown(stored).encode(), f"switchboard-{name}.md", "text/markdown")
         self._say(f"Saved “{stored.name}” as Markdown.")

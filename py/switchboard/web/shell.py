@@ -9,7 +9,7 @@ import pyodide
 from pyodide.ffi import create_proxy
 
 from switchboard import __version__
-from switchboard.web.dom import by_id, create, live_listeners
+from switchboard.web.dom import by_id, create, live_listeners, on
 
 # Controls painted disabled by index.html that become usable once Python runs.
 _START_ENABLED = ("prompt", "open-keys")
@@ -21,6 +21,7 @@ def progress(message: str) -> None:
 
 def ready() -> None:
     """Enable the first screen and tell tests and users that Python is running."""
+    on(by_id("app-problem-dismiss"), "click", lambda _e: setattr(by_id("app-problem"), "hidden", True))
     by_id("about-app-version").textContent = __version__
     by_id("about-python-version").textContent = sys.version.split()[0]
     by_id("about-pyodide-version").textContent = pyodide.__version__
