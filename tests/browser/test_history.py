@@ -476,7 +476,9 @@ def test_an_action_that_fails_unexpectedly_says_so_on_the_page(context: Any, app
     dialog = open_history(page)
     # The store throwing at once, as a closed database does: no view expects that one.
     page.evaluate("""() => { IDBObjectStore.prototype.count = function () {
-        throw new DOMException("The database connection is closing.", "InvalidStateError"); }; }""")
+        const closing = new DOMException("The database connection is closing.", "InvalidStateError");
+        Error.captureStackTrace(closing);
+        throw closing; }; }""")
     dialog.locator("details:has(#history-clear) > summary").click()
     dialog.get_by_role("button", name="Clear history").click()
     problem = page.get_by_role("alert").filter(has_text="That did not work.")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from playwright.sync_api import expect
+from scripts.mock_providers import MockProviders
 
 from tests.browser.conftest import wait_ready
+from tests.browser.test_ask_many import ask, pane, pick
 from tests.browser.vault_helpers import (
+    UI_TIMEOUT,
     button,
     create_vault,
     lock,
@@ -67,3 +70,25 @@ def test_a_full_disk_says_so_when_a_vault_is_created(context: Any, app_url: str)
     page.evaluate(FREE_DISK)
     button(page, "Create vault").click()
     expect(button(page, "Lock")).to_be_visible()
+
+
+def test_a_key_that_cannot_be_read_fails_its_answer_in_words(context: Any, app_url: str,
+                                                             mock: MockProviders) -> None:
+    page = context.new_page()
+    page.goto(app_url)
+    wait_ready(page)
+    create_vault(page, PASSWORD)
+    open_keys(page)
+    save_key(page, "openai", "OpenAI", "sk-stored-in-the-vault-0004")
+    page.get_by_role("dialog", name="API keys").get_by_role("button", name="Close").click()
+    mock.configure(pace=0.0)
+    pick(page, {"openai": ["gpt-4o-mini"]})
+    # The browser closed the database under the page (its site data cleared, say): every transaction fails.
+    page.evaluate("""() => { IDBDatabase.prototype.transaction = function () {
+        const closing = new DOMException("The database connection is closing.", "InvalidStateError");
+        Error.captureStackTrace(closing);  // as the browser's own exceptions have a stack
+        throw closing; }; }""")
+    ask(page, "Which key?")
+    answer = pane(page, "gpt-4o-mini (OpenAI)")
+    expect(answer.locator(".answer-status")).to_have_text("Failed", timeout=UI_TIMEOUT)
+    expect(answer).to_contain_text("Your OpenAI key could not be read: The browser closed this page's storage")

@@ -37,7 +37,7 @@ from switchboard.routing import (
 from switchboard.run import MERGE_INSTRUCTIONS, Answer, Clock, Params, Run, Target, merge_prompt
 from switchboard.service import Timeouts
 from switchboard.settings import CONNECT_TIMEOUT, IDLE_TIMEOUT, ROUTE, Setting, Settings
-from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultLocked
+from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultError, VaultLocked
 from switchboard.web.answers_view import AnswersView
 from switchboard.web.dom import absent, by_id, on, spawn
 from switchboard.web.model_picker import ModelPicker
@@ -397,6 +397,8 @@ class ComposeView:
             raise provider.error("auth", lead=f"No {target.source} key yet: add one under API keys.") from None
         except VaultLocked:
             raise provider.error("auth", lead="The vault is locked: unlock it to use your saved keys.") from None
+        except VaultError as exc:  # the key could not be read: its storage failed, or its record is damaged
+            raise provider.error("auth", lead=f"Your {target.source} key could not be read: {exc}") from None
         return credential.key, credential.base_url
 
     # --- merge ------------------------------------------------------------------------------------
