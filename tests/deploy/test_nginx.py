@@ -74,8 +74,11 @@ def paths(dist: Path) -> dict[str, tuple[int, str, str]]:
         "pyodide/snapshot.mjs": (200, "text/javascript", "no-cache"),
         f"pyodide/{snapshot_file(dist)}": (200, "application/octet-stream", IMMUTABLE),
         f"pyodide/{app_wheel(dist)}": (200, "application/octet-stream", IMMUTABLE),
-        "no-such-file": (404, "text/html", "no-cache"),
-        "pyodide/no-such-module.mjs": (404, "text/html", "no-cache"),
+        # Errors are never kept: a file a deploy has not uploaded yet must load once it has.
+        "no-such-file": (404, "text/html", "no-store"),
+        "pyodide/no-such-module.mjs": (404, "text/html", "no-store"),
+        "pyodide/switchboard-0.0.0+gnotyet-py3-none-any.whl": (404, "text/html", "no-store"),
+        "pyodide/snapshot-0000000000000000.bin": (404, "text/html", "no-store"),
     }
 
 
@@ -220,7 +223,7 @@ def test_no_location_adds_headers_of_its_own() -> None:
     assert len(blocks) >= 4
     for block in blocks:
         assert "add_header" not in block, block
-    assert "add_header Cache-Control $switchboard_cache always;" in text
+    assert "add_header Cache-Control $switchboard_cache_served always;" in text
 
 
 def test_the_runner_changes_only_listen_and_root() -> None:
