@@ -76,23 +76,27 @@ def compare_site(base: str, dist: Path) -> tuple[list[Difference], int]:
     if not base.endswith("/"):
         base += "/"
     files = build_files(dist)
+    # The address itself is what users open: it must serve this build's index.html too.
+    checks = [(path, path) for path in files] + [("", "index.html")]
 
-    def check(path: str) -> Difference | None:
-        local = (dist / path).read_bytes()
+    def check(paths: tuple[str, str]) -> Difference | None:
+        path, local_name = paths
+        name = path or f"{base} (the address itself)"
+        local = (dist / local_name).read_bytes()
         try:
             remote = download(urllib.parse.urljoin(base, urllib.parse.quote(path)))
         except OSError as exc:
-            return Difference(path, f"could not download it ({exc})")
+            return Difference(name, f"could not download it ({exc})")
         if remote is None:
-            return Difference(path, "missing from the deployed copy")
+            return Difference(name, "missing from the deployed copy")
         if remote != local:
-            return Difference(path, f"local sha256 {sha256(local)} ({len(local):,} bytes), deployed sha256 "
+            return Difference(name, f"local sha256 {sha256(local)} ({len(local):,} bytes), deployed sha256 "
                                     f"{sha256(remote)} ({len(remote):,} bytes)")
         return None
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        found = [d for d in pool.map(check, files) if d is not None]
-    return found, len(files)
+        found = [d for d in pool.map(check, checks) if d is not None]
+    return found, len(checks)
 
 
 def compare_saved_copy(path: Path, dist: Path) -> list[Difference]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scripts import verify
@@ -29,7 +33,7 @@ def test_a_copy_served_by_nginx_matches_and_one_changed_byte_is_named(
     with NginxServer(base="/switchboard/", directory=copy) as server:
         assert verify.main([server.url, "--dist", str(dist)]) == 0
         out = capsys.readouterr().out
-        assert f"all {len(verify.build_files(dist))} files match" in out
+        assert f"all {len(verify.build_files(dist)) + 1} files match" in out  # and the address itself
         assert f"deployed build {verify.build_id(dist)}" in out
         flip(copy / "sw-register.js")
         (copy / "pyodide" / "mdurl-0.1.2-py3-none-any.whl").unlink()
@@ -65,3 +69,33 @@ def test_without_a_build_given_it_builds_this_checkout_and_gets_the_same_bytes(
     with NginxServer() as server:
         assert verify.main([server.url]) == 0  # the build is reproducible: a fresh one is dist/ to the byte
     assert f"local build {verify.build_id(dist)}" in capsys.readouterr().out
+
+
+def test_the_address_itself_must_serve_this_builds_page(dist: Path, copy: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    # Every file matches, but the address users open serves another page (a cache on the way kept an old one).
+    class OldPageAtTheAddress(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path != "/":
+                return super().do_GET()
+            body = b"<!doctype html><title>Switchboard, the build before</title>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(OldPageAtTheAddress, directory=str(copy)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert verify.main([url, "--dist", str(dist)]) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    out = capsys.readouterr().out
+    assert f"DIFFERS  {url} (the address itself): local sha256" in out, out
+    assert "1 of" in out
