@@ -1,7 +1,7 @@
 // Switchboard's offline service worker (docs/deploy.md, "Offline").
 //
 // - Precaches every file the app needs, named with its sha256 by the build (scripts/buildlib/precache.py
-//   fills in BUILD and FILES), into one cache per build; a file whose bytes differ from the build's is
+//   fills in BUILD, FILES and their digest), into one cache per build; a file whose bytes differ from the build's is
 //   refused, so a stale copy on a CDN can never mix two versions. Unchanged files are copied from the
 //   previous build's cache instead of downloaded again.
 // - Keeps each file's type and security headers (CSP, X-Frame-Options, ...): the host's, or where it sent
@@ -16,10 +16,11 @@
 const BUILD = "{{SW_BUILD}}";
 const FILES = {{SW_FILES}}; // [[path relative to this script, sha256 hex], ...]
 const SECURITY_HEADERS = {{SW_HEADERS}}; // {name: value}, as nginx.conf sends them
+const CONTENTS = "{{SW_CONTENTS}}"; // a digest of FILES and SECURITY_HEADERS
 
 const ROOT = new URL("./", self.location.href).href;
 const PREFIX = `switchboard ${new URL(ROOT).pathname} `; // one app per path: never touch a neighbour's caches
-const CACHE = PREFIX + BUILD;
+const CACHE = `${PREFIX}${BUILD} ${CONTENTS}`; // what it holds names it: no two different builds share one
 const EXPECTED = new Map(FILES.map(([path, sha256]) => [new URL(path, ROOT).href, sha256]));
 const INDEX = new URL("index.html", ROOT).href;
 const PARALLEL = 4;

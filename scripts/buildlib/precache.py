@@ -33,13 +33,16 @@ def manifest(dist: Path) -> list[tuple[str, str]]:
 
 def render(template: str, build: str, files: list[tuple[str, str]], headers: Mapping[str, str]) -> str:
     """The service worker's source for this build, file list and security headers."""
-    for placeholder in ("{{SW_BUILD}}", "{{SW_FILES}}", "{{SW_HEADERS}}"):
+    for placeholder in ("{{SW_BUILD}}", "{{SW_FILES}}", "{{SW_HEADERS}}", "{{SW_CONTENTS}}"):
         if template.count(placeholder) != 1:
             raise ValueError(f"the service worker template must contain {placeholder} exactly once")
     listing = "[\n" + "".join(f"  {json.dumps(list(entry))},\n" for entry in files) + "]"
     values = "{\n" + "".join(f"  {json.dumps(k)}: {json.dumps(v)},\n" for k, v in headers.items()) + "}"
+    # The build id is taken before the saved copy, About's values and these headers exist: the cache is
+    # named after what it will hold, so a rebuild that changes any of them never shares one.
+    contents = hashlib.sha256((listing + values).encode()).hexdigest()[:12]
     return (template.replace("{{SW_BUILD}}", build).replace("{{SW_FILES}}", listing)
-            .replace("{{SW_HEADERS}}", values))
+            .replace("{{SW_HEADERS}}", values).replace("{{SW_CONTENTS}}", contents))
 
 
 def write(dist: Path, template: Path, build: str, headers: Mapping[str, str] | None = None) -> list[tuple[str, str]]:

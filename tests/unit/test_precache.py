@@ -80,6 +80,22 @@ def test_render_fills_build_and_files_and_refuses_a_template_without_them() -> N
         precache.render('const BUILD = "{{SW_BUILD}}";', "abc123", [], sent)
     with pytest.raises(ValueError, match="SW_HEADERS"):
         precache.render('const BUILD = "{{SW_BUILD}}"; const FILES = {{SW_FILES}};', "abc123", [], sent)
+    with pytest.raises(ValueError, match="SW_CONTENTS"):
+        precache.render('"{{SW_BUILD}}" {{SW_FILES}} {{SW_HEADERS}}', "abc123", [], sent)
+
+
+def test_the_cache_is_named_after_what_it_holds() -> None:
+    # The build id is taken before the saved copy, About and the headers exist: a rebuild changing only
+    # a security header kept the old cache, whose entries kept the old header.
+    def cache(files: list[tuple[str, str]], sent: dict[str, str]) -> str:
+        source = precache.render(TEMPLATE.read_text(), "abc123", files, sent)
+        return re.search(r'const CONTENTS = "([0-9a-f]{12})";', source)[1]  # type: ignore[index]
+
+    files, sent = [("index.html", "0" * 64)], {"X-Frame-Options": "DENY"}
+    assert cache(files, sent) == cache(files, dict(sent))
+    assert cache(files, {"X-Frame-Options": "SAMEORIGIN"}) != cache(files, sent)
+    assert cache([("index.html", "1" * 64)], sent) != cache(files, sent)
+    assert "const CACHE = `${PREFIX}${BUILD} ${CONTENTS}`;" in TEMPLATE.read_text()
 
 
 def test_write_is_reproducible_and_changes_with_any_file(tmp_path: Path) -> None:
