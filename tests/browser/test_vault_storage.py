@@ -34,14 +34,25 @@ FILL_DISK = """() => { window.__put = IDBObjectStore.prototype.put;
 FREE_DISK = "() => { IDBObjectStore.prototype.put = window.__put; }"
 
 
-def test_a_full_disk_says_so_when_a_key_is_saved_and_keeps_the_keys_saved_before(context: Any,
-                                                                                   app_url: str) -> None:
+def started(context: Any, app_url: str) -> Any:
     page = context.new_page()
     page.goto(app_url)
     wait_ready(page)
+    return page
+
+
+def with_a_stored_key(context: Any, app_url: str, key: str) -> Any:
+    """A page with a new vault holding an OpenAI key, the API keys dialog open."""
+    page = started(context, app_url)
     create_vault(page, PASSWORD)
     open_keys(page)
-    save_key(page, "openai", "OpenAI", "sk-before-the-disk-filled-0001")
+    save_key(page, "openai", "OpenAI", key)
+    return page
+
+
+def test_a_full_disk_says_so_when_a_key_is_saved_and_keeps_the_keys_saved_before(context: Any,
+                                                                                   app_url: str) -> None:
+    page = with_a_stored_key(context, app_url, "sk-before-the-disk-filled-0001")
     page.evaluate(FILL_DISK)
     form = row(page, "anthropic")
     form.get_by_label("Anthropic API key", exact=True).fill("sk-ant-too-big-to-keep-0002")
@@ -59,9 +70,7 @@ def test_a_full_disk_says_so_when_a_key_is_saved_and_keeps_the_keys_saved_before
 
 
 def test_a_full_disk_says_so_when_a_vault_is_created(context: Any, app_url: str) -> None:
-    page = context.new_page()
-    page.goto(app_url)
-    wait_ready(page)
+    page = started(context, app_url)
     page.evaluate(FILL_DISK)
     password_field(page).fill(PASSWORD)
     page.get_by_label("Confirm master password", exact=True).fill(PASSWORD)
@@ -74,12 +83,7 @@ def test_a_full_disk_says_so_when_a_vault_is_created(context: Any, app_url: str)
 
 def test_a_key_that_cannot_be_read_fails_its_answer_in_words(context: Any, app_url: str,
                                                              mock: MockProviders) -> None:
-    page = context.new_page()
-    page.goto(app_url)
-    wait_ready(page)
-    create_vault(page, PASSWORD)
-    open_keys(page)
-    save_key(page, "openai", "OpenAI", "sk-stored-in-the-vault-0004")
+    page = with_a_stored_key(context, app_url, "sk-stored-in-the-vault-0004")
     page.get_by_role("dialog", name="API keys").get_by_role("button", name="Close").click()
     mock.configure(pace=0.0)
     pick(page, {"openai": ["gpt-4o-mini"]})
