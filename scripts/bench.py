@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import http.server
 import re
 import statistics
 import sys
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts import chromium  # noqa: E402
-from scripts.serve import Handler  # noqa: E402
+from scripts.serve import Handler, Server  # noqa: E402
 
 DIST = ROOT / "dist"
 BARE_PAGE = """<!doctype html><meta charset="utf-8"><title>bare</title>
@@ -151,7 +150,7 @@ def startup(runs: int, paints: int) -> int:
         return 1
     with _site() as site, sync_playwright() as pw:
         handler = functools.partial(Handler, directory=site)
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd = Server(("127.0.0.1", 0), handler)
         httpd.verbose = False  # type: ignore[attr-defined]
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}"

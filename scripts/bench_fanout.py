@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import http.server
 import statistics
 import sys
 import threading
@@ -44,7 +43,7 @@ sys.path.insert(1, str(ROOT / "py"))
 
 from scripts import chromium  # noqa: E402
 from scripts.mock_providers import TLS_HOSTS, MockProviders  # noqa: E402
-from scripts.serve import Handler  # noqa: E402
+from scripts.serve import Handler, Server  # noqa: E402
 from switchboard.answer import DEFAULT_MODELS, STATUS  # noqa: E402
 from switchboard.providers import get  # noqa: E402
 
@@ -162,7 +161,7 @@ def label(pid: str) -> str:
 @contextlib.contextmanager
 def serving() -> Iterator[str]:
     handler = functools.partial(Handler, directory=str(DIST))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = Server(("127.0.0.1", 0), handler)
     httpd.verbose = False  # type: ignore[attr-defined]
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import http.server
 import statistics
 import sys
 import tempfile
@@ -35,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts import chromium  # noqa: E402
 from scripts.mock_providers import MockProviders  # noqa: E402
-from scripts.serve import Handler  # noqa: E402
+from scripts.serve import Handler, Server  # noqa: E402
 
 DIST = ROOT / "dist"
 PAGE = """<!doctype html><meta charset="utf-8"><title>bench</title>
@@ -124,7 +123,7 @@ def main(argv: list[str]) -> int:
         site = Path(tmp)
         (site / "pyodide").symlink_to(DIST / "pyodide")
         (site / "bench.html").write_text(PAGE)
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=tmp))
+        httpd = Server(("127.0.0.1", 0), functools.partial(Handler, directory=tmp))
         httpd.verbose = False  # type: ignore[attr-defined]
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         browser = pw.chromium.launch(executable_path=chromium.EXECUTABLE, args=chromium.BASE_ARGS)

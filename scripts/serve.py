@@ -49,10 +49,18 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """A server that takes a download the browser dropped (a tab closed while files still came) quietly."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            super().handle_error(request, client_address)
+
+
 def serve(port: int, host: str, base: str, verbose: bool, directory: Path = DIST) -> None:
     handler = functools.partial(Handler, directory=str(directory))
     Handler.base = base
-    with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
+    with Server((host, port), handler) as httpd:
         httpd.verbose = verbose  # type: ignore[attr-defined]
         httpd.daemon_threads = True
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
