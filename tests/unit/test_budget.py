@@ -250,3 +250,16 @@ def test_a_chain_falling_back_to_a_free_local_model_is_held_at_its_priced_models
     worst = worst_case(estimate_run(send, lambda target, served: table[target]), reach(send))
     verdict = check(Budgets(Limit(daily=Decimal("1"))), Ledger(BERLIN), TODAY, worst)
     assert verdict.level == "block" and worst.total > Decimal("11")
+
+
+def test_a_free_local_send_is_neither_held_back_nor_called_unbounded_past_a_limit() -> None:
+    # $0 per output token bounds the answer at $0 whatever its length: it used to count as "no upper
+    # bound", so once the day was past its limit every Ollama send was held back ("could cost up to $0.00").
+    from switchboard.pricing.price import LOCAL
+
+    send = Run.ask("hello", [Target("ollama", "llama3.2")])
+    free = Price(Decimal(0), Decimal(0), source=LOCAL)
+    worst = worst_case(estimate_run(send, lambda _t, _s: free), reach(send))
+    assert worst.unbounded == {}
+    ledger = Ledger.of([run("r", at("2026-11-30 09:00"), answer("1.50"))], BERLIN)  # $1.50 spent today
+    assert check(Budgets(Limit(daily=Decimal("1.00"))), ledger, TODAY, worst).level == "ok"

@@ -127,7 +127,7 @@ def test_a_chain_model_with_no_price_or_no_bound_never_hides_a_dearer_priced_one
 
     head, local, lab = Target("openai", "o1"), Target("ollama", "llama3"), Target("endpoint:lab", "m")
     table = {head: Price(D("15"), D("60"), context_window=200_000, source=CATALOG),
-             local: Price(D(0), D(0), source=LOCAL), lab: None}  # free and unbounded; no known price
+             local: Price(D(0), D(0), source=LOCAL), lab: None}  # free at any length; no known price
 
     def prices(target: Target, served: str | None) -> Price | None:
         return table[target]
@@ -136,6 +136,13 @@ def test_a_chain_model_with_no_price_or_no_bound_never_hides_a_dearer_priced_one
     assert priced.high is not None and priced.high > D("11")  # o1 may write ~200k tokens
     to_local = Run("hi", [Answer(head)], route=fallback([head, local]))
     (chain,) = estimate_run(to_local, prices).answers
+    assert chain == priced  # a free local model costs $0 whatever it writes: o1's range is the chain's
+    free = estimate_answer([Message("user", "hi")], None, table[local], None)
+    assert free.high == free.low == 0  # bounded, so a budget neither holds it back nor calls it unbounded
+    unbounded = Price(D("1"), D("2"), source=CATALOG)  # priced, no window, no cap: no upper bound
+    head_then_unbounded = Run("hi", [Answer(head)], route=fallback([head, Target("openai", "x")]))
+    table[Target("openai", "x")] = unbounded
+    (chain,) = estimate_run(head_then_unbounded, prices).answers
     assert chain.price == table[head] and chain.high is None and chain.low == priced.high  # counted, unbounded
     to_lab = Run("hi", [Answer(head)], route=fallback([head, lab]))
     assert estimate_run(to_lab, prices).answers[0] == priced

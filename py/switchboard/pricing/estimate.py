@@ -66,7 +66,10 @@ def estimate_answer(messages: Sequence[Message], system: str | None, price: Pric
         return AnswerEstimate(tokens, max_output, None, None, None, fits)
     low = cost(Usage(input_tokens=tokens, output_tokens=0), price)
     if max_output is None:
-        return AnswerEstimate(tokens, None, low, None, price, fits)
+        # Output that costs nothing at any length (a local model, a free one) bounds the answer at its input.
+        rates = [price.output, price.reasoning, *(rate for t in price.tiers for rate in (t.output, t.reasoning))]
+        free = not any(rates)
+        return AnswerEstimate(tokens, None, low, low if free else None, price, fits)
     as_output = cost(Usage(input_tokens=tokens, output_tokens=max_output), price)
     as_reasoning = cost(Usage(input_tokens=tokens, output_tokens=max_output, reasoning_tokens=max_output), price)
     return AnswerEstimate(tokens, max_output, low, max(as_output, as_reasoning), price, fits)
