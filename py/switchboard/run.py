@@ -36,6 +36,7 @@ Kind: TypeAlias = Literal["ask", "merge"]
 ENDPOINT = "endpoint:"
 DEFAULT_TIMEOUTS = Timeouts()
 MAX_REPLACED = 64  # answers a retry or a takeover replaced, kept per run (history's import takes as many)
+MIN_SPEED_SPAN = 0.25  # seconds of streaming below which no speed is shown
 STOP_WAIT = 2.0  # seconds a retry waits for the answer it stops to end
 log = logging.getLogger(__name__)
 
@@ -152,12 +153,13 @@ class Answer:
 
     @property
     def tokens_per_second(self) -> float | None:
-        """Output tokens over the time from first token to end (None until both are known)."""
+        """Output tokens over the time from first token to end (None until both are known, or when the
+        answer came at once: 800 tokens in one piece is no speed, not 800,000 tok/s)."""
         out = self.usage.output_tokens
         if not out or self.first_token_at is None or self.finished_at is None:
             return None
         span = self.finished_at - self.first_token_at
-        return out / span if span > 0 else None
+        return out / span if span >= MIN_SPEED_SPAN else None
 
     def conversation(self, prompt: str) -> tuple[Message, ...]:
         """This target's messages for a round that asks `prompt`."""

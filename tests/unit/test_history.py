@@ -665,3 +665,11 @@ def test_reopening_a_run_and_saving_it_again_keeps_what_a_newer_build_wrote() ->
 
     doc = go(main())
     assert doc["tags"] == ["work"] and doc["route"] == newer["route"] and doc["answers"][0]["text"] == "a"
+
+
+def test_an_answer_that_came_in_one_piece_shows_no_speed() -> None:
+    # 800 tokens 1 ms after the first one is a server that did not stream, not 800,000 tok/s.
+    at_once = to_run(RunRecord("r1", NOW, "Hi", (AnswerRecord("openai", "gpt-4o", "done", "Hello",
+                                                              usage=Usage(3, None, 800), ttft_ms=4000,
+                                                              duration_ms=4001),)))
+    assert at_once.answers[0].tokens_per_second is None
