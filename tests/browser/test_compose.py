@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from scripts.mock_providers import MockProviders
 
+from tests.browser.conftest import wait_ready
 from tests.browser.vault_helpers import add_session_keys
 
 FAILED = re.compile(r"\bfailed\b")
@@ -169,3 +170,31 @@ def test_a_custom_endpoint_joins_the_providers_and_answers(app: Any, mock: MockP
     assert request["headers"]["authorization"] == "Bearer sk-local-endpoint-4321"
     assert request["reply"]["text"].endswith(" reply to: hello custom-endpoint")
     expect(card.locator(".answer-text")).to_have_text(request["reply"]["text"])
+
+
+def test_retry_after_its_endpoint_was_removed_says_so(context: Any, app_url: str, mock: MockProviders) -> None:
+    # It blamed the server ("OpenAI-compatible rejected the request... needs a base URL") for a request
+    # that never left the browser.
+    app = context.new_page()
+    app.goto(app_url)
+    wait_ready(app)
+    mock.configure(pace=0.0, scenario="ok")
+    app.get_by_role("button", name="API keys").click()
+    app.get_by_label("Endpoint name").fill("local-llm")
+    app.get_by_label("Base URL").fill(f"{mock.http_url}/v1")
+    app.get_by_label("Endpoint API key").fill("sk-local-endpoint-4321")
+    app.locator("#endpoint-session").check()
+    app.get_by_role("button", name="Save endpoint").click()
+    expect(app.locator('li[data-endpoint="local-llm"]')).to_contain_text("•••• 4321")
+    app.keyboard.press("Escape")
+    _choose(app, ["endpoint:local-llm"])
+    app.get_by_label("local-llm model").fill("my-local-model")
+    (card,) = _send(app, "hello", ["local-llm"])
+    expect(card.locator(".answer-meta")).to_contain_text("out tokens", timeout=30_000)
+    app.get_by_role("button", name="API keys").click()
+    app.locator('li[data-endpoint="local-llm"]').get_by_role("button", name="Remove").click()
+    expect(app.locator('li[data-endpoint="local-llm"]')).to_have_count(0)
+    app.keyboard.press("Escape")
+    card.get_by_role("button", name="Retry").click()
+    expect(card.locator(".answer-status")).to_have_text("Failed", timeout=30_000)
+    expect(card).to_contain_text("The endpoint local-llm is no longer set up: add it again under API keys.")

@@ -392,6 +392,9 @@ class ComposeView:
         try:
             credential = await self._vault.get_credential(ref)
         except UnknownEntry:
+            if ref.kind == "endpoint":  # removed, or gone with a lock: no URL to send to
+                raise provider.error("auth", lead=f"The endpoint {ref.id} is no longer set up: add it again "
+                                     "under API keys.") from None
             if not provider.needs_key:
                 return "", None
             raise provider.error("auth", lead=f"No {target.source} key yet: add one under API keys.") from None
