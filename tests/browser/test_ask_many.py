@@ -282,3 +282,31 @@ def test_a_fast_stream_is_redrawn_at_a_throttled_rate_not_per_token(app: Page, m
         assert 1 <= draws <= 40, draws  # about 1.2 s of stream at most every 80 ms, not 300 draws
     finally:
         mock.configure(pace=0.0)
+
+
+def test_merge_goes_to_the_model_picked_even_after_a_retry_took_an_answer_away(app: Page, mock: MockProviders) -> None:
+    # The options were positions in the answers with text: a failed Retry shifted them to another model.
+    mock.configure(pace=0.0, scenario="ok")
+    pick(app, {"openai": ["gpt-4o-mini"], "anthropic": ["claude-haiku-4-5"], "mistral": ["mistral-small-latest"]})
+    ask(app, "what is a switchboard words-5")
+    for label in ("gpt-4o-mini (OpenAI)", "claude-haiku-4-5 (Anthropic)", "mistral-small-latest (Mistral)"):
+        expect(pane(app, label).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    app.get_by_role("button", name="Merge answers").click()
+    app.get_by_label("Merge with").select_option(label="claude-haiku-4-5 (Anthropic)")
+    # The user retries the OpenAI answer before merging; this time it fails (no text).
+    mock.configure(scenario="error-500")
+    try:
+        gpt = pane(app, "gpt-4o-mini (OpenAI)")
+        gpt.get_by_role("button", name="Retry").click()
+        expect(gpt.locator(".answer-status")).to_have_text("Failed", timeout=TIMEOUT)
+    finally:
+        mock.configure(scenario="ok")
+    # The form still shows "claude-haiku-4-5 (Anthropic)" selected.
+    assert app.get_by_label("Merge with").evaluate("s => s.selectedOptions[0].textContent") == \
+        "claude-haiku-4-5 (Anthropic)"
+    since = last_seq(mock)
+    app.get_by_role("button", name="Merge", exact=True).click()
+    merged = app.get_by_role("region", name="Merged answer")
+    expect(merged.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    sent = chats(mock, since)
+    assert [e["provider"] for e in sent] == ["anthropic"], [e["provider"] for e in sent]

@@ -74,6 +74,7 @@ class ComposeView:
         self._last: Run | None = None  # the conversation's latest round; None: the next Send starts one
         self._runs: list[Run] = []  # the rounds on the page: Stop all and Esc reach every one, retries too
         self._asks = 0  # Sends, Run agains and Merges so far: a newer one supersedes one still being prepared
+        self._merge_offer: tuple[Run | None, list[Target]] = (None, [])  # the round and models Merge offered
         self._estimate_at: asyncio.TimerHandle | None = None
         self._timings: Timings | None = None  # times to first token, for the Fastest rule
         self._picker = ModelPicker(settings, vault, transport, self._credentials, self._update_send)
@@ -412,9 +413,11 @@ class ComposeView:
             return
         picker = by_id("merge-model")
         picker.replaceChildren()
-        for index, answer in enumerate(_with_text(last.answers)):
+        # The options as offered, kept: a Retry meanwhile can take an answer's text away and shift positions.
+        self._merge_offer = (last, [answer.target for answer in _with_text(last.answers)])
+        for index, target in enumerate(self._merge_offer[1]):
             option = js.document.createElement("option")
-            option.value, option.textContent = str(index), answer.target.label
+            option.value, option.textContent = str(index), target.label
             picker.append(option)
         instructions = by_id("merge-instructions")
         if not str(instructions.value).strip():
@@ -430,7 +433,12 @@ class ComposeView:
         if len(answers) < 2:
             self._say("Merging needs at least two answers with text.")
             return
-        target = answers[int(by_id("merge-model").value or 0)].target
+        offered_for, offered = self._merge_offer
+        if offered_for is not last:
+            by_id("merge-form").hidden = True
+            self._say("A new round started since Merge answers was opened: open it again.")
+            return
+        target = offered[int(by_id("merge-model").value or 0)]
         instructions = str(by_id("merge-instructions").value).strip() or MERGE_INSTRUCTIONS
         by_id("merge-form").hidden = True
         params = self._params()
