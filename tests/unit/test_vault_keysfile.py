@@ -294,3 +294,26 @@ async def test_import_rejects_authenticated_but_invalid_content() -> None:
             await keysfile.read_keys_file(cipher, await file_with(payload), PASSPHRASE)
     ok = json.dumps({"entries": [entry]}).encode()
     assert len(await keysfile.read_keys_file(cipher, await file_with(ok), PASSPHRASE)) == 1
+
+
+@async_test
+async def test_every_file_the_writer_makes_the_reader_takes_and_it_refuses_what_the_reader_would() -> None:
+    # 200 endpoints with 4,096-character keys made a 1.1 MB file the 1 MiB reader refused: an export
+    # that could not be imported again.
+    from switchboard.vault.entries import Credential
+    from switchboard.vault.errors import KeysFileError
+
+    cipher = CryptographyCipher()
+
+    def endpoints(count: int, key_length: int) -> list[Credential]:
+        return [Credential(EntryRef("endpoint", f"e{n}"), "k" * key_length, "https://example.com/v1")
+                for n in range(count)]
+
+    for fits in (endpoints(150, 4096), endpoints(keysfile.MAX_ENTRIES, 40)):
+        data = await keysfile.write_keys_file(cipher, fits, "a passphrase", iterations=FAST_ITERATIONS)
+        assert len(await keysfile.read_keys_file(cipher, data, "a passphrase")) == len(fits)
+    with pytest.raises(KeysFileError, match="remove keys you no longer use"):
+        await keysfile.write_keys_file(cipher, endpoints(200, 4096), "a passphrase", iterations=FAST_ITERATIONS)
+    with pytest.raises(KeysFileError, match="at most 1000 keys"):
+        await keysfile.write_keys_file(cipher, endpoints(keysfile.MAX_ENTRIES + 1, 40), "a passphrase",
+                                       iterations=FAST_ITERATIONS)

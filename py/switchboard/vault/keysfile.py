@@ -19,6 +19,7 @@ from switchboard.vault.errors import (
     AuthenticationFailed,
     EnvelopeError,
     InvalidEntry,
+    KeysFileError,
     NotAKeysFile,
     TamperedKeysFile,
     TruncatedKeysFile,
@@ -47,6 +48,8 @@ async def write_keys_file(
     iterations: int = DEFAULT_ITERATIONS,
 ) -> bytes:
     """Encrypt credentials under passphrase and return the file's bytes."""
+    if len(credentials) > MAX_ENTRIES:  # the reader refuses more, and a backup that cannot be restored is none
+        raise KeysFileError(f"one keys file holds at most {MAX_ENTRIES} keys; this vault has {len(credentials)}")
     salt = await new_salt(cipher)
     key = await derive(cipher, passphrase, salt, iterations)
     check = await seal(
@@ -55,7 +58,12 @@ async def write_keys_file(
     payload = strictjson.dumps({"entries": [credential_to_dict(c) for c in credentials]}).encode("utf-8")
     keys = await seal(cipher, key, salt=salt, iterations=iterations, plaintext=payload, aad=aad(KEYS_FILE))
     doc = {"format": FORMAT, "version": VERSION, "check": check.to_dict(), "keys": keys.to_dict()}
-    return (strictjson.dumps(doc) + "\n").encode("ascii")
+    data = (strictjson.dumps(doc) + "\n").encode("ascii")
+    if len(data) > MAX_FILE_BYTES:  # the reader refuses it: said now, rather than when the backup is needed
+        raise KeysFileError(f"these keys make a {len(data) / 2**20:.1f} MB file, more than the "
+                            f"{MAX_FILE_BYTES >> 20} MB a keys file may be; remove keys you no longer use "
+                            "and export again")
+    return data
 
 
 def parse_keys_file(data: bytes) -> tuple[Envelope, Envelope]:
