@@ -148,8 +148,8 @@ def test_user_set_idle_limit_ends_a_stalled_stream_keeping_its_text(app: Any, mo
         idle.dispatch_event("change")
 
 
-def test_a_custom_endpoint_joins_the_providers_and_answers(app: Any, mock: MockProviders) -> None:
-    mock.configure(pace=0.0, scenario="ok")
+def _add_endpoint(app: Any, mock: MockProviders) -> None:
+    """Save the mock as the session-only endpoint "local-llm"."""
     app.get_by_role("button", name="API keys").click()
     app.get_by_label("Endpoint name").fill("local-llm")
     app.get_by_label("Base URL").fill(f"{mock.http_url}/v1")
@@ -158,6 +158,11 @@ def test_a_custom_endpoint_joins_the_providers_and_answers(app: Any, mock: MockP
     app.get_by_role("button", name="Save endpoint").click()
     expect(app.locator('li[data-endpoint="local-llm"]')).to_contain_text("•••• 4321")
     app.keyboard.press("Escape")
+
+
+def test_a_custom_endpoint_joins_the_providers_and_answers(app: Any, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    _add_endpoint(app, mock)
     expect(app.get_by_role("checkbox", name="local-llm")).to_be_visible()
     _choose(app, ["endpoint:local-llm"])
     app.get_by_label("local-llm model").fill("my-local-model")
@@ -179,14 +184,7 @@ def test_retry_after_its_endpoint_was_removed_says_so(context: Any, app_url: str
     app.goto(app_url)
     wait_ready(app)
     mock.configure(pace=0.0, scenario="ok")
-    app.get_by_role("button", name="API keys").click()
-    app.get_by_label("Endpoint name").fill("local-llm")
-    app.get_by_label("Base URL").fill(f"{mock.http_url}/v1")
-    app.get_by_label("Endpoint API key").fill("sk-local-endpoint-4321")
-    app.locator("#endpoint-session").check()
-    app.get_by_role("button", name="Save endpoint").click()
-    expect(app.locator('li[data-endpoint="local-llm"]')).to_contain_text("•••• 4321")
-    app.keyboard.press("Escape")
+    _add_endpoint(app, mock)
     _choose(app, ["endpoint:local-llm"])
     app.get_by_label("local-llm model").fill("my-local-model")
     (card,) = _send(app, "hello", ["local-llm"])
