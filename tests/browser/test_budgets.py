@@ -228,6 +228,36 @@ def test_run_again_from_history_and_a_held_back_send_leave_what_runs_alone(app: 
     close(set_limits(app, {}))
 
 
+def test_a_follow_up_held_back_while_its_answer_streamed_carries_that_answer_whole(
+        app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    close(set_limits(app, {}))
+    if app.get_by_role("button", name="New conversation").is_visible():
+        app.get_by_role("button", name="New conversation").click()
+    pick(app, {"openai": ["gpt-4o-mini"]})
+    mock.configure(pace=0.1)
+    try:
+        send(app, "First question mock-words-30")
+        first = pane(app, MINI)
+        expect(first.locator(".answer-text")).not_to_be_empty(timeout=TIMEOUT)
+        close(set_limits(app, {"Daily limit (USD)": "0.0001"}))
+        send(app, "Second question")  # held back while the first answer still streams
+        expect(app.get_by_role("button", name="Send anyway")).to_be_visible()
+        expect(first.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+        whole = first.locator(".answer-text").inner_text()
+        since = last_seq(mock)
+        app.get_by_role("button", name="Send anyway").click()
+        expect(app.locator("#answers .round")).to_have_count(2)
+        expect(pane(app, MINI).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+        (sent,) = chats(mock, since)
+        # Drafted at the click, the follow-up carried the first answer cut off where it then stood.
+        assert sent["body"]["messages"][1] == {"role": "assistant", "content": whole}
+        assert len(whole.split()) == 30
+    finally:
+        mock.configure(pace=0.0)
+        close(set_limits(app, {}))
+
+
 def spent_answers(page: Page) -> int:
     """How many answers the Spend dialog counts this month."""
     page.get_by_role("button", name="Spend", exact=True).click()
@@ -263,7 +293,7 @@ def test_a_retry_is_checked_like_a_send_and_what_it_replaced_is_still_spent(app:
 
     app.get_by_role("button", name="Send anyway").click()
     expect(alert).to_be_hidden()
-    expect(meta).to_contain_text(f"1 earlier attempt (before Retry): {first.group(1)}", timeout=TIMEOUT)
+    expect(meta).to_contain_text(f"1 earlier attempt: {first.group(1)}", timeout=TIMEOUT)
     expect(status).to_have_text("Done", timeout=TIMEOUT)
     assert [e["body"]["messages"][-1]["content"] for e in chats(mock, since)] == ["Retried words-4"]
     close(set_limits(app, {}))

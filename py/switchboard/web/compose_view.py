@@ -201,8 +201,12 @@ class ComposeView:
         run = self._draft(prompt, targets, params, route)
         if not await self._allow(run) or not newest():
             return  # held back by a budget (the prompt and the conversation stay as they were) or superseded
-        if self._last is not None and self._last.running:
-            self._last.stop_all()  # a new round supersedes the one still streaming
+        if self._last is not None:
+            if self._last.running:
+                self._last.stop_all()  # a new round supersedes the one still streaming
+            # The draft was checked as the conversation stood at the click; its answers may have gone on
+            # streaming while the check ran or waited for "Send anyway": carry them as they now stand.
+            run = self._draft(prompt, targets, params, route)
         self._last = run
         by_id("prompt").value = ""
         await self._execute(run)
