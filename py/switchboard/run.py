@@ -325,6 +325,12 @@ class Run:
         self.answers[index] = Answer(old.target, old.history)
         await self._start(index)
 
+    def replaced_in(self, index: int) -> list[Answer]:
+        """The sent attempts that answer `index` took the place of: a Retry's and a fallback takeover's."""
+        if len(self.answers) == 1:  # a routed round: the models that took over answered in its one pane
+            return list(self.replaced)
+        return [answer for answer in self.replaced if answer.target == self.answers[index].target]
+
     def _keep(self, replaced: Answer) -> None:
         if replaced.sent:
             self.replaced = [*self.replaced, replaced][-MAX_REPLACED:]
@@ -389,9 +395,12 @@ class Run:
             answer.finished_at = clock.now()
             if driver.prices is not None:
                 answer.cost = _priced(answer, driver.prices)
-            self._changed(answer)
+        # A takeover replaces the failed answer before anyone hears of it: a chain that recovers is not
+        # announced, nor drawn, as a failure.
         successor = self._successor(answer)
-        if successor is not None:
+        if successor is None:
+            self._changed(answer)
+        else:
             await self._answer(successor, driver)
 
     def candidates(self, answer: Answer) -> list[Target]:

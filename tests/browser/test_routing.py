@@ -63,15 +63,40 @@ def test_the_fallback_chain_takes_over_visibly(app: Page, mock: MockProviders, c
     pick(app, chain)  # the chain is the picked order: providers as listed, each one's models as added
     route(app, "Fallback chain")
     since = last_seq(mock)
+    app.evaluate("""() => { const alert = document.getElementById("announce-alert"); window.alerted = [];
+      new MutationObserver(() => window.alerted.push(alert.textContent))
+        .observe(alert, {childList: true, characterData: true, subtree: true}); }""")
     ask(app, f"Fallback on a {scenario} words-4")
     answer = app.locator("#answers .round").first.locator("section.answer-pane")
     expect(answer).to_have_count(1)
     expect(answer.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    expect(app.locator("#announce-polite")).to_contain_text(f"{backup_label} answered.")
+    assert app.evaluate("() => window.alerted") == []  # a chain that recovered is not announced as a failure
     expect(answer).to_have_attribute("aria-label", backup_label)
     expect(answer.locator(".answer-route")).to_have_text(f"Fallback chain: {words} → {backup_label}")
     sent = chats(mock, since)
     assert [e["status"] for e in sent] == [int(scenario), 200]
     expect(answer.locator(".answer-text")).to_have_text(sent[1]["reply"]["text"])
+
+
+def test_a_pane_notes_the_attempt_a_retry_replaced_after_another_model_took_it_over(
+        app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    pick(app, {"openai": ["gpt-4o-mini"], "anthropic": ["claude-haiku-4-5-mock-ok"]})
+    route(app, "Fallback chain")
+    ask(app, "Retried, then taken over words-4")
+    answer = app.locator("#answers .round").first.locator("section.answer-pane")
+    expect(answer.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    first = USD.search(answer.locator(".answer-meta").inner_text())
+    assert first is not None
+    mock.configure(scenario="error-429")  # the Retry is refused, and Claude takes the pane over
+    try:
+        answer.get_by_role("button", name="Retry").click()
+        expect(answer).to_have_attribute("aria-label", "claude-haiku-4-5-mock-ok (Anthropic)", timeout=TIMEOUT)
+        expect(answer.locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    finally:
+        mock.configure(scenario="ok")
+    expect(answer.locator(".answer-meta")).to_contain_text(f"1 earlier attempt: ${first.group(1)}")
 
 
 def test_the_estimate_follows_the_prompt_while_typing(app: Page) -> None:

@@ -261,6 +261,31 @@ def test_a_takeover_keeps_the_attempt_it_replaced_for_spend_once_the_provider_bi
     assert to_run(from_run(run)).replaced[0].usage.output_tokens == 4000  # saved, so Spend counts it
 
 
+def test_listeners_never_hear_a_failure_the_next_model_takes_over() -> None:
+    # A screen reader was told "failed", and the pane flashed Failed, before the takeover.
+    def handler(request: HttpRequest) -> MockResponse:
+        if model_of(request) == "gpt-4o":
+            return error(429)
+        return MockResponse(200, SSE, anthropic_chunks("Hi from Claude"))
+
+    heard: list[tuple[str, str]] = []
+    run = Run("hello", [Answer(GPT)], Params(), route=fallback([GPT, CLAUDE]))
+    run.subscribe(lambda _index, answer: heard.append((answer.target.model, answer.status)))
+    go(run.execute(MockTransport(handler), keys, Clock()))  # type: ignore[arg-type]
+    assert ("gpt-4o", "waiting") in heard and heard[-1] == ("claude-haiku-4-5", "done")
+    assert all(status != "failed" for _model, status in heard), heard
+    everyone_fails = chain([GPT, CLAUDE], lambda request: error(429))
+    assert everyone_fails.answers[0].status == "failed"  # the chain's last failure is heard as ever
+
+
+def test_a_pane_counts_every_attempt_it_replaced_whichever_model_made_it() -> None:
+    billed, retried = Answer(GPT, status="failed"), Answer(CLAUDE, status="done")
+    routed = Run("hello", [Answer(MINI)], route=fallback([CLAUDE, GPT, MINI]), replaced=[retried, billed])
+    assert routed.replaced_in(0) == [retried, billed]  # a Retry of Claude, then two takeovers
+    side = Run("hello", [Answer(GPT), Answer(CLAUDE)], replaced=[retried, billed])
+    assert side.replaced_in(0) == [billed] and side.replaced_in(1) == [retried]
+
+
 def test_asking_a_saved_chain_again_starts_from_its_first_model() -> None:
     def handler(request: HttpRequest) -> MockResponse:
         if model_of(request) == "gpt-4o":

@@ -120,9 +120,9 @@ def test_a_live_answer_tallies_as_its_record_does_and_the_earlier_attempts_note(
                         replaced=(answer("0.01"), answer(None, status="stopped", tokens=(None, None))))
     live = to_run(retried)
     assert [tally(a) for a in live.replaced] == [tally(a) for a in retried.replaced]
-    assert earlier_note(spent(live.replaced)) == "2 earlier attempts (before Retry): $0.01, 1 with no known price"
-    assert earlier_note(tally(retried.replaced[0]) or Tally()) == "1 earlier attempt (before Retry): $0.01"
-    assert earlier_note(tally(retried.replaced[1]) or Tally()) == "1 earlier attempt (before Retry): cost unknown"
+    assert earlier_note(spent(live.replaced)) == "2 earlier attempts: $0.01, 1 with no known price"
+    assert earlier_note(tally(retried.replaced[0]) or Tally()) == "1 earlier attempt: $0.01"
+    assert earlier_note(tally(retried.replaced[1]) or Tally()) == "1 earlier attempt: cost unknown"
     assert earlier_note(Tally()) == ""
 
 

@@ -68,14 +68,15 @@ def unknown_note(count: int) -> str:
 
 
 def earlier_note(amount: Tally) -> str:
-    """What the attempts a Retry replaced in one pane cost, e.g. "2 earlier attempts (before Retry): $0.0012"."""
+    """What the attempts a Retry or a fallback's takeover replaced in one pane cost, e.g. "2 earlier
+    attempts: $0.0012"."""
     if not amount:
         return ""
     attempts = "1 earlier attempt" if amount.answers == 1 else f"{amount.answers} earlier attempts"
     if amount.unknown == amount.answers:
-        return f"{attempts} (before Retry): cost unknown"
+        return f"{attempts}: cost unknown"
     unknown = f", {amount.unknown} with no known price" if amount.unknown else ""
-    return f"{attempts} (before Retry): {format_usd(amount.usd)}{unknown}"
+    return f"{attempts}: {format_usd(amount.usd)}{unknown}"
 
 
 def csv_text(buckets: Mapping[Key, Tally]) -> str:

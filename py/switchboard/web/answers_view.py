@@ -160,7 +160,7 @@ class AnswersView:
             pane.setAttribute("aria-label", f"{target.source} answer")
             if run.id not in self._merged:
                 pane.querySelector(".answer-pane").setAttribute("aria-label", target.label)
-        earlier = earlier_note(spent(a for a in run.replaced if a.target == target))
+        earlier = earlier_note(spent(run.replaced_in(index)))
         meta = pane.querySelector(".answer-meta").textContent = " · ".join(filter(None, [meta_text(answer), earlier]))
         # The Prices dialog (web/prices_view.py) listens for this button: a price set there fixes the next answer.
         unknown = answer.cost is not None and answer.cost.source is None and "price unknown" in meta
