@@ -72,6 +72,15 @@ async def test_round_trip_into_another_vault_replaces_same_entries_only() -> Non
 
 
 @async_test
+async def test_a_file_a_text_editor_saved_again_still_imports() -> None:
+    # A byte order mark and Windows line ends: what an editor may add to a file it saves.
+    for data in (b"\xef\xbb\xbf" + FILE, FILE.replace(b"\n", b"\r\n")):
+        _, vault = await target()
+        refs = await vault.import_keys(await vault.read_import(data, PASSPHRASE), replace=True)
+        assert sorted(refs) == [LOCAL, OPENAI]
+
+
+@async_test
 async def test_export_asks_for_the_master_password_again() -> None:
     cipher = CryptographyCipher()
     store = MemoryStore()

@@ -71,7 +71,7 @@ def parse_keys_file(data: bytes) -> tuple[Envelope, Envelope]:
     if len(data) > MAX_FILE_BYTES:
         raise NotAKeysFile("the file is larger than any Switchboard keys file")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")  # a byte order mark from a text editor
     except UnicodeDecodeError:
         raise NotAKeysFile("the file is not a Switchboard keys file (it is not text)") from None
     # Our writer puts the format first, so even a damaged file says what it was meant to be.
