@@ -175,6 +175,24 @@ def test_a_custom_endpoint_joins_the_providers_and_answers(app: Any, mock: MockP
     assert request["headers"]["authorization"] == "Bearer sk-local-endpoint-4321"
     assert request["reply"]["text"].endswith(" reply to: hello custom-endpoint")
     expect(card.locator(".answer-text")).to_have_text(request["reply"]["text"])
+    # Its model has no known price: the pane leads to the endpoint's own price (the Prices dialog offered
+    # no endpoint to price it under).
+    expect(card.locator(".answer-meta")).to_contain_text("price unknown")
+    card.get_by_role("button", name="Set a price").click()
+    dialog = app.get_by_role("dialog", name="Prices")
+    form = dialog.get_by_role("form", name="Your price for my-local-model")
+    expect(form.get_by_label("Provider", exact=True)).to_have_value("endpoint:local-llm")
+    expect(form.get_by_label("Provider", exact=True).locator("option:checked")).to_have_text(
+        "local-llm (custom endpoint)")
+    form.get_by_label("Input, USD per million tokens", exact=True).fill("2")
+    form.get_by_label("Output, USD per million tokens", exact=True).fill("4")
+    form.get_by_role("button", name="Save price").click()
+    line = dialog.get_by_role("row").filter(has=app.get_by_role("rowheader", name="my-local-model", exact=True))
+    expect(line).to_contain_text("local-llm")
+    expect(line).to_contain_text("your price")
+    dialog.get_by_role("button", name="Close", exact=True).click()
+    card.get_by_role("button", name="Retry").click()
+    expect(card.locator(".answer-meta")).to_contain_text("your price", timeout=30_000)
 
 
 def test_retry_after_its_endpoint_was_removed_says_so(context: Any, app_url: str, mock: MockProviders) -> None:

@@ -27,7 +27,7 @@ from switchboard.pricing.openrouter import (
     fetch_models,
     parse_models,
 )
-from switchboard.pricing.table import read_price, rows, usd, window
+from switchboard.pricing.table import read_price, rows, tiers_note, usd, window
 from switchboard.run import Target
 from switchboard.settings import MemoryStore, Settings
 
@@ -175,6 +175,33 @@ def test_layers_go_yours_then_openrouters_list_then_the_catalog(book: PriceBook)
     # Only OpenRouter's models take OpenRouter's prices.
     assert book.price(Target("openai", "gpt-4o-mini")) == Price(D("0.15"), D("0.6"), D("0.075"), None, 128000,
                                                                 CATALOG)
+
+
+def test_a_price_with_the_catalogs_rates_keeps_its_higher_rates_for_long_prompts(store: MemoryStore) -> None:
+    # "Set price" on a catalog price, or a refresh from OpenRouter, priced a 300k-token prompt at the low rate.
+    tiers = [{"above": 200000, "input": "6", "output": "22.5"}]
+    document = {**DOCUMENT, "providers": {**DOCUMENT["providers"], "openrouter": [
+        {"id": "anthropic/claude-sonnet-4.5", "prices": [{"input": "3", "output": "15", "tiers": tiers}]}]}}
+    book = PriceBook(Settings(store), load=lambda: Catalog(document), now=lambda: NOON)
+    target = Target("openrouter", "anthropic/claude-sonnet-4.5")
+
+    def long_prompt_input() -> Decimal | None:
+        price = book.price(target)
+        return None if price is None else price.rates_for(300_000).input
+
+    assert long_prompt_input() == D(6)
+    book.keep_listing(listing())  # OpenRouter lists it at the catalog's base rates, and a 1M window
+    fetched = book.price(target)
+    assert fetched is not None and fetched.source.kind == "openrouter" and fetched.context_window == 1000000
+    assert long_prompt_input() == D(6) and book.below_user(target.slot, target.model) == fetched
+    # The window changed, not the rates: the tiers stay.
+    book.set_price(target.slot, target.model, Price(D(3), D(15), context_window=500000))
+    assert long_prompt_input() == D(6)
+    book.set_price(target.slot, target.model, Price(D(2), D(10)))  # a deal of the user's own: one rate
+    assert long_prompt_input() == D(2)
+    assert tiers_note(book.below_user(target.slot, target.model)).startswith(
+        "The listed price charges more for prompts over 200,000 input tokens.")
+    assert tiers_note(book.price(target)) == tiers_note(None) == ""
 
 
 def test_the_served_model_is_tried_first_in_the_fetched_list(book: PriceBook) -> None:
@@ -354,6 +381,8 @@ def test_rates_show_exactly_and_at_least_to_the_cent(rate: str, text: str) -> No
 def test_a_typed_price_is_read_as_decimal_or_refused_in_words() -> None:
     assert read_price(" 0.1 ", "0.4", "", "") == Price(D("0.1"), D("0.4"))
     assert read_price("3", "15", "0.3", "200,000") == Price(D(3), D(15), D("0.3"), context_window=200000)
+    assert read_price("0.55", "2.19", "", "", "2.5") == Price(D("0.55"), D("2.19"), reasoning=D("2.5"))
+    assert read_price("1", "1", "", "", "-1") == "The reasoning price cannot be below 0."
     assert read_price("", "1") == "Enter the input price in USD per million tokens."
     assert read_price("1", "") == "Enter the output price in USD per million tokens."
     assert read_price("abc", "1") == "The input price is not a number: write it like 2.50."

@@ -16,7 +16,7 @@ from ..settings import Setting, Settings
 from .catalog import Catalog, load_catalog
 from .openrouter import PROVIDER as OPENROUTER
 from .openrouter import Changes, ListError, Listing, changes, decode_listing, encode_listing
-from .price import USER, Price
+from .price import USER, Price, inherit
 from .stored import decode_prices, encode_prices
 
 MAX_USER_PRICES = 500
@@ -37,6 +37,13 @@ USER_PRICES: Setting[dict[tuple[str, str], Price]] = Setting(
 OPENROUTER_PRICES: Setting[Listing | None] = Setting(
     "switchboard.prices.openrouter", None, decode_listing, encode_listing, max_chars=1_000_000)
 KEYS = frozenset((USER_PRICES.key, OPENROUTER_PRICES.key))  # another tab changing these calls for reload()
+
+
+def _over(fetched: Price | None, listed: Price | None) -> Price | None:
+    """OpenRouter's price where it has one, with what only the catalog states (see `inherit`)."""
+    if fetched is None or listed is None:
+        return fetched or listed
+    return inherit(fetched, listed)
 
 
 class PriceBook:
@@ -89,12 +96,12 @@ class PriceBook:
             return price
         if provider.startswith(ENDPOINT):
             return self.lookup(Target(provider, model).provider_id, model, served)
-        return self._fetched(provider, model, served) or price
+        return _over(self._fetched(provider, model, served), price)
 
     def below_user(self, provider: str, model: str) -> Price | None:
         """The price that applies when the user has none of their own: OpenRouter's fetched, else the catalog's."""
-        return (self._fetched(provider, model, None)
-                or self.catalog.without_price(provider, model).price(provider, model, at=self._now()))
+        return _over(self._fetched(provider, model, None),
+                     self.catalog.without_price(provider, model).price(provider, model, at=self._now()))
 
     def user_price(self, provider: str, model: str) -> Price | None:
         return self.catalog.overrides.get((provider, model))

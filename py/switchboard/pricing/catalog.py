@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from .price import LOCAL, USER, Price, Source, Tier
+from .price import LOCAL, USER, Price, Source, Tier, inherit
 
 FORMAT = "switchboard-prices"
 VERSION = 1
@@ -139,9 +139,7 @@ class Catalog:
         user = next((self._overrides[(provider, m)] for m in ids if (provider, m) in self._overrides), None)
         listed = next((p for m in ids if (p := self._priced(provider, m, at)) is not None), None)
         if user is not None:
-            if user.context_window is None and listed is not None and listed.context_window is not None:
-                return dataclasses.replace(user, context_window=listed.context_window)
-            return user
+            return user if listed is None else inherit(user, listed)
         if listed is None and provider in _FREE_PROVIDERS:
             return Price(Decimal(0), Decimal(0), source=LOCAL)
         return listed

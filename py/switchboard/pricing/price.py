@@ -93,6 +93,19 @@ class Price:
                                    reasoning=tier.reasoning, tiers=())
 
 
+def inherit(own: Price, listed: Price) -> Price:
+    """``own`` (a user's price, or OpenRouter's) with what it cannot state taken from the catalog's
+    ``listed`` price: the context window when it has none, and the higher rates for long prompts when its
+    own rates are the listed ones (with other rates, the listed tiers would price another deal)."""
+    window = own.context_window if own.context_window is not None else listed.context_window
+    same = (own.input, own.output, own.cached_input, own.reasoning) == (
+        listed.input, listed.output, listed.cached_input, listed.reasoning)
+    tiers = listed.tiers if same and not own.tiers else own.tiers
+    if (window, tiers) == (own.context_window, own.tiers):
+        return own
+    return dataclasses.replace(own, context_window=window, tiers=tiers)
+
+
 def _check_rates(*rates: Decimal | None) -> None:
     for rate in rates:
         if rate is not None and (not isinstance(rate, Decimal) or not rate.is_finite() or rate < 0):

@@ -65,10 +65,12 @@ def _rate(text: str, name: str, *, required: bool) -> Decimal | str | None:
     return rate
 
 
-def read_price(input_: str, output: str, cached: str = "", context_window: str = "") -> Price | str:
+def read_price(input_: str, output: str, cached: str = "", context_window: str = "",
+               reasoning: str = "") -> Price | str:
     """The price typed in the dialog's fields, or what is wrong with it in words."""
     rates = []
-    for text, name, required in ((input_, "input", True), (output, "output", True), (cached, "cached input", False)):
+    for text, name, required in ((input_, "input", True), (output, "output", True), (cached, "cached input", False),
+                                 (reasoning, "reasoning", False)):
         rate = _rate(text, name, required=required)
         if isinstance(rate, str):
             return rate
@@ -79,6 +81,15 @@ def read_price(input_: str, output: str, cached: str = "", context_window: str =
         if not (text.isascii() and text.isdigit() and len(text) <= 12 and 0 < int(text) < MAX_WINDOW):
             return f"The context window is a whole number of tokens from 1 to {MAX_WINDOW - 1:,}."
         tokens = int(text)
-    input_rate, output_rate, cached_rate = rates
+    input_rate, output_rate, cached_rate, reasoning_rate = rates
     assert input_rate is not None and output_rate is not None
-    return Price(input_rate, output_rate, cached_rate, context_window=tokens, source=USER)
+    return Price(input_rate, output_rate, cached_rate, reasoning_rate, context_window=tokens, source=USER)
+
+
+def tiers_note(price: Price | None) -> str:
+    """What the form says of a listed price's higher rates for long prompts ("" when it has none)."""
+    if price is None or not price.tiers:
+        return ""
+    return (f"The listed price charges more for prompts over {price.tiers[0].above:,} input tokens. Your price "
+            "keeps those rates while its own rates are the listed ones; with other rates, it is one price for "
+            "every prompt length.")

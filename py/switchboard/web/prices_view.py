@@ -8,7 +8,7 @@ dialog at that model; another tab's change of the kept prices is read again on i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import js
@@ -18,11 +18,12 @@ from switchboard.http import Transport
 from switchboard.pricing.book import KEYS, PriceBook
 from switchboard.pricing.openrouter import fetch_models
 from switchboard.pricing.price import Price
-from switchboard.pricing.table import Row, read_price, rows, usd, window
+from switchboard.pricing.table import Row, read_price, rows, tiers_note, usd, window
 from switchboard.providers import all_providers
-from switchboard.run import Target
+from switchboard.run import ENDPOINT, Target
 from switchboard.web.dom import absent, by_id, on, set_html
 
+FIELDS = ("prices-input", "prices-output", "prices-cached", "prices-reasoning", "prices-window")
 SHOWN_CHANGES = 12  # a refresh lists this many moved and new models, then says how many more
 ROW = Markup("""
 <tr class="{kind}" data-provider="{provider}" data-model="{model}">
@@ -50,8 +51,6 @@ class PricesView:
         self._form = by_id("prices-form")
         self._extra: list[tuple[str, str]] = []  # opened at a model not picked: it stays listed while open
         self._editing: tuple[str, str] | None = None  # None: the form adds a price
-        set_html(by_id("prices-provider"), Markup.concat(
-            OPTION.fill(value=p.id, name=p.display_name) for p in all_providers()))
         on(by_id("open-prices"), "click", lambda _e: self.open())
         on(self._rows, "click", self._clicked)
         on(by_id("prices-add"), "click", lambda _e: self._edit(None))
@@ -99,12 +98,25 @@ class PricesView:
             "Not fetched: nothing is asked of OpenRouter until you click." if listing is None
             else f"OpenRouter's list fetched {listing.fetched_on}: {len(listing.prices):,} models priced.")
         in_use = [(t.slot, t.model) for t in self._in_use()] + self._extra  # an endpoint's prices are its own
+        self._list_providers(slot for slot, _model in in_use)
         found = rows(self._book, in_use)
         by_id("prices-empty").hidden = bool(found)
         set_html(self._rows, Markup.concat(_row(n, row) for n, row in enumerate(found)))
         current = self._editing
         for tr in self._rows.querySelectorAll("tr"):
             tr.classList.toggle("current", _key(tr) == current)
+
+    def _list_providers(self, slots: Iterable[str]) -> None:
+        """The form's choice of provider: every built-in one, and each custom endpoint in use (each has
+        prices of its own), keeping the one chosen."""
+        field = by_id("prices-provider")
+        chosen = str(field.value)
+        endpoints = sorted({slot for slot in slots if slot.startswith(ENDPOINT)})
+        set_html(field, Markup.concat([
+            *(OPTION.fill(value=p.id, name=p.display_name) for p in all_providers()),
+            *(OPTION.fill(value=slot, name=f"{Target(slot, '').source} (custom endpoint)") for slot in endpoints)]))
+        if chosen:
+            field.value = chosen
 
     def _say(self, text: str) -> None:
         by_id("prices-message").textContent = text
@@ -138,10 +150,13 @@ class PricesView:
             provider_field.value, model_field.value = key
         else:
             model_field.value = ""
-        values = (price.input, price.output, price.cached_input, price.context_window) if price else (None,) * 4
-        for element_id, value in zip(("prices-input", "prices-output", "prices-cached", "prices-window"), values,
-                                     strict=True):
+        values = ((price.input, price.output, price.cached_input, price.reasoning, price.context_window) if price
+                  else (None,) * 5)
+        for element_id, value in zip(FIELDS, values, strict=True):
             by_id(element_id).value = "" if value is None else _plain(value)
+        note = by_id("prices-form-tiers")
+        note.textContent = tiers_note(price)
+        note.hidden = not note.textContent
         by_id("prices-form-title").textContent = f"Your price for {key[1]}" if key is not None else "Add a price"
         by_id("prices-form-error").textContent = ""
         self._form.hidden = False
@@ -157,13 +172,13 @@ class PricesView:
 
     def _save(self) -> None:
         error = by_id("prices-form-error")
-        provider = str(by_id("prices-provider").value)
+        provider = self._editing[0] if self._editing is not None else str(by_id("prices-provider").value)
         model = str(by_id("prices-model").value).strip()
         if not model or len(model) > 200 or any(c.isspace() for c in model):
             error.textContent = "Enter the model id as the provider writes it, without spaces."
             return
-        price = read_price(*(_typed(by_id(i)) for i in ("prices-input", "prices-output", "prices-cached",
-                                                          "prices-window")))
+        input_, output, cached, reasoning, context_window = (_typed(by_id(i)) for i in FIELDS)
+        price = read_price(input_, output, cached, context_window, reasoning)
         if isinstance(price, str):
             error.textContent = price
             return
