@@ -218,6 +218,15 @@ def cached_models(slot: str) -> Setting[ModelList | None]:
                    max_chars=400_000)
 
 
+def forget_slot(settings: Settings, slot: str) -> None:
+    """Drop what settings keep of a provider or endpoint: its models picked, last used and listed, and its tick."""
+    for setting in (last_model(slot), chosen_models(slot), cached_models(slot)):
+        settings.reset(setting)
+    chosen = settings.get(CHOSEN_PROVIDERS)
+    if slot in chosen:
+        settings.set(CHOSEN_PROVIDERS, [s for s in chosen if s != slot])
+
+
 class Settings:
     """Reads and writes settings through a KeyValueStore, validating both ways."""
 

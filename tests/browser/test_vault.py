@@ -19,7 +19,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
 from switchboard.vault import AuthenticationFailed, open_with_password
-from switchboard.vault.keysfile import read_keys_file
+from switchboard.vault.entries import Credential, EntryRef
+from switchboard.vault.keysfile import read_keys_file, write_keys_file
 from tests.browser.conftest import ROOT, RequestGuard, wait_ready
 from tests.browser.vault_helpers import (
     UI_TIMEOUT,
@@ -326,7 +327,7 @@ TAMPERED = "Nothing was imported: the keys in this file were modified or damaged
 TRUNCATED = "Nothing was imported: the keys file is cut off; export it again"
 
 
-def submit_import(page: Page, data: bytes, passphrase: str) -> None:
+def submit_import(page: Page, data: bytes, passphrase: str, clicks: int = 1) -> None:
     """Fill in the vault panel's import form and submit it."""
     form = page.locator("#vault-import-form")
     if not form.is_visible():
@@ -334,7 +335,13 @@ def submit_import(page: Page, data: bytes, passphrase: str) -> None:
     page.get_by_label("Keys file", exact=True).set_input_files(
         files=FilePayload(name="switchboard-keys.json", mimeType="application/json", buffer=data))
     page.get_by_label("Import passphrase", exact=True).fill(passphrase)
-    button(form, "Import").click()
+    button(form, "Import").click(click_count=clicks)
+
+
+def written(keys: dict[str, str], passphrase: str) -> bytes:
+    """A keys file of these provider keys, written on CPython."""
+    credentials = [Credential(EntryRef.provider(provider_id), key) for provider_id, key in keys.items()]
+    return on_cpython(write_keys_file(CryptographyCipher(), credentials, passphrase))
 
 
 def import_file(page: Page, data: bytes, passphrase: str, expected: str) -> None:
@@ -370,6 +377,10 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
     create_vault(tab1, MASTER)
     expect_locked(tab2)
     unlock(tab2, MASTER)
+    # An auto-lock time chosen in one tab holds in the other too (it kept the time it read at start).
+    for minutes in ("5", "15"):
+        tab1.get_by_label("Lock automatically after").select_option(minutes)
+        expect(tab2.get_by_label("Lock automatically after")).to_have_value(minutes)
 
     # 6. Writes from both tabs, overlapping in time, are all kept.
     for tab in (tab1, tab2):
@@ -473,8 +484,13 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         submit_import(other, exported, PASSPHRASE)
         button(confirm_replace, "Replace and import").click()
         expect(message(other)).to_have_text(f"Imported {len(keys)} keys (1 replaced).", timeout=UI_TIMEOUT)
+        # A double click on Import imports once: the second click asked to replace the keys the first added.
+        groq = random_key("gsk_")
+        submit_import(other, written({"groq": groq}, PASSPHRASE), PASSPHRASE, clicks=2)
+        expect(message(other)).to_have_text("Imported 1 key.", timeout=UI_TIMEOUT)
+        expect(confirm_replace).to_be_hidden()
         open_keys(other)
-        for provider_id, key in {**keys, "cohere": own["cohere"]}.items():
+        for provider_id, key in {**keys, "cohere": own["cohere"], "groq": groq}.items():
             expect(status(other, provider_id)).to_have_text(masked(key))
         close_keys(other)
 
@@ -487,6 +503,16 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         other.clock.fast_forward("02:00")
         expect_locked(other)
         unlock(other, OTHER_MASTER)  # still the same vault
+        # An endpoint, ticked: the settings kept for it (its name among them) go with the vault below.
+        other.get_by_role("button", name="API keys").click()
+        other.get_by_label("Endpoint name").fill("lab")
+        other.get_by_label("Base URL").fill("http://127.0.0.1:9/v1")
+        other.get_by_label("Endpoint API key").fill("lab-endpoint-key-0001")
+        other.get_by_role("button", name="Save endpoint").click()
+        expect(other.locator('li[data-endpoint="lab"]')).to_contain_text("•••• 0001")
+        other.keyboard.press("Escape")
+        other.get_by_role("checkbox", name="lab").check()
+        assert "endpoint:lab" in other.evaluate("() => localStorage.getItem('switchboard.providers')")
         lock(other)
         kept = vault_records(other)
 
@@ -502,6 +528,7 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         button(confirm, "Yes, forget the vault").click()
         expect(button(other, "Create vault")).to_be_visible(timeout=UI_TIMEOUT)
         assert vault_records(other) == {}
+        assert other.evaluate("() => Object.entries(localStorage).filter(([k, v]) => (k + v).includes('lab'))") == []
         assert storage_leaks(other, {**keys, **own}) == leaks({"DOM": dom_text(other)}, {**keys, **own}) == []
     finally:
         fresh.close()

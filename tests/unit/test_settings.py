@@ -20,6 +20,8 @@ from switchboard.settings import (
     Setting,
     Settings,
     cached_models,
+    chosen_models,
+    forget_slot,
     last_model,
 )
 from switchboard.vault.idle import check_timeout
@@ -141,3 +143,12 @@ def test_a_huge_stored_number_reads_as_the_default_and_never_stops_the_app() -> 
         raw = '{"fetched_at": ' + fetched_at + ', "ids": ["gpt-4o"]}'
         value, messages = warned(MemoryStore({listing.key: raw}), listing)
         assert value is None and messages
+
+
+def test_forgetting_a_slot_drops_its_models_its_list_and_its_tick() -> None:
+    slot = "endpoint:lab"
+    store = MemoryStore({CHOSEN_PROVIDERS.key: '["openai", "endpoint:lab"]', last_model(slot).key: "m1",
+                         chosen_models(slot).key: '["m1", "m2"]', chosen_models("openai").key: '["gpt-4o"]',
+                         cached_models(slot).key: '{"fetched_at": 1, "ids": ["m1"]}'})
+    forget_slot(Settings(store), slot)
+    assert store.values == {CHOSEN_PROVIDERS.key: '["openai"]', chosen_models("openai").key: '["gpt-4o"]'}

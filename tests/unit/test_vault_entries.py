@@ -16,6 +16,7 @@ from switchboard.vault.entries import (
 )
 from switchboard.vault.errors import InvalidEntry
 from switchboard.vault.masking import mask
+from tests.fakes import async_test, make_vault
 
 
 @pytest.mark.parametrize(
@@ -95,6 +96,20 @@ def test_good_base_urls(url: str, clean: str) -> None:
 def test_bad_base_urls(url: str) -> None:
     with pytest.raises(InvalidEntry):
         clean_base_url(url)
+
+
+@async_test
+async def test_a_new_endpoint_at_an_ipv6_address_is_refused_and_a_saved_one_still_reads() -> None:
+    # No connect-src source can name [::1]: its requests failed with advice to add it to connect-src.
+    vault = make_vault()
+    await vault.create("master password one tulip")
+    for session in (True, False):
+        with pytest.raises(InvalidEntry, match="IPv6 address"):
+            await vault.set_endpoint_key("local", "http://[::1]:8080/v1", "endpoint-key-0001", session=session)
+    assert await vault.entries() == []
+    saved = credential_from_dict({"v": 1, "kind": "endpoint", "id": "local", "key": "endpoint-key-0001",
+                                  "base_url": "http://[::1]:8080/v1"})
+    assert saved.base_url == "http://[::1]:8080/v1"
 
 
 def test_credential_body_round_trip() -> None:

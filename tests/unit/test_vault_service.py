@@ -298,7 +298,12 @@ async def test_forget_wipes_everything() -> None:
     await vault.create(PW)
     await vault.set_provider_key("openai", OPENAI_KEY)
     await vault.set_provider_key("anthropic", "sk-ant-session-only-000000", session=True)
-    await vault.forget()
+    await vault.set_endpoint_key("lab", "http://localhost:8080/v1", "endpoint-key-000000001")
+    await vault.change_password(PW, "a second password for the vault")  # records of two generations
+    store.data["g/0123456789abcdef/key/endpoint:old-lab"] = "an earlier generation's, left over"
+    vault.lock()
+    # Locked (the password was forgotten), it still names what it held: the settings kept for them can go.
+    assert [str(ref) for ref in await vault.forget()] == ["endpoint:lab", "endpoint:old-lab", "provider:openai"]
     assert store.data == {} and not vault.is_unlocked and not await vault.exists()
     with pytest.raises(UnknownEntry):
         await vault.get_key(ANTHROPIC)

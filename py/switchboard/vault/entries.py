@@ -19,7 +19,7 @@ MAX_URL_LEN = 2048
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 # API keys travel in an HTTP header: printable ASCII without spaces keeps CR/LF injection impossible.
 _KEY = re.compile(r"[\x21-\x7e]+")
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}  # a new endpoint at [::1] is refused: check_new_base_url
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -128,6 +128,18 @@ def clean_base_url(url: str) -> str:
     if scheme == "http" and host not in _LOOPBACK and not host.endswith(".localhost"):
         raise InvalidEntry("plain http:// is allowed only for this machine (localhost); use https://")
     return urllib.parse.urlunsplit((scheme, parts.netloc, parts.path, "", "")).rstrip("/")
+
+
+def check_new_base_url(url: str) -> None:
+    """Refuse, for an endpoint being added, a URL its requests could never reach: an IPv6 address, which no
+    Content-Security-Policy source can name (one saved by an earlier version still reads)."""
+    try:
+        host = urllib.parse.urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return  # clean_base_url says what is wrong with it
+    if ":" in host:
+        raise InvalidEntry("the base URL names an IPv6 address, which the page's Content-Security-Policy cannot "
+                           "allow; use a host name (http://localhost:<port> for this machine)")
 
 
 def make_credential(ref: EntryRef, key: str, base_url: str | None = None) -> Credential:

@@ -95,6 +95,12 @@ def key_record(generation: str, ref: EntryRef) -> str:
     return f"{key_prefix(generation)}{ref}"
 
 
+def ref_of_any_record(name: str) -> EntryRef | None:
+    """The entry a record name belongs to, whatever its generation; None for any other record."""
+    parts = name.split("/", 2)
+    return ref_of_record(parts[1], name) if len(parts) == 3 and parts[0] == "g" else None
+
+
 def ref_of_record(generation: str, name: str) -> EntryRef | None:
     """The entry a record name belongs to, or None if it is not a key record of that generation."""
     prefix = key_prefix(generation)

@@ -17,6 +17,7 @@ from switchboard.vault.entries import (
     Credential,
     EntryRef,
     KeyInfo,
+    check_new_base_url,
     decode_credential,
     encode_credential,
     make_credential,
@@ -253,15 +254,19 @@ class Vault:
         key = await self._open_verifier(old_password, meta)
         await self._rekey(_Unlocked(key, meta, text), new_password, epoch)
 
-    async def forget(self) -> None:
-        """Delete the whole vault from this browser (the UI confirms first). Cannot be undone."""
+    async def forget(self) -> list[EntryRef]:
+        """Delete the whole vault from this browser (the UI confirms first). Cannot be undone. Returns the
+        entries it held (read from the records' names, so locked too): settings kept for them can go."""
         self.lock()
+        forgotten: set[EntryRef] = set()
         # Another tab may add a record between our read and our delete; go round until nothing is left.
         for _ in range(MAX_COMMIT_ATTEMPTS):
             names = list(await self._store.items())
             if not names:
-                return
+                break
+            forgotten.update(ref for name in names if (ref := layout.ref_of_any_record(name)) is not None)
             await self._store.commit({}, names)
+        return sorted(forgotten, key=str)
 
     # --- keys -------------------------------------------------------------------------------------
 
@@ -270,6 +275,8 @@ class Vault:
     ) -> KeyInfo:
         """Store (or replace) the key for an entry; session=True keeps it in memory only."""
         cred = make_credential(ref, key, base_url)
+        if base_url is not None:
+            check_new_base_url(base_url)
         self.check_idle()
         if session:
             self._session_keys[ref] = cred

@@ -14,7 +14,7 @@ import js
 
 from switchboard.escaping import Markup
 from switchboard.providers import get as get_provider
-from switchboard.settings import AUTO_LOCK_CHOICES, AUTO_LOCK_MINUTES, Settings
+from switchboard.settings import AUTO_LOCK_CHOICES, AUTO_LOCK_MINUTES, Settings, forget_slot
 from switchboard.vault import (
     EntryRef,
     ImportPlan,
@@ -29,7 +29,7 @@ from switchboard.vault import (
 )
 from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
-from switchboard.web.dom import Listeners, by_id, create, download, set_html, spawn
+from switchboard.web.dom import Listeners, absent, by_id, create, download, on, set_html, spawn
 
 IDLE_LABELS = {5: "5 minutes", 15: "15 minutes", 30: "30 minutes", 60: "1 hour", 240: "4 hours", 0: "Never"}
 IDLE_CHOICES = tuple((minutes, IDLE_LABELS[minutes]) for minutes in AUTO_LOCK_CHOICES)
@@ -175,6 +175,17 @@ class VaultPanel:
         self._bound = Listeners()  # the panel's current form
         self._extra = Listeners()  # the form or confirmation shown below it
         self._shown = ""  # which form the panel shows: "create", "locked" or "unlocked"
+        on(js.window, "storage", self._stored)
+
+    def _stored(self, event: Any) -> None:
+        """Another tab chose another auto-lock time: this one locks after it too (a null key: storage cleared)."""
+        if not absent(event.key) and str(event.key) != AUTO_LOCK_MINUTES.key:
+            return
+        minutes = self._settings.get(AUTO_LOCK_MINUTES)
+        self._vault.idle_timeout = minutes * 60 or None
+        shown = js.document.getElementById("vault-idle")
+        if not absent(shown):
+            shown.value = str(minutes)
 
     def _render(self, state: str, markup: Markup) -> None:
         self._shown = state
@@ -360,6 +371,14 @@ class VaultPanel:
         _say("Exported. The file is encrypted; keep its passphrase apart from it.")
 
     async def _import(self, event: Any) -> None:
+        # Until this file is read and imported: a second click would read it again and find its own keys.
+        _busy("#vault-import-form button", True)
+        try:
+            await self._read_import()
+        finally:
+            _busy("#vault-import-form button", False)
+
+    async def _read_import(self) -> None:
         files = by_id("vault-file").files
         passphrase = _take("vault-pass")
         if files.length == 0:
@@ -429,6 +448,8 @@ class VaultPanel:
             self._render_locked()
 
     async def _forget(self, _event: Any) -> None:
-        await self._vault.forget()
+        for ref in await self._vault.forget():
+            if ref.kind == "endpoint":  # its name, models and model list went with it
+                forget_slot(self._settings, str(ref))
         await self.render()
         await self._changed("changed")
