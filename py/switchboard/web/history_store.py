@@ -9,22 +9,20 @@ synchronous code or request callbacks (see idb's docstring): a read-then-write i
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import js
-from pyodide.ffi import JsException
 
 from switchboard.history.store import SEP, HistoryStore, Index, Row, StorageFull, StoreError, stored
 from switchboard.web.dom import absent
 from switchboard.web.idb import (
     HISTORY_STORE,
     Database,
+    GuardedStore,
     Handlers,
     IdbError,
     Mode,
-    idb_error,
     js_object,
 )
 
@@ -62,35 +60,6 @@ def _failure(exc: IdbError) -> StoreError:
     return StoreError(f"The history storage failed ({exc}).")
 
 
-class _Guarded:
-    """An object store whose put and delete, when they throw (a quota or clone error raised at once,
-    inside a request callback), abort the transaction and keep the error's own name for the caller:
-    the abort alone would only say AbortError."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self.failure: IdbError | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def put(self, value: Any) -> None:
-        self._guard(lambda: self._store.put(value))
-
-    def delete(self, key: Any) -> None:
-        self._guard(lambda: self._store.delete(key))
-
-    def _guard(self, write: Callable[[], Any]) -> None:
-        if self.failure is not None:
-            return
-        try:
-            write()
-        except JsException as exc:
-            self.failure = idb_error(exc, "the write failed")
-            with contextlib.suppress(JsException):
-                self._store.transaction.abort()
-
-
 class IdbHistoryStore:
     """HistoryStore on the app's database."""
 
@@ -104,10 +73,10 @@ class IdbHistoryStore:
         """One transaction: body(object store) issues its requests and returns the handlers it
         attached, released once the transaction is over, whatever its outcome."""
         held: list[Handlers] = []
-        guarded: list[_Guarded] = []
+        guarded: list[GuardedStore] = []
 
         def start(tx: Any) -> None:
-            runs = _Guarded(tx.objectStore(HISTORY_STORE))
+            runs = GuardedStore(tx.objectStore(HISTORY_STORE))
             guarded.append(runs)
             handlers = body(runs)
             if handlers is not None:

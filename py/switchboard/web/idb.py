@@ -140,6 +140,35 @@ def _prefix_range(prefix: str) -> Any:
     return js.IDBKeyRange.bound(prefix, prefix + "\uffff", False, False) if prefix else None
 
 
+class GuardedStore:
+    """An object store whose put and delete, when they throw (a quota or clone error raised at once,
+    inside a request callback), abort the transaction and keep the error's own name for the caller:
+    the abort alone would only say AbortError. Writes after a failure are skipped."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.failure: IdbError | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def put(self, *args: Any) -> None:
+        self._guard(lambda: self._store.put(*args))
+
+    def delete(self, key: Any) -> None:
+        self._guard(lambda: self._store.delete(key))
+
+    def _guard(self, write: Callable[[], Any]) -> None:
+        if self.failure is not None:
+            return
+        try:
+            write()
+        except JsException as exc:
+            self.failure = idb_error(exc, "the write failed")
+            with contextlib.suppress(JsException):
+                self._store.transaction.abort()
+
+
 class Database:
     """An open connection to the app's database."""
 
@@ -248,25 +277,20 @@ class Database:
         checks = list((expect or {}).items())
         applied = False
         handlers: Handlers | None = None
-        thrown: IdbError | None = None
+        guarded: list[GuardedStore] = []
 
         def body(tx: Any) -> None:
             nonlocal handlers
-            objects = tx.objectStore(store)
+            objects = GuardedStore(tx.objectStore(store))  # a full disk, thrown at once: said by its name
+            guarded.append(objects)
 
             def write() -> None:
-                nonlocal applied, thrown
-                try:
-                    for key, value in writes:
-                        objects.put(value, key)
-                    for key in removals:
-                        objects.delete(key)
-                except JsException as exc:  # a full disk, thrown at once: its name, not the abort's AbortError
-                    thrown = idb_error(exc, "the write failed")
-                    with contextlib.suppress(JsException):
-                        tx.abort()
-                    return
-                applied = True
+                nonlocal applied
+                for key, value in writes:
+                    objects.put(value, key)
+                for key in removals:
+                    objects.delete(key)
+                applied = objects.failure is None
 
             if not checks:
                 write()
@@ -285,6 +309,7 @@ class Database:
         try:
             await self.transaction(store, "readwrite", body)
         except IdbError:
+            thrown = guarded[0].failure if guarded else None
             if thrown is not None:
                 raise thrown from None
             raise
@@ -372,9 +397,7 @@ class IdbStore:
             value = await self._db.get(self._store, key)
         except IdbError as exc:
             raise _failed(exc) from exc
-        if value is None or isinstance(value, str):
-            return value
-        raise StorageFailed(f"The key vault's storage holds a record that is not text ({key!r}).")
+        return None if value is None else _text(key, value)
 
     async def items(self, prefix: str = "") -> dict[str, str]:
         """Records whose key starts with prefix, in key order."""
@@ -382,12 +405,7 @@ class IdbStore:
             found = await self._db.get_all(self._store, prefix)
         except IdbError as exc:
             raise _failed(exc) from exc
-        out: dict[str, str] = {}
-        for key, value in found:
-            if not isinstance(value, str):
-                raise StorageFailed(f"The key vault's storage holds a record that is not text ({key!r}).")
-            out[key] = value
-        return out
+        return {key: _text(key, value) for key, value in found}
 
     async def commit(
         self,
@@ -400,6 +418,12 @@ class IdbStore:
             return await self._db.commit(self._store, puts, deletes, expect)
         except IdbError as exc:
             raise _failed(exc) from exc
+
+
+def _text(key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise StorageFailed(f"The key vault's storage holds a record that is not text ({key!r}).")
+    return value
 
 
 def _failed(exc: IdbError) -> StorageFailed:
