@@ -258,6 +258,28 @@ def test_a_follow_up_held_back_while_its_answer_streamed_carries_that_answer_who
         close(set_limits(app, {}))
 
 
+def test_a_held_follow_up_is_not_sent_into_a_conversation_changed_meanwhile(app: Page, mock: MockProviders) -> None:
+    mock.configure(pace=0.0, scenario="ok")
+    close(set_limits(app, {}))
+    pick(app, {"openai": ["gpt-4o-mini"]})
+    send(app, "A first round mock-words-3")
+    expect(pane(app, MINI).locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    close(set_limits(app, {"Daily limit (USD)": "0.0001"}))
+    try:
+        send(app, "A follow-up, held back")
+        expect(app.get_by_role("button", name="Send anyway")).to_be_visible()
+        since = last_seq(mock)
+        app.get_by_role("button", name="New conversation").click()  # the conversation it followed is gone
+        app.get_by_role("button", name="Send anyway").click()
+        expect(app.locator("#compose-message")).to_have_text(
+            "Not sent: the conversation changed while this send waited. Send again to ask it.")
+        app.wait_for_timeout(300)
+        assert chats(mock, since) == []  # it went on as round 2 of the cleared conversation, unchecked as that
+        expect(app.get_by_role("textbox", name="Prompt", exact=True)).to_have_value("A follow-up, held back")
+    finally:
+        close(set_limits(app, {}))
+
+
 def spent_answers(page: Page) -> int:
     """How many answers the Spend dialog counts this month."""
     page.get_by_role("button", name="Spend", exact=True).click()

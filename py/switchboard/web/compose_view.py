@@ -198,12 +198,16 @@ class ComposeView:
             return
         targets, route = chosen
         self._say("")
+        previous = self._last
         run = self._draft(prompt, targets, params, route)
         if not await self._allow(run) or not newest():
             return  # held back by a budget (the prompt and the conversation stay as they were) or superseded
-        if self._last is not None:
-            if self._last.running:
-                self._last.stop_all()  # a new round supersedes the one still streaming
+        if self._last is not previous:  # New conversation, or a run opened from history, while it waited
+            self._say("Not sent: the conversation changed while this send waited. Send again to ask it.")
+            return
+        if previous is not None:
+            if previous.running:
+                previous.stop_all()  # a new round supersedes the one still streaming
             # The draft was checked as the conversation stood at the click; its answers may have gone on
             # streaming while the check ran or waited for "Send anyway": carry them as they now stand.
             run = self._draft(prompt, targets, params, route)
