@@ -402,6 +402,51 @@ def test_a_streaming_run_is_saved_at_once_throttled_while_it_streams_and_whole_a
     go(main())
 
 
+@pytest.mark.parametrize("how", ["delete here", "clear in another tab"])
+def test_a_run_deleted_while_it_streams_is_not_saved_back(how: str) -> None:
+    # Its next save put the whole run back: the prompt the user had just deleted, in this tab or another.
+    async def main() -> None:
+        store = MemoryHistoryStore()
+        history = History(store, save_every=0.01)
+        gate = asyncio.Event()
+        run = Run.ask("forget me", [Target("openai", "gpt-4o")])
+        recorder = history.record(run)
+        assert recorder is not None
+        done = run.start(paced_handler(["a ", "b ", "c "], 0.01, gate), keys, Clock())
+        await asyncio.sleep(0.05)
+        if how == "delete here":
+            await history.delete((await history.page()).records)
+        else:
+            await History(store).clear()
+        gate.set()
+        await done
+        await recorder.settled()
+        await run.retry(0)  # and a Retry later in the run on screen
+        await recorder.settled()
+        assert await history.count() == 0
+
+    go(main())
+
+
+def test_nothing_more_is_saved_once_history_is_turned_off_here_or_elsewhere() -> None:
+    async def main() -> None:
+        history = History(MemoryHistoryStore(), save_every=0.01)
+        gate = asyncio.Event()
+        run = Run.ask("private from now on", [Target("openai", "gpt-4o")])
+        recorder = history.record(run)
+        assert recorder is not None
+        done = run.start(paced_handler(["a ", "b ", "c "], 0.01, gate), keys, Clock())
+        await asyncio.sleep(0.05)
+        history.enabled = False  # "Keep history" unticked (another tab's reaches this one as a storage event)
+        gate.set()
+        await done
+        await recorder.settled()
+        (kept,) = (await history.page()).records
+        assert kept.incomplete and run.answers[0].status == "done"  # as it stood when history was turned off
+
+    go(main())
+
+
 def test_a_stopped_answer_keeps_its_text_and_a_rename_in_another_tab_survives_later_saves() -> None:
     async def main() -> None:
         store = MemoryHistoryStore()
@@ -431,9 +476,9 @@ def test_latest_waits_for_the_save_in_flight_of_a_run_that_just_ended() -> None:
     that answer stopped."""
 
     class SlowStore(MemoryHistoryStore):
-        async def save(self, row: Row) -> None:
+        async def save(self, row: Row, *, create: bool = True) -> bool:
             await asyncio.sleep(0.05)
-            await super().save(row)
+            return await super().save(row, create=create)
 
     async def main() -> None:
         store = SlowStore()

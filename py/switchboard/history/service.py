@@ -146,15 +146,18 @@ class History:
         self._recorders.add(recorder)
         return recorder
 
-    async def _save(self, record: RunRecord) -> None:
+    async def _save(self, record: RunRecord, *, create: bool) -> bool | None:
+        """Save record: True when written, False when create=False and it was deleted, None on failure."""
         try:
-            await self._store.save(to_row(record))
+            written = await self._store.save(to_row(record), create=create)
         except StoreError as exc:
             self.problem = f"{exc} This run is not saved; runs saved before are kept."
             self._changed()
-        else:
-            self.problem = None
+            return None
+        self.problem = None
+        if written:
             self._runs_changed(record)
+        return written
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -340,10 +343,12 @@ class _Recorder:
         self._history = history
         self._run = run
         self._saved = saved
+        self._stored = saved is not None  # once stored, a save only replaces: a run deleted stays deleted
+        self._gone = False
         self._due: asyncio.TimerHandle | None = None
         self._saving: asyncio.Task[None] | None = None
         self._again = False
-        run.subscribe(self._changed)  # for the run's life: a retry after the end is saved too
+        self._unsubscribe = run.subscribe(self._changed)  # for the run's life: a retry after the end is saved too
         self.saves = 0
         self._save_now()
 
@@ -357,6 +362,8 @@ class _Recorder:
         if self._due is not None:
             self._due.cancel()
             self._due = None
+        if not self._history.enabled or self._gone:  # turned off (here or in another tab), or deleted
+            return
         if self._saving is not None and not self._saving.done():
             self._again = True  # one save at a time per run, so an older state never lands last
             return
@@ -366,7 +373,12 @@ class _Recorder:
         while True:
             self._again = False
             self.saves += 1
-            await self._history._save(from_run(self._run, self._saved))
+            written = await self._history._save(from_run(self._run, self._saved), create=not self._stored)
+            if written is False:  # deleted meanwhile (Delete, Clear history, in this tab or another)
+                self._gone = True
+                self._unsubscribe()
+                return
+            self._stored = self._stored or bool(written)
             if not self._again:
                 return
 

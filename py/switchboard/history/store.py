@@ -91,8 +91,9 @@ def stored(row: Row) -> dict[str, object]:
 class HistoryStore(Protocol):
     """Where rows live. Every method is atomic: it happens whole or not at all."""
 
-    async def save(self, row: Row) -> None:
-        """Insert or replace row's run; a stored row's title, title words and favorite are kept."""
+    async def save(self, row: Row, *, create: bool = True) -> bool:
+        """Insert or replace row's run; a stored row's title, title words and favorite are kept. With
+        create=False, only replace: False, writing nothing, when the row is not stored (deleted)."""
         ...
 
     async def mark(self, key: str, *, title: str | None = None, title_words: Sequence[str] = (),
@@ -158,12 +159,15 @@ class MemoryHistoryStore:
         if self._rows.pop(key, None) is not None:
             self._sorted.remove(key)
 
-    async def save(self, row: Row) -> None:
+    async def save(self, row: Row, *, create: bool = True) -> bool:
         self._write()
         old = self._rows.get(row.key)
+        if old is None and not create:
+            return False
         if old is not None:
             row = replace(row, title=old.title, title_words=old.title_words, favorite=old.favorite)
         self._put(row)
+        return True
 
     async def mark(self, key: str, *, title: str | None = None, title_words: Sequence[str] = (),
                    favorite: bool | None = None) -> bool:

@@ -91,14 +91,18 @@ class IdbHistoryStore:
             for handlers in held:
                 handlers.release()
 
-    async def save(self, row: Row) -> None:
+    async def save(self, row: Row, *, create: bool = True) -> bool:
         value = _js_row(row)
+        written = False
 
         def body(runs: Any) -> Handlers:
             read = runs.get(row.key)
 
             def write(_event: Any) -> None:  # still inside the transaction: read and write are one
+                nonlocal written
                 old = read.result
+                if absent(old) and not create:
+                    return
                 if not absent(old):
                     for field in ("t", "tw", "fav"):
                         if absent(getattr(old, field, None)):
@@ -106,10 +110,12 @@ class IdbHistoryStore:
                         else:
                             setattr(value, field, getattr(old, field))
                 runs.put(value)
+                written = True
 
             return Handlers(read, onsuccess=write)
 
         await self._write(body)
+        return written
 
     async def mark(self, key: str, *, title: str | None = None, title_words: Sequence[str] = (),
                    favorite: bool | None = None) -> bool:

@@ -86,6 +86,7 @@ class HistoryView:
         history.enabled = settings.get(KEEP_HISTORY)
         keep = by_id("history-keep")
         keep.checked = history.enabled
+        on(js.window, "storage", self._stored)
         by_id("history-import-hint").textContent = (
             f"A Switchboard history export (JSON), up to {MAX_IMPORT_BYTES // 2**20} MB. "
             "Runs already here are skipped; nothing saved is changed.")
@@ -378,7 +379,14 @@ class HistoryView:
         self._settings.set(KEEP_HISTORY, keep)
         self._history.enabled = keep
         self._say("New runs are saved here as they stream." if keep else
-                  "New runs are not saved. Runs saved before stay until you delete them.")
+                  "Nothing more is saved, not even runs still streaming. Runs saved before stay until you "
+                  "delete them.")
+
+    def _stored(self, event: Any) -> None:
+        """"Keep history" changed in another tab: this one keeps (or stops keeping) runs too; a null key:
+        storage cleared."""
+        if absent(event.key) or str(event.key) == KEEP_HISTORY.key:
+            self._history.enabled = by_id("history-keep").checked = self._settings.get(KEEP_HISTORY)
 
     async def _confirm_clear(self) -> None:
         try:
