@@ -529,6 +529,8 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         expect(button(other, "Create vault")).to_be_visible(timeout=UI_TIMEOUT)
         assert vault_records(other) == {}
         assert other.evaluate("() => Object.entries(localStorage).filter(([k, v]) => (k + v).includes('lab'))") == []
+        other.get_by_role("checkbox", name="OpenAI").check()  # writes the ticks back: from storage, not memory
+        assert "endpoint:lab" not in other.evaluate("() => localStorage.getItem('switchboard.providers')")
         assert storage_leaks(other, {**keys, **own}) == leaks({"DOM": dom_text(other)}, {**keys, **own}) == []
     finally:
         fresh.close()

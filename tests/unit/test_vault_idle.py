@@ -135,3 +135,20 @@ async def test_a_locked_vault_still_lists_its_session_keys() -> None:
     vault.lock()
     await vault.set_provider_key("groq", "gsk-session-0000000000", session=True)
     assert [(i.ref, i.session) for i in await vault.entries()] == [(EntryRef.provider("groq"), True)]
+
+
+@async_test
+async def test_a_time_chosen_in_another_tab_is_no_activity_here() -> None:
+    # It went through the setter, which counts as use: a tab idle for 30 of its 60 minutes got 5 more
+    # when another tab chose 5, and every such choice postponed its lock.
+    clock = FakeClock()
+    vault = make_vault(clock=clock, idle_timeout=60 * 60)
+    await vault.create(PW)
+    clock.advance(30 * 60)
+    vault.adopt_idle_timeout(5 * 60)
+    assert vault.check_idle() and not vault.is_unlocked
+    await vault.unlock(PW)
+    clock.advance(60)
+    vault.adopt_idle_timeout(None)  # "Never", chosen elsewhere
+    clock.advance(24 * 3600)
+    assert not vault.check_idle() and vault.is_unlocked

@@ -299,11 +299,13 @@ async def test_forget_wipes_everything() -> None:
     await vault.set_provider_key("openai", OPENAI_KEY)
     await vault.set_provider_key("anthropic", "sk-ant-session-only-000000", session=True)
     await vault.set_endpoint_key("lab", "http://localhost:8080/v1", "endpoint-key-000000001")
+    await vault.set_endpoint_key("session-lab", "http://localhost:8081/v1", "endpoint-key-000000002", session=True)
     await vault.change_password(PW, "a second password for the vault")  # records of two generations
     store.data["g/0123456789abcdef/key/endpoint:old-lab"] = "an earlier generation's, left over"
-    vault.lock()
-    # Locked (the password was forgotten), it still names what it held: the settings kept for them can go.
-    assert [str(ref) for ref in await vault.forget()] == ["endpoint:lab", "endpoint:old-lab", "provider:openai"]
+    # Named whatever it held, stored (read from the records' names: also when locked, as when the password
+    # was forgotten) or for this session only, so the settings kept for them can go.
+    assert [str(ref) for ref in await vault.forget()] == [
+        "endpoint:lab", "endpoint:old-lab", "endpoint:session-lab", "provider:anthropic", "provider:openai"]
     assert store.data == {} and not vault.is_unlocked and not await vault.exists()
     with pytest.raises(UnknownEntry):
         await vault.get_key(ANTHROPIC)

@@ -166,6 +166,11 @@ class Vault:
         self._idle.timeout = seconds
         self._idle.touch()
 
+    def adopt_idle_timeout(self, seconds: float | None) -> None:
+        """Take a timeout chosen elsewhere (another tab): unlike the setter, it is no activity here, so the
+        idle time so far counts (a shorter time already past locks at the next check)."""
+        self._idle.timeout = seconds
+
     def touch(self) -> None:
         """Record user activity (the UI calls this on input), postponing auto-lock."""
         if not self.check_idle():
@@ -256,9 +261,10 @@ class Vault:
 
     async def forget(self) -> list[EntryRef]:
         """Delete the whole vault from this browser (the UI confirms first). Cannot be undone. Returns the
-        entries it held (read from the records' names, so locked too): settings kept for them can go."""
+        entries it held, stored (read from the records' names, so locked too) or for this session only:
+        settings kept for them can go."""
+        forgotten = set(self._session_keys)  # a lock drops them, and their endpoints' settings go too
         self.lock()
-        forgotten: set[EntryRef] = set()
         # Another tab may add a record between our read and our delete; go round until nothing is left.
         for _ in range(MAX_COMMIT_ATTEMPTS):
             names = list(await self._store.items())

@@ -85,18 +85,21 @@ class BudgetsView:
         providers: dict[str, dict[str, Decimal | None]] = {}
         problems: list[str] = []
         first_bad: Any = None
+        stored = self._settings.get(BUDGETS)  # another tab may have changed limits since these were drawn
         for field in by_id("budgets-fields").querySelectorAll("input[data-period]"):
             label = str(field.labels.item(0).textContent)
             text = str(field.value)
+            provider, period = str(field.dataset.provider), str(field.dataset.period)
             try:
-                amount = parse_amount(text)
+                # A field left as drawn keeps what is stored now: only the user's edits are theirs to save.
+                amount = (_limit(stored, provider, period) if text == str(field.defaultValue)
+                          else parse_amount(text))
             except ValueError as exc:
                 field.setAttribute("aria-invalid", "true")
                 problems.append(f"{label}: “{text.strip()}” {exc}.")
                 first_bad = first_bad or field
                 continue
             field.removeAttribute("aria-invalid")
-            provider, period = str(field.dataset.provider), str(field.dataset.period)
             (overall if provider == OVERALL else providers.setdefault(provider, {}))[period] = amount
         if problems:
             self._say(" ".join(problems) + " Nothing was saved.")
@@ -114,6 +117,11 @@ class BudgetsView:
 
     def _say(self, text: str) -> None:
         by_id("budgets-message").textContent = text
+
+
+def _limit(budgets: Budgets, provider: str, period: str) -> Decimal | None:
+    limit = budgets.overall if provider == OVERALL else budgets.for_provider(provider)
+    return limit.daily if period == "daily" else limit.monthly
 
 
 def _spent(ledger: Ledger, first: date, last: date, provider: str | None, when: str, limit: Decimal | None) -> str:

@@ -36,7 +36,13 @@ class Shortcuts:
         toggle = by_id("single-key-shortcuts")
         toggle.checked = settings.get(SINGLE_KEY_SHORTCUTS)
         on(toggle, "change", lambda _e: settings.set(SINGLE_KEY_SHORTCUTS, bool(toggle.checked)))
+        on(js.window, "storage", lambda e: self._stored(e, toggle))
         on(js.document, "keydown", self._pressed)
+
+    def _stored(self, event: Any, toggle: Any) -> None:
+        """Another tab turned the shortcut on or off: it already holds here (read at each key), the box shows it."""
+        if absent(event.key) or str(event.key) == SINGLE_KEY_SHORTCUTS.key:
+            toggle.checked = self._settings.get(SINGLE_KEY_SHORTCUTS)
 
     def _pressed(self, event: Any) -> None:
         if event.defaultPrevented or not absent(js.document.querySelector("dialog[open]")):

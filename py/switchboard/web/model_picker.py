@@ -71,10 +71,9 @@ class ModelPicker:
         self._transport = transport
         self._credentials = credentials
         self._changed = changed  # the chosen targets changed: Send may enable or disable
-        chosen: list[str] = settings.get(CHOSEN_PROVIDERS)
-        self._remembered = set(chosen)
+        chosen = self._chosen()
         for box in self._boxes():
-            box.checked = str(box.value) in self._remembered
+            box.checked = str(box.value) in chosen
         on(by_id("provider-list"), "change", self._ticked)
         on(by_id("model-choices"), "click", self._clicked)
         on(by_id("model-choices"), "keydown", self._key)
@@ -86,11 +85,35 @@ class ModelPicker:
             by_id(element_id).disabled = False
         self._render_rows()
         self._render_sets()
+        on(js.window, "storage", self._stored)
+
+    def _stored(self, event: Any) -> None:
+        """Another tab changed a provider's models, its model list or the saved sets: a Send here asks the
+        models stored, so the chips must show them (they showed what this tab last drew). What is being
+        typed here stays; a null key: storage cleared."""
+        key = None if absent(event.key) else str(event.key)
+        slots = self._slots()
+        for slot in slots:
+            if key in (None, chosen_models(slot).key, last_model(slot).key):
+                self._render_chips(slot)
+            if key in (None, cached_models(slot).key):
+                cached = self._settings.get(cached_models(slot))
+                if cached is not None:
+                    self._fill_list(slot, cached)
+        if key in (None, MODEL_SETS.key):
+            chosen = str(by_id("model-set").value)
+            self._render_sets(chosen if chosen in self._settings.get(MODEL_SETS) else "")
+        self._changed()
 
     # --- providers --------------------------------------------------------------------------------
 
     def _boxes(self) -> list[Any]:
         return list(js.document.querySelectorAll('#provider-list input[name="provider"]'))
+
+    def _chosen(self) -> set[str]:
+        """The ticked providers and endpoints as stored, those not shown now (a locked vault's) included."""
+        chosen: list[str] = self._settings.get(CHOSEN_PROVIDERS)
+        return set(chosen)
 
     def _slots(self) -> list[str]:
         return [str(box.value) for box in self._boxes() if box.checked]
@@ -105,11 +128,13 @@ class ModelPicker:
             if str(box.value).startswith(ENDPOINT) and str(box.value) not in endpoints:
                 box.closest("label").remove()
         shown = {str(box.value) for box in self._boxes()}
+        # Read each time, not kept: Forget vault, or another tab, may have changed the ticks since.
+        chosen = self._chosen()
         for slot in endpoints:
             if slot in shown:
                 continue
             box = create("input", type="checkbox", name="provider", value=slot)
-            box.checked = slot in self._remembered
+            box.checked = slot in chosen
             label = create("label", class_="provider endpoint")
             label.append(box, f" {EntryRef.parse(slot).id}")
             by_id("provider-list").append(label)
@@ -118,8 +143,8 @@ class ModelPicker:
     def _ticked(self, _event: Any) -> None:
         # Endpoints absent while the vault is locked keep their tick for when they come back.
         shown = {str(box.value) for box in self._boxes()}
-        self._remembered = (self._remembered - shown) | set(self._slots())
-        self._settings.set(CHOSEN_PROVIDERS, sorted(self._remembered))
+        chosen = (self._chosen() - shown) | set(self._slots())
+        self._settings.set(CHOSEN_PROVIDERS, sorted(chosen))
         self._render_rows()
 
     # --- models per provider ----------------------------------------------------------------------

@@ -115,7 +115,7 @@ class PricesView:
         set_html(field, Markup.concat([
             *(OPTION.fill(value=p.id, name=p.display_name) for p in all_providers()),
             *(OPTION.fill(value=slot, name=f"{Target(slot, '').source} (custom endpoint)") for slot in endpoints)]))
-        if chosen:
+        if chosen in endpoints or chosen in {p.id for p in all_providers()}:  # an endpoint no longer in use: none
             field.value = chosen
 
     def _say(self, text: str) -> None:

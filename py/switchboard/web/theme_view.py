@@ -11,7 +11,7 @@ from typing import Any
 import js
 
 from switchboard.settings import THEME, THEMES, Settings
-from switchboard.web.dom import by_id, on
+from switchboard.web.dom import absent, by_id, on
 
 
 def apply(theme: str) -> None:
@@ -32,7 +32,15 @@ class ThemeSwitch:
         self._select.value = theme
         apply(theme)
         on(self._select, "change", self._changed)
+        on(js.window, "storage", self._stored)
         self._select.disabled = False
+
+    def _stored(self, event: Any) -> None:
+        """Another tab chose another theme: this one follows (a null key: storage cleared)."""
+        if absent(event.key) or str(event.key) == THEME.key:
+            theme = self._settings.get(THEME)
+            self._select.value = theme
+            apply(theme)
 
     def _changed(self, _event: Any) -> None:
         theme = str(self._select.value)

@@ -182,7 +182,7 @@ class VaultPanel:
         if not absent(event.key) and str(event.key) != AUTO_LOCK_MINUTES.key:
             return
         minutes = self._settings.get(AUTO_LOCK_MINUTES)
-        self._vault.idle_timeout = minutes * 60 or None
+        self._vault.adopt_idle_timeout(minutes * 60 or None)
         shown = js.document.getElementById("vault-idle")
         if not absent(shown):
             shown.value = str(minutes)
