@@ -155,7 +155,7 @@ class PricesView:
         for element_id, value in zip(FIELDS, values, strict=True):
             by_id(element_id).value = "" if value is None else _plain(value)
         note = by_id("prices-form-tiers")
-        note.textContent = tiers_note(price)
+        note.textContent = tiers_note(self._book.below_user(*key) if key is not None else None)
         note.hidden = not note.textContent
         by_id("prices-form-title").textContent = f"Your price for {key[1]}" if key is not None else "Add a price"
         by_id("prices-form-error").textContent = ""
