@@ -247,6 +247,9 @@ class ErrorInfo:
     status: int | None = None
 
 
+DAILY_QUOTA = "per_day_quota"  # a code read_error adds for a quota that resets only once a day
+
+
 def read_error(obj: Any) -> ErrorInfo | None:
     """Read any provider's error object; None when ``obj`` does not look like an error."""
     if isinstance(obj, list) and obj:
@@ -267,6 +270,10 @@ def read_error(obj: Any) -> ErrorInfo | None:
                     retry = parse_duration(item.get("retryDelay"))
                 if isinstance(item.get("reason"), str):
                     reasons.append(item["reason"].lower())
+                for violation in item.get("violations") or ():
+                    # Gemini's free tier: a quota per day, sent with a RetryInfo of seconds all the same.
+                    if isinstance(violation, dict) and "PerDay" in str(violation.get("quotaId", "")):
+                        reasons.append(DAILY_QUOTA)
         raw_code = err.get("code")
         status = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
         message = _first_str(err.get("message"), _details_message(err.get("detail")), err.get("error"))
@@ -327,14 +334,18 @@ _AUTH_TEXT = re.compile(
 _CREDIT_CODES = frozenset({"insufficient_quota", "billing_error", "insufficient_balance", "payment_required"})
 _CREDIT_TEXT = re.compile(
     r"(?i)credit balance is too low|insufficient (?:balance|credits?|funds|quota)|out of credits"
-    r"|requires more credits|payment required"
+    r"|requires more credits|payment required|used all available credits|(?:monthly )?spending limit"
 )
 _CONTEXT_CODES = frozenset({"context_length_exceeded", "request_too_large", "string_above_max_length"})
 _CONTEXT_TEXT = re.compile(
     r"(?i)prompt is too long|maximum context length|context (?:window|length|limit)"
     r"|input token count.*exceeds|too many (?:input )?tokens|input is too long"
-    r"|reduce the length of the messages"
+    r"|reduce the length of the messages|maximum prompt length|tokens \+ .?max_new_tokens.? must be"
 )
+# Groq's free tier answers a request over its tokens-per-minute limit with a 413: a rate limit, not a window.
+_PER_MINUTE_TEXT = re.compile(r"(?i)tokens per minute|\bTPM\b")
+# OpenRouter's moderation refusing a prompt (403 with the flagged categories): no key or access problem.
+_MODERATION_TEXT = re.compile(r"(?i)requires moderation|flagged for")
 _OVERLOADED_TEXT = re.compile(r"(?i)\boverloaded\b")
 _MODEL_TEXT = re.compile(r"(?i)invalid model|\bmodel\b.{0,80}\b(?:not found|does not exist)")
 _CODE_KINDS: Final[dict[str, ErrorKind]] = {
@@ -369,8 +380,8 @@ def classify(status: int | None, codes: Iterable[str] = (), message: str | None 
     codeset = {c.lower() for c in codes}
     text = message or ""
     if status == 429:
-        # OpenAI answers an account out of credit with a 429 and this code: waiting would not help.
-        return "insufficient_credit" if codeset & _CREDIT_CODES else "rate_limit"
+        # OpenAI (a code) and xAI (words) answer an account out of credit with a 429: waiting would not help.
+        return "insufficient_credit" if codeset & _CREDIT_CODES or _CREDIT_TEXT.search(text) else "rate_limit"
     if status == 402:
         return "insufficient_credit"
     if status == 401 or codeset & _AUTH_CODES:
@@ -379,8 +390,12 @@ def classify(status: int | None, codes: Iterable[str] = (), message: str | None 
         return "auth"
     if codeset & _CREDIT_CODES or _CREDIT_TEXT.search(text):
         return "insufficient_credit"
+    if status == 413 and _PER_MINUTE_TEXT.search(text):
+        return "rate_limit"
     if status == 413 or codeset & _CONTEXT_CODES or _CONTEXT_TEXT.search(text):
         return "context_length"
+    if status == 403 and _MODERATION_TEXT.search(text):
+        return "bad_request"
     if status == 403:
         return "permission"
     if status == 404 or (status in (None, 400) and _MODEL_TEXT.search(text)):
@@ -407,7 +422,8 @@ _LEADS: Final[dict[str, str]] = {
     "rate_limit": "{p} is rate-limiting this key; wait and try again.",
     "insufficient_credit": "The {p} account is out of credit: add funds or raise its spend limit.",
     "bad_request": "{p} rejected the request.",
-    "context_length": "The conversation is too long for this model's context window.",
+    "context_length": ("The conversation is too long for this {p} model's context window: shorten it, start a "
+                       "new conversation, or pick a model with a larger window."),
     "not_found": "{p} does not know this model or endpoint.",
     "overloaded": "{p} is overloaded right now; try again shortly.",
     "server": "{p} had a server error; try again.",
@@ -434,8 +450,10 @@ def make_error(
     code: str | None = None,
     api_key: str | None = None,
     lead: str | None = None,
+    said: bool = False,
 ) -> ProviderError:
-    """Build a ProviderError whose message starts with a plain sentence and ends with the scrubbed detail."""
+    """Build a ProviderError whose message starts with a plain sentence and ends with the scrubbed detail:
+    quoted as the provider's when ``said`` (its own error text), else as Switchboard's or the browser's."""
     clean = scrub(detail, api_key).strip() if detail else None
     if clean and len(clean) > MAX_DETAIL:
         clean = clean[: MAX_DETAIL - 1] + "…"
@@ -443,7 +461,7 @@ def make_error(
     if kind == "rate_limit" and retry_after is not None:
         message = message.replace("wait and try again", f"try again in {retry_after:g} s")
     if clean:
-        message = f"{message} ({provider_name} said: {clean})"
+        message = f"{message} ({provider_name} said: {clean})" if said else f"{message} ({clean})"
     return ProviderError(
         kind, message, status=status, retry_after=retry_after, provider=provider, code=code, detail=clean
     )
@@ -465,6 +483,11 @@ def error_from_info(
     if retry is None:
         retry = info.retry_after
     detail = info.message or (f"HTTP {status}" if status is not None else None)
+    lead = None
+    if DAILY_QUOTA in info.codes:  # waiting the seconds it names would fail again until the quota resets
+        retry = None
+        lead = (f"{provider_name}'s daily quota for this model is used up: it resets once a day, or enable "
+                "billing to go on now.")
     return make_error(
         kind,
         provider_name,
@@ -474,4 +497,6 @@ def error_from_info(
         provider=provider,
         code=info.codes[0] if info.codes else None,
         api_key=api_key,
+        lead=lead,
+        said=info.message is not None,
     )

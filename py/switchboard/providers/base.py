@@ -318,10 +318,9 @@ class StreamDecoder(ABC):
         if self.failed:
             return out
         if not self.done:
-            self.fail(
-                self.provider.error("invalid_response", "the stream ended before the answer was complete"),
-                out,
-            )
+            name = self.provider.display_name
+            cut = f"{name}'s answer was cut off: the connection closed before it was complete; try again."
+            self.fail(self.provider.error("invalid_response", lead=cut), out)
         elif self._finish is not None and self._finish[0] == "error":
             native = f" ({self._finish[1]})" if self._finish[1] else ""
             self.fail(self.provider.error("server", f"the model ended its answer with an error{native}"), out)

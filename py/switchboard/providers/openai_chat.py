@@ -111,7 +111,8 @@ class OpenAIChatDecoder(StreamDecoder):
         chunk = json.loads(data)
         if not isinstance(chunk, dict):
             raise ValueError("chunk is not an object")
-        if chunk.get("error"):
+        # OpenAI's shape, or Mistral's and vLLM's ({"object": "error", "message": ...}).
+        if chunk.get("error") or chunk.get("object") == "error":
             self.fail_with(chunk, out)
             return
         self.start(chunk.get("model"), chunk.get("id"), out)
