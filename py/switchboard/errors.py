@@ -34,6 +34,7 @@ into ``kind="network"``. ``asyncio.CancelledError`` is never wrapped.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -245,6 +246,7 @@ class ErrorInfo:
     codes: list[str] = field(default_factory=list)
     retry_after: float | None = None
     status: int | None = None
+    page_title: str | None = None  # the body was an HTML page: its title ("" if none)
 
 
 DAILY_QUOTA = "per_day_quota"  # a code read_error adds for a quota that resets only once a day
@@ -309,7 +311,31 @@ def read_error_body(body: bytes) -> ErrorInfo:
         return info
     if text and not text.startswith("<") and len(text) <= MAX_DETAIL:
         return ErrorInfo(text)
+    title = web_page_title(body)
+    if title is not None:
+        return ErrorInfo(None, [WEB_PAGE], page_title=title)
     return ErrorInfo(None)
+
+
+WEB_PAGE = "web_page"  # a code read_error_body adds for an HTML page: a proxy's, a firewall's, a web UI's
+_TITLE = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
+
+
+def web_page_title(body: bytes) -> str | None:
+    """The title of an HTML page ("" if it has none); None when the body is no HTML page."""
+    head = body[:4096].decode("utf-8", "replace").lstrip()
+    if not head.startswith("<") or ("<html" not in head.lower() and "<!doctype" not in head.lower()):
+        return None
+    found = _TITLE.search(head)
+    title = " ".join(html.unescape(found.group(1)).split()) if found else ""
+    return title[:120]
+
+
+def web_page_lead(provider_name: str, title: str) -> str:
+    """What to say when the provider's address answered with a web page instead of its API."""
+    named = f" (“{title}”)" if title else ""
+    return (f"{provider_name}'s address answered with a web page{named}, not the API: a proxy or firewall in "
+            "the way, or a wrong base URL (an OpenAI-compatible one usually ends in /v1).")
 
 
 # ----------------------------------------------------------------------------------------- classifying
@@ -484,6 +510,10 @@ def error_from_info(
         retry = info.retry_after
     detail = info.message or (f"HTTP {status}" if status is not None else None)
     lead = None
+    if WEB_PAGE in info.codes and status is not None and 400 <= status < 500 and status != 429:
+        lead = web_page_lead(provider_name, info.page_title or "")
+        if kind == "permission":  # a firewall's block page, not the provider refusing this key
+            kind = "network"
     if DAILY_QUOTA in info.codes:  # waiting the seconds it names would fail again until the quota resets
         retry = None
         lead = (f"{provider_name}'s daily quota for this model is used up: it resets once a day, or enable "

@@ -113,3 +113,27 @@ def test_an_error_in_mistrals_shape_mid_stream_is_the_providers_words() -> None:
     failed = run("mistral", 200, "".join(f"data: {json.dumps(c)}\n\n" for c in chunks))
     assert failed.text == "Hi " and failed.error is not None
     assert "(Mistral said: Service unavailable, please retry)" in failed.error.message
+
+
+BLOCKED = (b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>"
+           b"<body>Sorry, you have been blocked</body></html>")
+
+
+def test_a_web_page_instead_of_the_api_says_so_with_its_title() -> None:
+    # A firewall's block page was "Anthropic refused access: this key may not use this model or feature."
+    blocked = error("anthropic", 403, BLOCKED)
+    assert blocked.kind == "network" and blocked.kind in TAKEOVER
+    assert blocked.message.startswith("Anthropic's address answered with a web page (“Attention Required! | "
+                                      "Cloudflare”), not the API: a proxy or firewall in the way, or a wrong base URL")
+    # A web UI's page where an OpenAI-compatible base URL should be: "the body is not JSON" said nothing.
+    transport = MockTransport(lambda _request: MockResponse(
+        200, {"content-type": "text/html"}, b"<!doctype html><html><head><title>Open WebUI</title></head></html>"))
+    request = ChatRequest(model="m", messages=(Message("user", "hi"),), stream=False)
+
+    async def events() -> list[Any]:
+        return [event async for event in stream_chat(transport, "openai-compatible", request, "sk-test-000000000000",
+                                                     base_url="http://localhost:3000")]
+
+    web_ui = collect(asyncio.run(events())).error
+    assert web_ui is not None and "answered with a web page (“Open WebUI”)" in web_ui.message
+    assert "usually ends in /v1" in web_ui.message

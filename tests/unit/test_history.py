@@ -457,7 +457,10 @@ def test_a_stopped_answer_keeps_its_text_and_a_rename_in_another_tab_survives_la
         recorder = history.record(run)
         assert recorder is not None
         done = run.start(paced_handler(["a ", "b ", "c "], 0.01, gate), keys, Clock())
-        await asyncio.sleep(0.1)
+        for _ in range(500):  # bounded (5 s): the three words, whatever the machine's load (the gate holds the end)
+            if run.answers[0].text == "a b c ":
+                break
+            await asyncio.sleep(0.01)
         saved = (await other_tab.page()).records[0]
         await other_tab.rename(saved, "Named elsewhere")
         await other_tab.favorite(saved, True)

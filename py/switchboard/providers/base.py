@@ -10,7 +10,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Protocol
 
 from ..chat import ChatRequest, Completion, Event, Finish, FinishReason, Started, StreamError
-from ..errors import ErrorKind, ProviderError, error_from_info, make_error, read_error, read_error_body
+from ..errors import (
+    ErrorKind,
+    ProviderError,
+    error_from_info,
+    make_error,
+    read_error,
+    read_error_body,
+    web_page_lead,
+    web_page_title,
+)
 from ..http import Headers, HttpRequest
 from ..ndjson import NDJSONDecoder
 from ..sse import SSEDecoder
@@ -212,7 +221,9 @@ class Provider(ABC):
         try:
             obj = json.loads(body.decode("utf-8", "replace"))
         except ValueError:
-            raise self.error("invalid_response", "the body is not JSON", status=status) from None
+            title = web_page_title(body)  # a web UI's page at a wrong base URL, a proxy's sign-in page
+            lead = None if title is None else web_page_lead(self.display_name, title)
+            raise self.error("invalid_response", "the body is not JSON", status=status, lead=lead) from None
         if isinstance(obj, dict) and obj.get("error"):
             raise self.stream_error(obj, api_key)
         return obj
