@@ -186,7 +186,7 @@ class Ledger:
     def _add(self, entry: Entry) -> Entry:
         self._entries[entry.number] = entry
         while len(self._entries) > MAX_ENTRIES:
-            del self._entries[next(iter(self._entries))]
+            self._seen.discard(self._entries.pop(next(iter(self._entries))).number)
         self._changed()
         return entry
 

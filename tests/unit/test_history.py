@@ -154,6 +154,33 @@ def test_a_retry_of_a_reopened_answer_cut_off_mid_stream_keeps_it_as_spent() -> 
     assert [a.text for a in run.answers] == ["again", "again"]
 
 
+def test_a_run_opened_from_history_is_saved_when_it_changes_not_when_it_opens() -> None:
+    # Every Open wrote the whole run again, and told the other tabs to read the month again.
+    class Counting(MemoryHistoryStore):
+        saves = 0
+
+        async def save(self, row: Row, *, create: bool = True) -> bool:
+            self.saves += 1
+            return await super().save(row, create=create)
+
+    async def main() -> None:
+        store = Counting()
+        history = History(store)
+        saved = RunRecord("r1", NOW, "Hi", (AnswerRecord("openai", "gpt-4o", "done", "Hello"),))
+        await history.add([saved])
+        run = to_run(saved)
+        recorder = history.record(run, saved)
+        assert recorder is not None
+        await recorder.settled()
+        assert store.saves == 0
+        run.bind(MockTransport(lambda _r: MockResponse(200, SSE, openai_chunks("gpt-4o", ["again"]))), keys, Clock())
+        await run.retry(0)
+        await recorder.settled()
+        assert store.saves >= 1 and (await history.page()).records[0].answers[0].text == "again"
+
+    go(main())
+
+
 def test_a_record_comes_back_as_a_run_the_answers_view_can_draw() -> None:
     saved = RunRecord("r1", NOW, "Hi", (
         AnswerRecord("openai", "gpt-4o", "done", "Hello", usage=Usage(3, None, 4), ttft_ms=200, duration_ms=1000),

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from switchboard.chat import Usage
 from switchboard.history.record import AnswerRecord, RunRecord, SavedCost, to_run
 from switchboard.history.service import History, to_row
-from switchboard.history.store import MemoryHistoryStore, Row
+from switchboard.history.store import MemoryHistoryStore, Row, row_key
 from switchboard.spend import (
     Ledger,
     SpendTracker,
@@ -253,6 +253,43 @@ def test_the_month_is_read_once_then_kept_current_from_saves_and_reread_after_ot
         assert tracker.reads == 3
         await history.clear()
         assert (await tracker.ledger()).buckets == {}
+
+    go(scenario())
+
+
+def test_a_tab_open_into_a_new_month_reads_that_month_afresh() -> None:
+    # It kept the ledger it read first: every run since the tab opened, for as long as it stayed open.
+    async def scenario() -> None:
+        store = CountingStore()
+        await store.add_new([to_row(run(f"old{i}", NOW - i * 86_400, answer("0.01"))) for i in range(40)])
+        clock = [NOW]
+        tracker = SpendTracker(History(store), BERLIN, now=lambda: clock[0])
+        december = await tracker.ledger()
+        clock[0] = NOW + 40 * 86_400  # late January
+        january = await tracker.ledger()
+        assert tracker.reads == 2 and january.since > december.since
+        assert january.total(date(2026, 12, 1), date(2026, 12, 31)).answers == 0  # December is no longer held
+
+    go(scenario())
+
+
+def test_another_tabs_save_is_counted_with_one_read_not_the_months() -> None:
+    # Each save of a run streaming in another tab made this tab read the whole month again at its next Send.
+    async def scenario() -> None:
+        store = CountingStore()
+        await store.add_new([to_row(run(f"old{i}", NOW - i * 86_400, answer("0.01"))) for i in range(10)])
+        here, there = History(store), History(store)
+        tracker = SpendTracker(here, BERLIN, now=lambda: NOW)
+        await tracker.ledger()
+        streaming = run("elsewhere", NOW + 60, answer("0.25"))
+        await saved(there, streaming)
+        await tracker.saved_elsewhere(row_key(streaming.created, streaming.id))
+        ledger = await tracker.ledger()
+        assert tracker.reads == 1 and ledger.total(date(2026, 12, 15), date(2026, 12, 15)).usd == Decimal("0.26")
+        await there.delete([streaming])
+        await tracker.saved_elsewhere(row_key(streaming.created, streaming.id))  # gone: read the month again
+        assert (await tracker.ledger()).total(date(2026, 12, 15), date(2026, 12, 15)).usd == Decimal("0.01")
+        assert tracker.reads == 2
 
     go(scenario())
 

@@ -245,6 +245,11 @@ class History:
         rows = await self._store.rows([row_key(record.created, record.id)])
         return from_row(rows[0]) if rows else None
 
+    async def at(self, key: str) -> RunRecord | None:
+        """The run stored under a row key (another tab names its saves so); None if there is none."""
+        rows = await self._store.rows([key])
+        return from_row(rows[0]) if rows else None
+
     async def latest(self, record: RunRecord) -> RunRecord:
         """The stored version of a record once this tab's saves in flight have landed (else the record).
 
@@ -350,7 +355,8 @@ class _Recorder:
         self._again = False
         self._unsubscribe = run.subscribe(self._changed)  # for the run's life: a retry after the end is saved too
         self.saves = 0
-        self._save_now()
+        if saved is None:  # a run reopened from history is saved once it changes, not again as it is
+            self._save_now()
 
     def _changed(self, _index: int, answer: Answer) -> None:
         if not answer.running:

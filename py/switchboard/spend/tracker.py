@@ -8,11 +8,13 @@ Nothing is counted that history does not hold.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
-from ..history.record import RunRecord
+from ..history.record import CorruptRecord, RunRecord
 from ..history.service import History, Query
+from ..history.store import StoreError
 from .calendar import Zone, before, local_day, month_start
 from .ledger import Ledger
 
@@ -33,6 +35,7 @@ class SpendTracker:
         self._read_number = 0
         self.unreadable = 0  # runs the last read skipped because they are corrupt
         self.reads = 0  # how many times the month was read (tests, diagnostics)
+        self._one_at_a_time = asyncio.Lock()
         history.watch(self._heard)
 
     def _heard(self, saved: RunRecord | None) -> None:
@@ -50,11 +53,26 @@ class SpendTracker:
         self._changes += 1
         self._ledger = None
 
+    async def saved_elsewhere(self, key: str) -> None:
+        """Another tab saved the run under `key`: count it as it is stored now, with one read rather than the
+        month's (a tab streaming saves every second). One at a time, so a later state never lands first."""
+        async with self._one_at_a_time:
+            if self._ledger is None:
+                return  # the next use reads the month anyway
+            try:
+                record = await self._history.at(key)
+            except (StoreError, CorruptRecord):
+                record = None
+            if record is None:  # deleted meanwhile, or unreadable: the month's read will say
+                self.stale()
+            else:
+                self._heard(record)
+
     async def ledger(self) -> Ledger:
         """The current month's ledger, read from history if it is stale or the month has turned."""
         today = local_day(self._now(), self.zone)
         ledger = self._ledger
-        if ledger is not None and ledger.since <= before(month_start(today)):
+        if ledger is not None and ledger.since == before(month_start(today)):  # a new month is read afresh
             return ledger
         since = before(month_start(today))
         ledger = Ledger(self.zone, since)

@@ -13,18 +13,19 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 import js
 
 from switchboard.budget import BUDGETS, Verdict, check, reach, worst_case
 from switchboard.history.service import History
-from switchboard.history.store import StoreError
+from switchboard.history.store import StoreError, row_key
 from switchboard.pricing.book import PriceBook
 from switchboard.pricing.estimate import estimate_run
 from switchboard.run import Run, Target
 from switchboard.settings import Settings
 from switchboard.spend import SpendTracker, local_day
-from switchboard.web.dom import by_id, on, spawn
+from switchboard.web.dom import by_id, mark, on, spawn
 
 CHANNEL = "switchboard-spend"  # tells other tabs that this tab's runs changed
 
@@ -49,10 +50,20 @@ class BudgetGate:
         # makes this month's figures stale. A channel of its own: the history view's also carries this
         # tab's changes (every BroadcastChannel object but the sender hears a message), which would make
         # every send re-read the month.
+        # A save names its run, which the others read alone; any other change ("changed") makes them read
+        # the month again.
         self._channel = js.BroadcastChannel.new(CHANNEL)
-        on(self._channel, "message", lambda _e: tracker.stale())
-        history.watch(lambda _saved: self._channel.postMessage("changed"))
+        on(self._channel, "message", self._heard)
+        history.watch(lambda saved: self._channel.postMessage(
+            "changed" if saved is None else row_key(saved.created, saved.id)))
         self.warm()
+
+    def _heard(self, event: Any) -> None:
+        said = str(event.data)
+        if said == "changed":
+            self._tracker.stale()
+        else:
+            spawn(self._tracker.saved_elsewhere(said))
 
     def warm(self) -> None:
         """Read this month's spend now, off the send path, when limits are set."""
@@ -60,10 +71,10 @@ class BudgetGate:
             spawn(self._warm())
 
     async def _warm(self) -> None:
-        js.performance.mark("switchboard:budget-read")  # scripts/bench_budget.py: the month's one read
+        mark("switchboard:budget-read")  # scripts/bench_budget.py: the month's one read
         with contextlib.suppress(StoreError):  # the first check says so, in words
             await self._tracker.ledger()
-        js.performance.mark("switchboard:budget-ready")
+        mark("switchboard:budget-ready")
 
     async def allow(self, run: Run) -> bool:
         """True when run may be sent now: within every limit, or the user chose "Send anyway"."""
@@ -87,7 +98,7 @@ class BudgetGate:
         answers = run.answers if only is None else [run.answers[only]]
         worst = worst_case(estimate_run(run, self._prices.price, answers), reach(run, answers))
         verdict = check(budgets, ledger, local_day(self._now(), self._tracker.zone), worst, provider_name)
-        js.performance.mark("switchboard:budget-checked")  # scripts/bench_budget.py: from switchboard:send
+        mark("switchboard:budget-checked")  # scripts/bench_budget.py: from switchboard:send
         if verdict.level == "block":
             return await self._hold(verdict.text)
         self._say(_status(verdict))

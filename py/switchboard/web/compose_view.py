@@ -39,7 +39,7 @@ from switchboard.service import Timeouts
 from switchboard.settings import CONNECT_TIMEOUT, IDLE_TIMEOUT, ROUTE, Setting, Settings
 from switchboard.vault import EntryRef, UnknownEntry, Vault, VaultError, VaultLocked
 from switchboard.web.answers_view import AnswersView
-from switchboard.web.dom import absent, by_id, on, spawn
+from switchboard.web.dom import absent, by_id, mark, measure, on, spawn
 from switchboard.web.model_picker import ModelPicker
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ class ComposeView:
         return lambda: number == self._asks
 
     async def _send(self, _event: Any) -> None:
-        js.performance.mark("switchboard:send")  # scripts/bench_fanout.py splits click → request here
+        mark("switchboard:send")  # scripts/bench_fanout.py splits click → request here
         newest = self._ask()
         prompt = str(by_id("prompt").value).strip()
         targets = self._picker.targets()
@@ -277,11 +277,11 @@ class ComposeView:
 
     def _show_estimate(self) -> None:
         self._estimate_at = None
-        js.performance.mark("switchboard:estimate")  # a measure from here: what an update costs the page
+        mark("switchboard:estimate")  # a measure from here: what an update costs the page
         try:
             self._estimate()
         finally:
-            js.performance.measure("switchboard:estimate", "switchboard:estimate")
+            measure("switchboard:estimate", "switchboard:estimate")
 
     def _estimate(self) -> None:
         from switchboard.pricing import format_usd

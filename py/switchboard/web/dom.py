@@ -36,6 +36,30 @@ def by_id(element_id: str) -> Any:
     return node
 
 
+MARKS_KEPT = 100  # of each name: the benchmarks read the latest ones; a long session would make thousands
+_marked: dict[str, int] = {}
+
+
+def mark(name: str) -> None:
+    """performance.mark(name), the browser keeping at most MARKS_KEPT of that name (it keeps every one)."""
+    if _counted(name) == 1:
+        js.performance.clearMarks(name)
+    js.performance.mark(name)
+
+
+def measure(name: str, start: str) -> None:
+    """performance.measure(name, start), kept like `mark`'s."""
+    if _counted(f"measure {name}") == 1:
+        js.performance.clearMeasures(name)
+    js.performance.measure(name, start)
+
+
+def _counted(key: str) -> int:
+    """1, 2, ... MARKS_KEPT, then 1 again: at 1, what was kept of that name is cleared first."""
+    count = _marked[key] = _marked.get(key, 0) % MARKS_KEPT + 1
+    return count
+
+
 def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
     """Run coroutine as a task that stays referenced until it ends (the loop holds only weak refs).
 

@@ -22,7 +22,7 @@ from switchboard.history.service import EXPORT_AGAIN, MAX_IMPORT_BYTES, PAGE_SIZ
 from switchboard.history.store import Row, StoreError, row_key
 from switchboard.run import Target
 from switchboard.settings import KEEP_HISTORY, Settings
-from switchboard.web.dom import absent, append_html, by_id, download, on, set_html, spawn
+from switchboard.web.dom import absent, append_html, by_id, download, mark, on, set_html, spawn
 
 SEARCH_PAUSE = 0.15  # seconds of no typing before a search runs
 REFRESH_PAUSE = 0.3  # coalesces refreshes while runs stream into an open list
@@ -116,7 +116,7 @@ class HistoryView:
     # --- opening and drawing ----------------------------------------------------------------------
 
     async def open(self, _event: Any = None) -> None:
-        js.performance.mark("switchboard:history-open")  # scripts/bench_history.py: click -> first page
+        mark("switchboard:history-open")  # scripts/bench_history.py: click -> first page
         if not self._dialog.open:
             self._dialog.showModal()
         self._say("")
@@ -184,7 +184,7 @@ class HistoryView:
         self._summarise(query, page)
         self._list.setAttribute("aria-busy", "false")
         self._update_selection()
-        js.performance.mark("switchboard:history-drawn")
+        mark("switchboard:history-drawn")
         if not query.narrowed:
             spawn(self._count(query))  # counting reads the whole store: after the page is drawn
 
@@ -219,7 +219,7 @@ class HistoryView:
         self._search_at = asyncio.get_event_loop().call_later(SEARCH_PAUSE, self._search)
 
     def _search(self) -> None:
-        js.performance.mark("switchboard:history-search")  # after the typing pause: the search itself
+        mark("switchboard:history-search")  # after the typing pause: the search itself
         spawn(self._redraw())
 
     def _filter_changed(self, event: Any) -> None:
