@@ -429,18 +429,24 @@ def test_a_streaming_run_is_saved_at_once_throttled_while_it_streams_and_whole_a
     go(main())
 
 
+async def recorded_stream(history: History, prompt: str) -> tuple[Run, Any, asyncio.Event, Awaitable[Any]]:
+    """A run history records, a few words into its answer, whose end waits for the returned gate."""
+    gate = asyncio.Event()
+    run = Run.ask(prompt, [Target("openai", "gpt-4o")])
+    recorder = history.record(run)
+    assert recorder is not None
+    done = run.start(paced_handler(["a ", "b ", "c "], 0.01, gate), keys, Clock())
+    await asyncio.sleep(0.05)
+    return run, recorder, gate, done
+
+
 @pytest.mark.parametrize("how", ["delete here", "clear in another tab"])
 def test_a_run_deleted_while_it_streams_is_not_saved_back(how: str) -> None:
     # Its next save put the whole run back: the prompt the user had just deleted, in this tab or another.
     async def main() -> None:
         store = MemoryHistoryStore()
         history = History(store, save_every=0.01)
-        gate = asyncio.Event()
-        run = Run.ask("forget me", [Target("openai", "gpt-4o")])
-        recorder = history.record(run)
-        assert recorder is not None
-        done = run.start(paced_handler(["a ", "b ", "c "], 0.01, gate), keys, Clock())
-        await asyncio.sleep(0.05)
+        run, recorder, gate, done = await recorded_stream(history, "forget me")
         if how == "delete here":
             await history.delete((await history.page()).records)
         else:
@@ -458,12 +464,7 @@ def test_a_run_deleted_while_it_streams_is_not_saved_back(how: str) -> None:
 def test_nothing_more_is_saved_once_history_is_turned_off_here_or_elsewhere() -> None:
     async def main() -> None:
         history = History(MemoryHistoryStore(), save_every=0.01)
-        gate = asyncio.Event()
-        run = Run.ask("private from now on", [Target("openai", "gpt-4o")])
-        recorder = history.record(run)
-        assert recorder is not None
-        done = run.start(paced_handler(["a ", "b ", "c "], 0.01, gate), keys, Clock())
-        await asyncio.sleep(0.05)
+        run, recorder, gate, done = await recorded_stream(history, "private from now on")
         history.enabled = False  # "Keep history" unticked (another tab's reaches this one as a storage event)
         gate.set()
         await done
