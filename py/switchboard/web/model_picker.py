@@ -92,10 +92,10 @@ class ModelPicker:
         models stored, so the chips must show them (they showed what this tab last drew). What is being
         typed here stays; a null key: storage cleared."""
         key = None if absent(event.key) else str(event.key)
-        slots = self._slots()
-        for slot in slots:
+        for slot in self._slots():
             if key in (None, chosen_models(slot).key, last_model(slot).key):
                 self._render_chips(slot)
+                self._changed()
             if key in (None, cached_models(slot).key):
                 cached = self._settings.get(cached_models(slot))
                 if cached is not None:
@@ -103,7 +103,6 @@ class ModelPicker:
         if key in (None, MODEL_SETS.key):
             chosen = str(by_id("model-set").value)
             self._render_sets(chosen if chosen in self._settings.get(MODEL_SETS) else "")
-        self._changed()
 
     # --- providers --------------------------------------------------------------------------------
 
