@@ -23,6 +23,7 @@ from switchboard.history.store import Row, StoreError, row_key
 from switchboard.run import Target
 from switchboard.settings import KEEP_HISTORY, Settings
 from switchboard.web.dom import absent, append_html, by_id, download, mark, on, set_html, spawn
+from switchboard.web.storage import on_stored
 
 SEARCH_PAUSE = 0.15  # seconds of no typing before a search runs
 REFRESH_PAUSE = 0.3  # coalesces refreshes while runs stream into an open list
@@ -86,7 +87,7 @@ class HistoryView:
         history.enabled = settings.get(KEEP_HISTORY)
         keep = by_id("history-keep")
         keep.checked = history.enabled
-        on(js.window, "storage", self._stored)
+        on_stored({KEEP_HISTORY.key}, self._stored)
         by_id("history-import-hint").textContent = (
             f"A Switchboard history export (JSON), up to {MAX_IMPORT_BYTES // 2**20} MB. "
             "Runs already here are skipped; nothing saved is changed.")
@@ -382,11 +383,9 @@ class HistoryView:
                   "Nothing more is saved, not even runs still streaming. Runs saved before stay until you "
                   "delete them.")
 
-    def _stored(self, event: Any) -> None:
-        """"Keep history" changed in another tab: this one keeps (or stops keeping) runs too; a null key:
-        storage cleared."""
-        if absent(event.key) or str(event.key) == KEEP_HISTORY.key:
-            self._history.enabled = by_id("history-keep").checked = self._settings.get(KEEP_HISTORY)
+    def _stored(self) -> None:
+        """"Keep history" changed in another tab: this one keeps (or stops keeping) runs too."""
+        self._history.enabled = by_id("history-keep").checked = self._settings.get(KEEP_HISTORY)
 
     async def _confirm_clear(self) -> None:
         try:

@@ -15,6 +15,7 @@ import js
 
 from switchboard.settings import SINGLE_KEY_SHORTCUTS, Settings
 from switchboard.web.dom import absent, by_id, on
+from switchboard.web.storage import on_stored
 
 _NOT_TYPED = {"checkbox", "radio", "button", "submit", "reset", "file", "color", "range", "image"}
 
@@ -36,13 +37,12 @@ class Shortcuts:
         toggle = by_id("single-key-shortcuts")
         toggle.checked = settings.get(SINGLE_KEY_SHORTCUTS)
         on(toggle, "change", lambda _e: settings.set(SINGLE_KEY_SHORTCUTS, bool(toggle.checked)))
-        on(js.window, "storage", lambda e: self._stored(e, toggle))
+        on_stored({SINGLE_KEY_SHORTCUTS.key}, lambda: self._stored(toggle))
         on(js.document, "keydown", self._pressed)
 
-    def _stored(self, event: Any, toggle: Any) -> None:
+    def _stored(self, toggle: Any) -> None:
         """Another tab turned the shortcut on or off: it already holds here (read at each key), the box shows it."""
-        if absent(event.key) or str(event.key) == SINGLE_KEY_SHORTCUTS.key:
-            toggle.checked = self._settings.get(SINGLE_KEY_SHORTCUTS)
+        toggle.checked = self._settings.get(SINGLE_KEY_SHORTCUTS)
 
     def _pressed(self, event: Any) -> None:
         if event.defaultPrevented or not absent(js.document.querySelector("dialog[open]")):

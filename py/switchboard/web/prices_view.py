@@ -22,6 +22,7 @@ from switchboard.pricing.table import Row, read_price, rows, tiers_note, usd, wi
 from switchboard.providers import all_providers
 from switchboard.run import ENDPOINT, Target
 from switchboard.web.dom import absent, by_id, on, set_html
+from switchboard.web.storage import on_stored
 
 FIELDS = ("prices-input", "prices-output", "prices-cached", "prices-reasoning", "prices-window")
 SHOWN_CHANGES = 12  # a refresh lists this many moved and new models, then says how many more
@@ -62,7 +63,7 @@ class PricesView:
         on(by_id("answers"), "click", self._pane_clicked)
         # Another tab set a price or fetched the list: this tab's next answer must use it too.
         # (A null key: the other tab cleared all storage.)
-        on(js.window, "storage", lambda e: book.reload() if absent(e.key) or str(e.key) in KEYS else None)
+        on_stored(KEYS, book.reload)
         book.subscribe(self._changed)
         by_id("open-prices").disabled = False
 
@@ -111,11 +112,11 @@ class PricesView:
         prices of its own), keeping the one chosen."""
         field = by_id("prices-provider")
         chosen = str(field.value)
-        endpoints = sorted({slot for slot in slots if slot.startswith(ENDPOINT)})
-        set_html(field, Markup.concat([
-            *(OPTION.fill(value=p.id, name=p.display_name) for p in all_providers()),
-            *(OPTION.fill(value=slot, name=f"{Target(slot, '').source} (custom endpoint)") for slot in endpoints)]))
-        if chosen in endpoints or chosen in {p.id for p in all_providers()}:  # an endpoint no longer in use: none
+        options = [(p.id, p.display_name) for p in all_providers()]
+        options += [(slot, f"{Target(slot, '').source} (custom endpoint)")
+                    for slot in sorted({slot for slot in slots if slot.startswith(ENDPOINT)})]
+        set_html(field, Markup.concat(OPTION.fill(value=value, name=name) for value, name in options))
+        if any(value == chosen for value, _name in options):  # an endpoint no longer in use: none
             field.value = chosen
 
     def _say(self, text: str) -> None:

@@ -3,15 +3,26 @@ disk, a sandboxed frame) costs only remembering, never the app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 import js
 
-from switchboard.web.dom import absent
+from switchboard.web.dom import absent, on
 
 
 def warn(message: str) -> None:
     js.console.warn(message)
+
+
+def on_stored(keys: Collection[str], react: Callable[[], None]) -> None:
+    """react() whenever another tab changes one of `keys` in localStorage, or clears it (a null key)."""
+
+    def heard(event: Any) -> None:
+        if absent(event.key) or str(event.key) in keys:
+            react()
+
+    on(js.window, "storage", heard)
 
 
 class LocalStorage:

@@ -11,7 +11,8 @@ from typing import Any
 import js
 
 from switchboard.settings import THEME, THEMES, Settings
-from switchboard.web.dom import absent, by_id, on
+from switchboard.web.dom import by_id, on
+from switchboard.web.storage import on_stored
 
 
 def apply(theme: str) -> None:
@@ -32,15 +33,14 @@ class ThemeSwitch:
         self._select.value = theme
         apply(theme)
         on(self._select, "change", self._changed)
-        on(js.window, "storage", self._stored)
+        on_stored({THEME.key}, self._stored)
         self._select.disabled = False
 
-    def _stored(self, event: Any) -> None:
-        """Another tab chose another theme: this one follows (a null key: storage cleared)."""
-        if absent(event.key) or str(event.key) == THEME.key:
-            theme = self._settings.get(THEME)
-            self._select.value = theme
-            apply(theme)
+    def _stored(self) -> None:
+        """Another tab chose another theme: this one follows."""
+        theme = self._settings.get(THEME)
+        self._select.value = theme
+        apply(theme)
 
     def _changed(self, _event: Any) -> None:
         theme = str(self._select.value)

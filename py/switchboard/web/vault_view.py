@@ -29,7 +29,8 @@ from switchboard.vault import (
 )
 from switchboard.vault.policy import ADVICE, MIN_SCORE
 from switchboard.web import idb
-from switchboard.web.dom import Listeners, absent, by_id, create, download, on, set_html, spawn
+from switchboard.web.dom import Listeners, absent, by_id, create, download, set_html, spawn
+from switchboard.web.storage import on_stored
 
 IDLE_LABELS = {5: "5 minutes", 15: "15 minutes", 30: "30 minutes", 60: "1 hour", 240: "4 hours", 0: "Never"}
 IDLE_CHOICES = tuple((minutes, IDLE_LABELS[minutes]) for minutes in AUTO_LOCK_CHOICES)
@@ -175,12 +176,10 @@ class VaultPanel:
         self._bound = Listeners()  # the panel's current form
         self._extra = Listeners()  # the form or confirmation shown below it
         self._shown = ""  # which form the panel shows: "create", "locked" or "unlocked"
-        on(js.window, "storage", self._stored)
+        on_stored({AUTO_LOCK_MINUTES.key}, self._stored)
 
-    def _stored(self, event: Any) -> None:
-        """Another tab chose another auto-lock time: this one locks after it too (a null key: storage cleared)."""
-        if not absent(event.key) and str(event.key) != AUTO_LOCK_MINUTES.key:
-            return
+    def _stored(self) -> None:
+        """Another tab chose another auto-lock time: this one locks after it too."""
         minutes = self._settings.get(AUTO_LOCK_MINUTES)
         self._vault.adopt_idle_timeout(minutes * 60 or None)
         shown = js.document.getElementById("vault-idle")
