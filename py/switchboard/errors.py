@@ -246,7 +246,7 @@ class ErrorInfo:
     codes: list[str] = field(default_factory=list)
     retry_after: float | None = None
     status: int | None = None
-    page_title: str | None = None  # the body was an HTML page: its title ("" if none)
+    page_title: str | None = None  # the body was an HTML page (a proxy's, a web UI's): its title, "" if none
 
 
 DAILY_QUOTA = "per_day_quota"  # a code read_error adds for a quota that resets only once a day
@@ -311,13 +311,9 @@ def read_error_body(body: bytes) -> ErrorInfo:
         return info
     if text and not text.startswith("<") and len(text) <= MAX_DETAIL:
         return ErrorInfo(text)
-    title = web_page_title(body)
-    if title is not None:
-        return ErrorInfo(None, [WEB_PAGE], page_title=title)
-    return ErrorInfo(None)
+    return ErrorInfo(None, page_title=web_page_title(body))
 
 
-WEB_PAGE = "web_page"  # a code read_error_body adds for an HTML page: a proxy's, a firewall's, a web UI's
 _TITLE = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
 
 
@@ -510,8 +506,8 @@ def error_from_info(
         retry = info.retry_after
     detail = info.message or (f"HTTP {status}" if status is not None else None)
     lead = None
-    if WEB_PAGE in info.codes and status is not None and 400 <= status < 500 and status != 429:
-        lead = web_page_lead(provider_name, info.page_title or "")
+    if info.page_title is not None and status is not None and 400 <= status < 500 and status != 429:
+        lead = web_page_lead(provider_name, info.page_title)
         if kind == "permission":  # a firewall's block page, not the provider refusing this key
             kind = "network"
     if DAILY_QUOTA in info.codes:  # waiting the seconds it names would fail again until the quota resets

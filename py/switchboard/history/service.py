@@ -242,8 +242,7 @@ class History:
 
     async def get(self, record: RunRecord) -> RunRecord | None:
         """The stored version of a record (None if it was deleted)."""
-        rows = await self._store.rows([row_key(record.created, record.id)])
-        return from_row(rows[0]) if rows else None
+        return await self.at(row_key(record.created, record.id))
 
     async def at(self, key: str) -> RunRecord | None:
         """The run stored under a row key (another tab names its saves so); None if there is none."""

@@ -46,12 +46,10 @@ class BudgetGate:
         self._now = now
         self._waiting: asyncio.Future[bool] | None = None  # a held-back round's choice
         on(by_id("budget-send-anyway"), "click", lambda _e: self._decide(True))
-        # Another tab's runs are spend too: each tab tells the others when its runs change, and hearing it
-        # makes this month's figures stale. A channel of its own: the history view's also carries this
-        # tab's changes (every BroadcastChannel object but the sender hears a message), which would make
-        # every send re-read the month.
-        # A save names its run, which the others read alone; any other change ("changed") makes them read
-        # the month again.
+        # Another tab's runs are spend too: each tab tells the others when its runs change. A save names its
+        # run, which the others read alone; any other change ("changed") makes them read the month again. A
+        # channel of its own: the history view's also carries this tab's changes (every BroadcastChannel
+        # object but the sender hears a message), which would make every send re-read the month.
         self._channel = js.BroadcastChannel.new(CHANNEL)
         on(self._channel, "message", self._heard)
         history.watch(lambda saved: self._channel.postMessage(

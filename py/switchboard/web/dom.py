@@ -56,8 +56,8 @@ def measure(name: str, start: str) -> None:
 
 def _counted(key: str) -> int:
     """1, 2, ... MARKS_KEPT, then 1 again: at 1, what was kept of that name is cleared first."""
-    count = _marked[key] = _marked.get(key, 0) % MARKS_KEPT + 1
-    return count
+    _marked[key] = _marked.get(key, 0) % MARKS_KEPT + 1
+    return _marked[key]
 
 
 def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
