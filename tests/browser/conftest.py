@@ -8,11 +8,12 @@ a data:/blob: URL fails the test that made it.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,10 @@ from scripts import chromium
 from scripts.mock_providers import TLS_HOSTS, MockProviders
 
 ROOT = Path(__file__).resolve().parents[2]
+# With this, Playwright's driver copies the browser's stderr (Chromium's errors, a dying renderer's fatal
+# check or signal) to its own, which pytest captures per test and shows for a failure: a page that
+# crashes ("Target crashed") otherwise leaves no trace of why. Set before the driver starts.
+os.environ.setdefault("DEBUG", "pw:browser")
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 # Function form: the page's CSP forbids the eval Playwright uses for a bare expression.
 READY = "() => window.SWITCHBOARD_READY === true || window.SWITCHBOARD_BOOT_ERROR !== undefined"
@@ -138,6 +143,28 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "service_workers": "block"}
 
 
+CRASHED: list[str] = []  # the pages whose renderer died during the current test
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing test's report says which pages crashed, and when (their stderr is in the captured output)."""
+    report = yield
+    if report.failed and CRASHED:
+        report.sections.append(("Crashed pages", "\n".join(CRASHED)))
+    if call.when == "teardown":
+        CRASHED.clear()
+    return report
+
+
+def watch_crashes(context: Any) -> None:
+    """Note each page of `context` whose renderer dies, with when and where (for the failure report)."""
+    def on_page(page: Any) -> None:
+        page.on("crash", lambda crashed: CRASHED.append(f"{time.strftime('%H:%M:%S')} {crashed.url}"))
+    context.on("page", on_page)
+
+
 @pytest.fixture
 def guard() -> RequestGuard:
     return RequestGuard()
@@ -147,6 +174,7 @@ def guard() -> RequestGuard:
 def context(context: Any, guard: RequestGuard) -> Iterator[Any]:
     """pytest-playwright's per-test context, guarded."""
     guard.attach(context)
+    watch_crashes(context)
     yield context
     assert not guard.violations, f"requests left the machine: {guard.violations}"
 
@@ -157,6 +185,7 @@ def shared_page(browser: Any, app_url: str) -> Iterator[Any]:
     module_guard = RequestGuard()
     context = browser.new_context(service_workers="block")
     module_guard.attach(context)
+    watch_crashes(context)
     page = context.new_page()
     page.goto(app_url)
     wait_ready(page)
