@@ -141,6 +141,36 @@ def test_favorite_rename_delete_and_undo(app: Page, mock: MockProviders) -> None
     close(dialog)
 
 
+def test_a_streaming_run_redraws_its_own_row_only(app: Page, mock: MockProviders) -> None:
+    """A run saving as it streams into an open list must not redraw the other rows: each redraw took the
+    keyboard focus away and unticked the runs picked for export, every 0.3 s."""
+    tag = word()
+    mock.configure(pace=0.0)
+    answered(app, f"Older run {tag}")
+    mock.configure(pace=0.05)
+    try:
+        pick(app, {"openai": ["gpt-4o-mini"]})  # a new conversation: its own run, not a second round
+        ask(app, f"Streaming run {tag} mock-words-120")  # about 6 s of saves
+        streaming = pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-text")
+        expect(streaming).to_contain_text(re.compile(r"\w+ \w+"), timeout=TIMEOUT)
+        dialog = open_history(app)
+        expect(search(dialog, tag)).to_have_count(2)
+        older, live = item(dialog, f"Older run {tag}"), item(dialog, f"Streaming run {tag} mock-words-120")
+        expect(live).to_contain_text("incomplete")  # saved mid-answer: it changes with the next save
+        older.get_by_role("checkbox").check()
+        older.evaluate("(li) => { li.dataset.marker = 'drawn once'; }")
+        older.get_by_role("button", name="Open").focus()
+        expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
+    finally:
+        mock.configure(pace=0.0)
+    expect(live).not_to_contain_text("incomplete")  # redrawn from the last save
+    expect(older).to_have_attribute("data-marker", "drawn once")
+    expect(older.get_by_role("checkbox")).to_be_checked()
+    expect(older.get_by_role("button", name="Open")).to_be_focused()
+    expect(dialog.locator("#history-export-selected")).to_have_text("Export selected (1)")
+    close(dialog)
+
+
 def test_use_prompt_and_run_again(app: Page, mock: MockProviders) -> None:
     tag = word()
     mock.configure(pace=0.0)

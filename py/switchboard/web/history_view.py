@@ -1,8 +1,10 @@
 """The history dialog: search and filters, pages of saved runs, their actions, export and import.
 
 The list is drawn from `History` pages (never from the DOM): rows are one Markup each, and their
-buttons are delegated from the list, so a redraw creates no listener. The search waits for a pause
-in typing. Export and import load pydantic on demand (never at start-up) for the file's schema.
+buttons are delegated from the list, so a redraw creates no listener. A redraw replaces only the rows
+whose markup changed (a run saving as it streams redraws its own row, not the focus or the ticks of the
+others). The search waits for a pause in typing. Export and import load pydantic on demand (never at
+start-up) for the file's schema.
 """
 
 from __future__ import annotations
@@ -32,18 +34,18 @@ ROW = Markup("""
 <li class="history-item" data-key="{key}">
   <div class="history-line">
     <input type="checkbox" class="history-select" aria-label="Select: {name}">
-    <h3 class="history-name" id="history-name-{n}">{name}</h3>
+    <h3 class="history-name" id="history-name-{key}">{name}</h3>
     <button type="button" class="history-favorite" aria-pressed="{favorite}">Favorite</button>
   </div>
   <p class="history-facts muted">{when} · {models}{state}</p>
   <p class="history-snippet">{snippet}</p>
   <div class="history-actions">
-    <button type="button" class="history-open" aria-describedby="history-name-{n}">Open</button>
-    <button type="button" class="history-reuse" aria-describedby="history-name-{n}">Use prompt</button>
-    <button type="button" class="history-rerun" aria-describedby="history-name-{n}">Run again</button>
-    <button type="button" class="history-rename" aria-describedby="history-name-{n}">Rename</button>
-    <button type="button" class="history-markdown" aria-describedby="history-name-{n}">Markdown</button>
-    <button type="button" class="history-delete" aria-describedby="history-name-{n}">Delete</button>
+    <button type="button" class="history-open" aria-describedby="history-name-{key}">Open</button>
+    <button type="button" class="history-reuse" aria-describedby="history-name-{key}">Use prompt</button>
+    <button type="button" class="history-rerun" aria-describedby="history-name-{key}">Run again</button>
+    <button type="button" class="history-rename" aria-describedby="history-name-{key}">Rename</button>
+    <button type="button" class="history-markdown" aria-describedby="history-name-{key}">Markdown</button>
+    <button type="button" class="history-delete" aria-describedby="history-name-{key}">Delete</button>
   </div>
 </li>""")
 RENAME = Markup("""
@@ -76,6 +78,7 @@ class HistoryView:
         self._dialog = by_id("history-dialog")
         self._list = by_id("history-list")
         self._shown: dict[str, RunRecord] = {}
+        self._drawn: dict[str, Markup] = {}  # by row key: the markup each row on the page was drawn from
         self._after: str | None = None
         self._draws = 0  # pages asked for so far: only the newest one is drawn
         self._reading = False  # the newest page is on its way
@@ -171,15 +174,17 @@ class HistoryView:
         if number != self._draws or query != self._query():
             return  # a newer draw is on its way (the user typed on, or history changed meanwhile)
         if replace:
-            set_html(self._list, Markup(""))
             self._shown.clear()
-        start = len(self._shown)
-        rows = []
-        for n, record in enumerate(page.records, start=start):
+        rows: dict[str, Markup] = {}
+        for record in page.records:
             key = row_key(record.created, record.id)
             self._shown[key] = record
-            rows.append(_row(record, key, n))
-        append_html(self._list, Markup.concat(rows))
+            rows[key] = _row(record, key)
+        if replace:
+            self._reconcile(rows)
+        else:
+            append_html(self._list, Markup.concat(list(rows.values())))
+            self._drawn.update(rows)
         self._after = page.after
         by_id("history-more").hidden = page.after is None
         self._summarise(query, page)
@@ -188,6 +193,33 @@ class HistoryView:
         mark("switchboard:history-drawn")
         if not query.narrowed:
             spawn(self._count(query))  # counting reads the whole store: after the page is drawn
+
+    def _reconcile(self, rows: dict[str, Markup]) -> None:
+        """Make the list show `rows` in order, keeping each row whose markup is unchanged as it is."""
+        old = {str(li.dataset.key): li for li in self._list.querySelectorAll("li[data-key]")}
+        focused = js.document.activeElement
+        nodes, refocus = [], None
+        for key, markup in rows.items():
+            node = old.pop(key, None)
+            # A row holding the rename form is drawn again: Cancel asks for the row as it was.
+            if node is None or self._drawn.get(key) != markup or not absent(node.querySelector("form")):
+                fresh = _node(markup)
+                if node is not None:
+                    refocus = _carry(node, fresh, focused) or refocus
+                    node.remove()
+                node = fresh
+            nodes.append(node)
+        for gone in old.values():
+            gone.remove()
+        at = self._list.firstElementChild
+        for node in nodes:
+            if not absent(at) and node.isSameNode(at):
+                at = at.nextElementSibling
+            else:
+                self._list.insertBefore(node, at)
+        if refocus is not None:
+            refocus.focus()
+        self._drawn = rows
 
     def _summarise(self, query: Query, page: Page, total: int | None = None) -> None:
         shown = len(self._shown)
@@ -496,7 +528,24 @@ async def _load_pydantic() -> None:
     await pyodide_js.loadPackage("pydantic")
 
 
-def _row(record: RunRecord, key: str, n: int) -> Markup:
+def _node(markup: Markup) -> Any:
+    """The element one row's markup makes, not yet in the page."""
+    template = js.document.createElement("template")
+    set_html(template, markup)
+    return template.content.firstElementChild
+
+
+def _carry(old: Any, new: Any, focused: Any) -> Any:
+    """Give a redrawn row the old one's tick; returns what in it should take the focus the old row had."""
+    new.querySelector(".history-select").checked = old.querySelector(".history-select").checked
+    if absent(focused) or not old.contains(focused) or focused.isSameNode(old):
+        return None
+    kind = (str(focused.className).split() or [""])[0]
+    target = new.querySelector(f".{kind}") if kind else None
+    return None if absent(target) else target
+
+
+def _row(record: RunRecord, key: str) -> Markup:
     models = ", ".join(dict.fromkeys(a.target.label for a in record.answers))
     if record.incomplete:
         state = " · incomplete: the page closed while it streamed"
@@ -508,7 +557,7 @@ def _row(record: RunRecord, key: str, n: int) -> Markup:
     snippet = " ".join(first.split())[:200]
     when = str(_when().format(record.created * 1000))
     kind = "Merge: " if record.kind == "merge" else (f"Round {record.round}: " if record.round > 1 else "")
-    return ROW.fill(key=key, n=str(n), name=kind + record.name, favorite="true" if record.favorite else "false",
+    return ROW.fill(key=key, name=kind + record.name, favorite="true" if record.favorite else "false",
                     when=when, models=models, state=state, snippet=snippet or "(no answer text)")
 
 
