@@ -156,14 +156,15 @@ def test_a_streaming_run_redraws_its_own_row_only(app: Page, mock: MockProviders
         dialog = open_history(app)
         expect(search(dialog, tag)).to_have_count(2)
         older, live = item(dialog, f"Older run {tag}"), item(dialog, f"Streaming run {tag} mock-words-120")
-        expect(live).to_contain_text("incomplete")  # saved mid-answer: it changes with the next save
+        expect(live).to_contain_text("answering now")  # streaming here, not closed mid-answer
         older.get_by_role("checkbox").check()
         older.evaluate("(li) => { li.dataset.marker = 'drawn once'; }")
         older.get_by_role("button", name="Open").focus()
         expect(pane(app, "gpt-4o-mini (OpenAI)").locator(".answer-status")).to_have_text("Done", timeout=TIMEOUT)
     finally:
         mock.configure(pace=0.0)
-    expect(live).not_to_contain_text("incomplete")  # redrawn from the last save
+    expect(live).not_to_contain_text("answering now")  # redrawn once it ended
+    expect(live).not_to_contain_text("incomplete")
     expect(older).to_have_attribute("data-marker", "drawn once")
     expect(older.get_by_role("checkbox")).to_be_checked()
     expect(older.get_by_role("button", name="Open")).to_be_focused()

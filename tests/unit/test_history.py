@@ -181,6 +181,25 @@ def test_a_run_opened_from_history_is_saved_when_it_changes_not_when_it_opens() 
     go(main())
 
 
+def test_history_knows_which_runs_stream_in_this_page() -> None:
+    # The list said "incomplete: the page closed while it streamed" of a run streaming right here.
+    async def main() -> None:
+        history = History(MemoryHistoryStore())
+        run = Run("Hi", [Answer(Target("openai", "gpt-4o"))])
+        recorder = history.record(run)
+        assert recorder is not None
+        await recorder.settled()
+        stored = (await history.page()).records[0]
+        assert stored.incomplete and history.answering(run.id)
+        assert not history.answering("another run")
+        await run.execute(MockTransport(lambda _r: MockResponse(200, SSE, openai_chunks("gpt-4o", ["Hello"]))),
+                          keys, Clock())
+        await recorder.settled()
+        assert not history.answering(run.id) and not (await history.page()).records[0].incomplete
+
+    go(main())
+
+
 def test_a_record_comes_back_as_a_run_the_answers_view_can_draw() -> None:
     saved = RunRecord("r1", NOW, "Hi", (
         AnswerRecord("openai", "gpt-4o", "done", "Hello", usage=Usage(3, None, 4), ttft_ms=200, duration_ms=1000),

@@ -146,6 +146,10 @@ class History:
         self._recorders.add(recorder)
         return recorder
 
+    def answering(self, run_id: str) -> bool:
+        """Whether the run is streaming in this page now (its saved record says incomplete meanwhile)."""
+        return any(recorder.answering(run_id) for recorder in list(self._recorders))
+
     async def _save(self, record: RunRecord, *, create: bool) -> bool | None:
         """Save record: True when written, False when create=False and it was deleted, None on failure."""
         try:
@@ -386,6 +390,9 @@ class _Recorder:
             self._stored = self._stored or bool(written)
             if not self._again:
                 return
+
+    def answering(self, run_id: str) -> bool:
+        return self._run.id == run_id and self._run.running and not self._gone
 
     async def settled(self) -> None:
         """Wait until the last save has landed (tests, and the page before it unloads)."""

@@ -179,7 +179,7 @@ class HistoryView:
         for record in page.records:
             key = row_key(record.created, record.id)
             self._shown[key] = record
-            rows[key] = _row(record, key)
+            rows[key] = _row(record, key, self._history.answering(record.id))
         if replace:
             self._reconcile(rows)
         else:
@@ -545,9 +545,11 @@ def _carry(old: Any, new: Any, focused: Any) -> Any:
     return None if absent(target) else target
 
 
-def _row(record: RunRecord, key: str) -> Markup:
+def _row(record: RunRecord, key: str, answering: bool) -> Markup:
     models = ", ".join(dict.fromkeys(a.target.label for a in record.answers))
-    if record.incomplete:
+    if answering:
+        state = " · answering now"
+    elif record.incomplete:
         state = " · incomplete: the page closed while it streamed"
     elif any(a.status == "failed" for a in record.answers):
         state = " · some answers failed"
