@@ -219,12 +219,17 @@ def cached_models(slot: str) -> Setting[ModelList | None]:
 
 
 def forget_slot(settings: Settings, slot: str) -> None:
-    """Drop what settings keep of a provider or endpoint: its models picked, last used and listed, and its tick."""
+    """Drop what settings keep of a provider or endpoint: its models picked, last used and listed, its
+    tick, and its models in the named model sets (a set left with none goes)."""
     for setting in (last_model(slot), chosen_models(slot), cached_models(slot)):
         settings.reset(setting)
     chosen = settings.get(CHOSEN_PROVIDERS)
     if slot in chosen:
         settings.set(CHOSEN_PROVIDERS, [s for s in chosen if s != slot])
+    sets = settings.get(MODEL_SETS)
+    pruned = {name: kept for name, pairs in sets.items() if (kept := [p for p in pairs if p[0] != slot])}
+    if pruned != sets:
+        settings.set(MODEL_SETS, pruned)
 
 
 class Settings:

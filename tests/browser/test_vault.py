@@ -513,6 +513,13 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         other.keyboard.press("Escape")
         other.get_by_role("checkbox", name="lab").check()
         assert "endpoint:lab" in other.evaluate("() => localStorage.getItem('switchboard.providers')")
+        # A price of the user's and a model set that name it, beside a set that does not.
+        other.evaluate("""() => {
+            localStorage.setItem("switchboard.prices.user", JSON.stringify(
+                [{provider: "endpoint:lab", model: "m1", input: "1", output: "2"}]));
+            localStorage.setItem("switchboard.modelSets", JSON.stringify(
+                {Both: [["openai", "gpt-4o-mini"], ["endpoint:lab", "m1"]], Mini: [["openai", "gpt-4o-mini"]]}));
+        }""")
         lock(other)
         kept = vault_records(other)
 
@@ -529,6 +536,8 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         expect(button(other, "Create vault")).to_be_visible(timeout=UI_TIMEOUT)
         assert vault_records(other) == {}
         assert other.evaluate("() => Object.entries(localStorage).filter(([k, v]) => (k + v).includes('lab'))") == []
+        assert json.loads(other.evaluate("() => localStorage.getItem('switchboard.modelSets')")) == {
+            "Both": [["openai", "gpt-4o-mini"]], "Mini": [["openai", "gpt-4o-mini"]]}
         other.get_by_role("checkbox", name="OpenAI").check()  # writes the ticks back: from storage, not memory
         assert "endpoint:lab" not in other.evaluate("() => localStorage.getItem('switchboard.providers')")
         assert storage_leaks(other, {**keys, **own}) == leaks({"DOM": dom_text(other)}, {**keys, **own}) == []

@@ -114,6 +114,25 @@ def test_a_users_price_is_kept_as_decimal_strings_and_read_back_as_theirs(book: 
     assert warnings == []
 
 
+def test_forgetting_an_endpoint_drops_its_prices_and_keeps_the_others(book: PriceBook, store: MemoryStore) -> None:
+    # Forget vault left the prices of a forgotten endpoint, under its name, for whatever next took that name.
+    heard: list[None] = []
+    book.subscribe(lambda: heard.append(None))
+    book.set_price("endpoint:lab", "m1", Price(D(1), D(2)))
+    book.set_price("endpoint:lab", "m2", Price(D(1), D(2)))
+    book.set_price("endpoint:labs", "m1", Price(D(3), D(4)))
+    book.set_price("openai", "gpt-4o-mini", Price(D(5), D(6)))
+    heard.clear()
+    book.forget("endpoint:lab")
+    assert {(p["provider"], p["model"]) for p in json.loads(store.values[USER_PRICES.key])} == {
+        ("endpoint:labs", "m1"), ("openai", "gpt-4o-mini")}
+    assert book.user_price("endpoint:lab", "m1") is None and heard  # the open views redraw
+    assert book.user_price("endpoint:labs", "m1") == Price(D(3), D(4))
+    heard.clear()
+    book.forget("endpoint:lab")  # nothing left of it: nothing written, nobody told
+    assert heard == []
+
+
 @pytest.mark.parametrize("raw", [
     "garbage", "{}", '"text"', "null", "[1, 2]", '[{"provider": "openai"}]',
     '[{"provider": "openai", "model": "m", "input": 1.5, "output": "1"}]',  # a float

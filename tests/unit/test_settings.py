@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from switchboard.settings import (
     IDLE_TIMEOUT,
     KEEP_HISTORY,
     MAX_RAW_CHARS,
+    MODEL_SETS,
     SINGLE_KEY_SHORTCUTS,
     THEME,
     MemoryStore,
@@ -152,3 +155,12 @@ def test_forgetting_a_slot_drops_its_models_its_list_and_its_tick() -> None:
                          cached_models(slot).key: '{"fetched_at": 1, "ids": ["m1"]}'})
     forget_slot(Settings(store), slot)
     assert store.values == {CHOSEN_PROVIDERS.key: '["openai"]', chosen_models("openai").key: '["gpt-4o"]'}
+
+
+def test_forgetting_a_slot_takes_its_models_out_of_the_model_sets() -> None:
+    sets = {"Both": [["openai", "gpt-4o"], ["endpoint:lab", "m1"]], "Lab only": [["endpoint:lab", "m2"]],
+            "Labs": [["endpoint:labs", "m1"]]}
+    store = MemoryStore({MODEL_SETS.key: json.dumps(sets)})
+    forget_slot(Settings(store), "endpoint:lab")
+    left = json.loads(store.values[MODEL_SETS.key])
+    assert left == {"Both": [["openai", "gpt-4o"]], "Labs": [["endpoint:labs", "m1"]]}

@@ -136,6 +136,13 @@ class PriceBook:
         """Drop the user's price for ``model``: the catalog's applies again."""
         self._keep(self.catalog.without_price(provider, model))
 
+    def forget(self, provider: str) -> None:
+        """Drop the user's prices for every model of ``provider`` (an endpoint that Forget vault removed)."""
+        kept = self._settings.get(USER_PRICES)
+        if any(where == provider for where, _model in kept):
+            self._settings.set(USER_PRICES, {at: price for at, price in kept.items() if at[0] != provider})
+            self.reload()
+
     def _keep(self, catalog: Catalog) -> None:
         overrides = catalog.overrides
         if len(overrides) > MAX_USER_PRICES:

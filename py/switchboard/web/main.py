@@ -37,7 +37,7 @@ class App:
     def __init__(self, vault: Vault, settings: Settings, transport: Transport, history: History) -> None:
         self.vault = vault
         self.prices = PriceBook(settings, warn=storage.warn)  # reads the catalog when a price is first asked
-        self.panel = VaultPanel(vault, settings, self._changed_here)
+        self.panel = VaultPanel(vault, settings, self.prices, self._changed_here)
         self.keys = KeysDialog(vault, transport, lambda: self._changed_here("changed"))
         self.sync = TabSync(vault, self._changed_elsewhere)
         self.spend = SpendTracker(history, local_time.offset)  # this month's spend, from history alone

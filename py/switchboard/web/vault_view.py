@@ -13,6 +13,7 @@ from typing import Any
 import js
 
 from switchboard.escaping import Markup
+from switchboard.pricing.book import PriceBook
 from switchboard.providers import get as get_provider
 from switchboard.settings import AUTO_LOCK_CHOICES, AUTO_LOCK_MINUTES, Settings, forget_slot
 from switchboard.vault import (
@@ -167,8 +168,10 @@ def _busy(selector: str, busy: bool) -> None:
 class VaultPanel:
     """Renders the vault panel for the vault's current state and reacts to it."""
 
-    def __init__(self, vault: Vault, settings: Settings, changed: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(self, vault: Vault, settings: Settings, prices: PriceBook,
+                 changed: Callable[[str], Awaitable[None]]) -> None:
         self._vault = vault
+        self._prices = prices
         # Called with "unlocked", "locked" or "changed" after this tab changes the vault.
         self._changed = changed
         self._settings = settings
@@ -448,7 +451,8 @@ class VaultPanel:
 
     async def _forget(self, _event: Any) -> None:
         for ref in await self._vault.forget():
-            if ref.kind == "endpoint":  # its name, models and model list went with it
+            if ref.kind == "endpoint":  # its name, address and key went: what names it here goes too
                 forget_slot(self._settings, str(ref))
+                self._prices.forget(str(ref))
         await self.render()
         await self._changed("changed")
