@@ -158,6 +158,11 @@ def first_token_times(records: Iterable[RunRecord]) -> Timings:
     return timings
 
 
+def recent(timings: Timings, moment: float) -> Timings:
+    """The timings of the answers asked at ``moment`` or later (a long session drops what aged out)."""
+    return {key: kept for key, pairs in timings.items() if (kept := [pair for pair in pairs if pair[0] >= moment])}
+
+
 def since(timings: Timings, moment: float) -> dict[tuple[str, str], list[float]]:
     """The seconds of the answers asked at ``moment`` (Unix seconds) or later."""
     return {key: [s for when, s in pairs if when >= moment] for key, pairs in timings.items()}

@@ -22,6 +22,7 @@ from switchboard.routing import (
     fallback,
     fastest,
     first_token_times,
+    recent,
     since,
 )
 from switchboard.run import Answer, Params, Run, Target
@@ -92,6 +93,8 @@ def test_first_token_times_count_finished_answers_since_the_cutoff() -> None:
     timings = first_token_times(records)
     assert timings[("openai", "gpt-4o")] == [(100, 0.3), (50, 0.9)]
     assert since(timings, 100) == {("openai", "gpt-4o"): [0.3], ("anthropic", CLAUDE.model): [0.15]}
+    # A tab left open for weeks keeps only what the rule still reads: a model whose answers all aged out goes.
+    assert recent(timings, 110) == {("anthropic", CLAUDE.model): [(120, 0.15)]}
 
 
 def test_fastest_takes_the_lowest_median_among_models_with_enough_samples() -> None:

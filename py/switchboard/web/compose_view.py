@@ -32,6 +32,7 @@ from switchboard.routing import (
     fallback,
     fastest,
     first_token_times,
+    recent,
     since,
 )
 from switchboard.run import MERGE_INSTRUCTIONS, Answer, Clock, Params, Run, Target, merge_prompt
@@ -258,6 +259,8 @@ class ComposeView:
         if self._timings is None:
             records, _unreadable = await self._history.everything(Query(since=cutoff))
             self._timings = first_token_times(records)
+        else:
+            self._timings = recent(self._timings, cutoff)
         return self._timings
 
     def _draft_estimate(self, prompt: str, targets: list[Target], params: Params, rule: Rule) -> Estimate:
