@@ -115,6 +115,9 @@ class Answer:
     finished_at: float | None = None
     error: ProviderError | None = None
     cost: Cost | None = None  # set when the answer ends, if the run was given prices
+    # Unix seconds a Retry or a takeover asked it, after its run began (perhaps days later, in a run
+    # reopened from history): its spend falls on that day. None: asked with its run.
+    asked_on: float | None = None
 
     @property
     def text(self) -> str:
@@ -322,7 +325,7 @@ class Run:
             task = self._tasks.get(index)
         old = self.answers[index]
         self._keep(old)
-        self.answers[index] = Answer(old.target, old.history)
+        self.answers[index] = Answer(old.target, old.history, asked_on=time.time())
         await self._start(index)
 
     def replaced_in(self, index: int) -> list[Answer]:
@@ -424,7 +427,7 @@ class Run:
         rest = self.candidates(answer)[1:]
         if not rest:
             return None
-        successor = Answer(rest[0], answer.history)
+        successor = Answer(rest[0], answer.history, asked_on=time.time())
         self._keep(answer)  # e.g. reasoning streamed, then a timeout: billed, though it gave no answer
         self.route = route.took_over(answer.target, answer.error.kind)
         self.answers[self.answers.index(answer)] = successor

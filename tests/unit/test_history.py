@@ -21,6 +21,7 @@ from switchboard.history.record import (
     SavedError,
     from_doc,
     from_run,
+    iso,
     to_doc,
     to_run,
 )
@@ -69,15 +70,18 @@ def test_a_record_survives_its_document_and_its_row() -> None:
         round=2, kind="ask", params=Params("Be brief.", 0.5, 100), route={"rule": "cheapest"},
         extra={"future_field": [1, 2]},
         replaced=(AnswerRecord("openai", "gpt-4o", "stopped", "Gu", usage=Usage(10, None, 1), duration_ms=90),),
+        # asked by a Retry two days on: a run reopened from history
         answers=(
             AnswerRecord("openai", "gpt-4o", "done", "Gut.", "thinking…", (Message("user", "Hi"),
                          Message("assistant", "Hello")), "gpt-4o-2024-08-06",
                          Usage(10, 2, 5, 1, Decimal("0.000123")), None, 310, 1200),
             AnswerRecord("endpoint:My box", "llama", "failed", "half",
                          error=SavedError("rate_limit", "Slow down", 429)),
-            AnswerRecord("anthropic", "claude", "streaming", "partial"),
+            AnswerRecord("anthropic", "claude", "streaming", "partial", asked=NOW + 2 * 86_400 + 0.5),
         ),
     )
+    assert to_doc(full)["answers"][2]["asked"] == iso(NOW + 2 * 86_400 + 0.5)
+    assert "asked" not in to_doc(full)["answers"][0]  # asked with its run: the document is as before
     assert from_doc(json.loads(json.dumps(to_doc(full)))) == full
     assert from_row(to_row(full)) == full
     assert full.incomplete and full.answers[2].incomplete and not full.answers[0].incomplete

@@ -56,6 +56,7 @@ answers = st.builds(
     error=st.none() | errors,
     ttft_ms=counts,
     duration_ms=counts,
+    asked=st.none() | st.integers(0, 253_402_300_799_999).map(lambda ms: ms / 1000),
 )
 params = st.builds(Params, st.none() | texts, st.none() | st.floats(0, 2), counts)
 run_records = st.builds(

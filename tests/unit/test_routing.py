@@ -143,6 +143,7 @@ def test_the_next_model_takes_over_when_one_fails_before_any_text(status: int) -
     (answer,) = run.answers
     assert answer.target == CLAUDE and answer.status == "done" and answer.text == "Hi from Claude"
     assert run.route is not None and len(run.route.takeovers) == 1
+    assert run.answers[0].asked_on is not None  # asked when it took over: its spend's day
     failure = {429: "rate limited", 529: "overloaded", 500: "server error", 503: "server error"}[status]
     assert run.route.text() == f"Fallback chain: OpenAI: {failure} → claude-haiku-4-5 (Anthropic)"
 

@@ -309,8 +309,12 @@ def test_retry_asks_one_target_again_afresh() -> None:
         await run.execute(MockTransport(handler), keys, Clock())
         assert [a.status for a in run.answers] == ["failed", "done"]
         mini = run.answers[1]
+        before = time.time()
         await run.retry(0)
         assert run.answers[1] is mini  # the others are untouched
+        # A Retry's spend falls on the day it was asked, which may be days after its run began.
+        asked = run.answers[0].asked_on
+        assert asked is not None and before <= asked <= time.time() and mini.asked_on is None
         return run
 
     run = go(main())

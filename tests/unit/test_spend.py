@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -113,6 +114,19 @@ def test_an_answer_a_retry_replaced_is_still_spent() -> None:
                         replaced=(answer("0.01"), answer(None, status="failed", tokens=(None, None), text="")))
     assert Ledger.of([retried], BERLIN).total(date(2026, 11, 30), date(2026, 11, 30)) == Tally(2, 0, 200, 100,
                                                                                               3 * 10**10)
+
+
+def test_a_retry_counts_on_the_day_it_was_asked_not_on_its_runs_first_day() -> None:
+    # A run reopened from history on a later day and retried: its spend fell on the run's first day, so
+    # that day's budget never saw it.
+    first, later = at("2026-11-10 12:00"), at("2026-11-12 00:30")
+    retried = RunRecord(id="r", created=first, prompt="q", replaced=(answer("0.01"),),
+                        answers=(replace(answer("0.02"), asked=later), answer("0.04", model="gpt-4o")))
+    ledger = Ledger.of([retried], BERLIN)
+    assert ledger.total(date(2026, 11, 10), date(2026, 11, 10)).picos == 5 * 10**10  # the first answers
+    assert ledger.total(date(2026, 11, 12), date(2026, 11, 12)).picos == 2 * 10**10  # the Retry, that day
+    assert ledger.total(date(2026, 11, 11), date(2026, 11, 11)) == Tally()
+    assert to_run(retried).answers[0].asked_on == later  # a Retry of a reopened Retry keeps its day too
 
 
 def test_a_live_answer_tallies_as_its_record_does_and_the_earlier_attempts_note() -> None:

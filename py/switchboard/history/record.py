@@ -69,6 +69,7 @@ class AnswerRecord:
     ttft_ms: int | None = None
     duration_ms: int | None = None
     cost: SavedCost | None = None
+    asked: float | None = None  # Unix seconds, when a Retry or a takeover asked it after its run began
 
     @property
     def target(self) -> Target:
@@ -161,6 +162,7 @@ def _answer_record(answer: Answer) -> AnswerRecord:
         duration_ms=_ms(None if answer.finished_at is None or answer.sent_at is None
                         else answer.finished_at - answer.sent_at),
         cost=None if answer.cost is None else _saved_cost(answer.cost),
+        asked=None if answer.asked_on is None else round(answer.asked_on * 1000) / 1000,
     )
 
 
@@ -217,7 +219,8 @@ def _answer(saved: AnswerRecord) -> Answer:
     error = None if saved.error is None else ProviderError(saved.error.kind, saved.error.message,
                                                           status=saved.error.status)
     answer = Answer(saved.target, saved.history, status="stopped" if saved.incomplete else saved.status,
-                    fold=fold, error=error, cost=None if saved.cost is None else _cost(saved.cost))
+                    fold=fold, error=error, cost=None if saved.cost is None else _cost(saved.cost),
+                    asked_on=saved.asked)
     if saved.duration_ms is not None:  # timings relative to a send at 0, which is all the summary reads
         answer.sent_at = 0.0
         answer.finished_at = saved.duration_ms / 1000
@@ -277,7 +280,7 @@ def _answer_doc(answer: AnswerRecord) -> dict[str, Any]:
         "cost": None if answer.cost is None else {
             "usd": None if answer.cost.usd is None else str(answer.cost.usd), "kind": answer.cost.kind,
             "package": answer.cost.package, "version": answer.cost.version, "as_of": answer.cost.as_of},
-    }
+    } | ({} if answer.asked is None else {"asked": iso(answer.asked)})
 
 
 RUN_FIELDS = frozenset(("id", "created", "title", "favorite", "thread", "round", "kind", "prompt", "params",
@@ -362,6 +365,7 @@ def _answer_from_doc(doc: object, where: str) -> AnswerRecord:
         ttft_ms=_optional_int(d, "ttft_ms", where),
         duration_ms=_optional_int(d, "duration_ms", where),
         cost=_saved_cost_from_doc(d.get("cost"), f"{where}: cost"),
+        asked=None if d.get("asked") is None else parse_time(d["asked"], f"{where}: asked"),
     )
 
 

@@ -148,6 +148,7 @@ class _Answer(_Model):
     ttft_ms: Count | None = None
     duration_ms: Count | None = None
     cost: _SavedCost | None = None
+    asked: Moment | None = None
 
 
 class _Params(_Model):

@@ -101,13 +101,13 @@ def spent(answers: Iterable[Spent]) -> Tally:
 
 
 def entries(record: RunRecord, zone: Zone) -> dict[Key, Tally]:
-    """A run's tallies by key (its answers all fall on the day it was created)."""
-    day = local_day(record.created, zone)
+    """A run's tallies by key: each answer on the day it was asked, its run's unless a Retry or a takeover
+    asked it later."""
     out: dict[Key, Tally] = {}
     for answer in (*record.answers, *record.replaced):  # an answer a Retry or a takeover replaced was spent too
         counted = tally(answer)
         if counted is not None:
-            key = (day, answer.provider_id, answer.model)
+            key = (local_day(answer.asked or record.created, zone), answer.provider_id, answer.model)
             out[key] = out.get(key, NOTHING) + counted
     return out
 
