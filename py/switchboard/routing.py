@@ -154,7 +154,8 @@ def first_token_times(records: Iterable[RunRecord]) -> Timings:
     for record in records:
         for answer in record.answers:
             if answer.ttft_ms is not None and answer.status == "done":
-                timings.setdefault((answer.slot, answer.model), []).append((record.created, answer.ttft_ms / 1000))
+                asked = answer.asked or record.created  # a Retry's, days after its run perhaps
+                timings.setdefault((answer.slot, answer.model), []).append((asked, answer.ttft_ms / 1000))
     return timings
 
 

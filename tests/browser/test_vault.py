@@ -538,6 +538,8 @@ def test_two_tabs_password_change_export_then_import_into_a_fresh_vault_auto_loc
         assert other.evaluate("() => Object.entries(localStorage).filter(([k, v]) => (k + v).includes('lab'))") == []
         assert json.loads(other.evaluate("() => localStorage.getItem('switchboard.modelSets')")) == {
             "Both": [["openai", "gpt-4o-mini"]], "Mini": [["openai", "gpt-4o-mini"]]}
+        # This tab's list of sets follows at once (only another tab's change used to redraw it).
+        expect(other.locator("#model-set option")).to_have_text(["Choose a saved set…", "Both", "Mini"])
         other.get_by_role("checkbox", name="OpenAI").check()  # writes the ticks back: from storage, not memory
         assert "endpoint:lab" not in other.evaluate("() => localStorage.getItem('switchboard.providers')")
         assert storage_leaks(other, {**keys, **own}) == leaks({"DOM": dom_text(other)}, {**keys, **own}) == []

@@ -97,6 +97,13 @@ def test_first_token_times_count_finished_answers_since_the_cutoff() -> None:
     assert recent(timings, 110) == {("anthropic", CLAUDE.model): [(120, 0.15)]}
 
 
+
+def test_a_retrys_first_token_time_is_dated_when_it_was_asked() -> None:
+    retried = RunRecord(id="r", created=50, prompt="p", answers=(AnswerRecord("openai", "gpt-4o", "done", ttft_ms=400,
+                                                                              asked=200),))
+    assert since(first_token_times([retried]), 100) == {("openai", "gpt-4o"): [0.4]}
+
+
 def test_fastest_takes_the_lowest_median_among_models_with_enough_samples() -> None:
     samples = {("openai", "gpt-4o"): [0.9, 0.2, 0.8], ("openai", "gpt-4o-mini"): [0.5, 0.5, 0.6, 9.0],
                ("anthropic", CLAUDE.model): [0.01, 0.01]}  # fastest, but only two samples

@@ -325,7 +325,7 @@ class ComposeView:
                 ttft = answer.time_to_first_token
                 if answer.status == "done" and ttft is not None and self._timings is not None:
                     key = (answer.target.slot, answer.target.model)
-                    self._timings.setdefault(key, []).append((run.created_at, ttft))
+                    self._timings.setdefault(key, []).append((answer.asked_on or run.created_at, ttft))
 
         self._runs.append(run)
         run.subscribe(changed)

@@ -182,7 +182,8 @@ class HistoryView:
             rows[key] = _row(record, key, self._history.answering(record.id))
         if replace:
             self._reconcile(rows)
-        else:
+        else:  # a page already drawn (Show more after a redraw that failed) is not listed twice
+            rows = {key: markup for key, markup in rows.items() if key not in self._drawn}
             append_html(self._list, Markup.concat(list(rows.values())))
             self._drawn.update(rows)
         self._after = page.after
@@ -196,7 +197,12 @@ class HistoryView:
 
     def _reconcile(self, rows: dict[str, Markup]) -> None:
         """Make the list show `rows` in order, keeping each row whose markup is unchanged as it is."""
-        old = {str(li.dataset.key): li for li in self._list.querySelectorAll("li[data-key]")}
+        old: dict[str, Any] = {}
+        for li in self._list.querySelectorAll("li[data-key]"):
+            if str(li.dataset.key) in old:
+                li.remove()  # drawn twice, whatever the cause: one row per run
+            else:
+                old[str(li.dataset.key)] = li
         focused = js.document.activeElement
         nodes, refocus = [], None
         for key, markup in rows.items():

@@ -101,8 +101,7 @@ class ModelPicker:
                 if cached is not None:
                     self._fill_list(slot, cached)
         if key in (None, MODEL_SETS.key):
-            chosen = str(by_id("model-set").value)
-            self._render_sets(chosen if chosen in self._settings.get(MODEL_SETS) else "")
+            self._refresh_sets()
 
     # --- providers --------------------------------------------------------------------------------
 
@@ -138,6 +137,7 @@ class ModelPicker:
             label.append(box, f" {EntryRef.parse(slot).id}")
             by_id("provider-list").append(label)
         self._render_rows()
+        self._refresh_sets()  # Forget vault takes a forgotten endpoint's models out of the sets
 
     def _ticked(self, _event: Any) -> None:
         # Endpoints absent while the vault is locked keep their tick for when they come back.
@@ -271,6 +271,11 @@ class ModelPicker:
                    for slot in self._slots() if not absent(self._row(slot)))
 
     # --- saved sets -------------------------------------------------------------------------------
+
+    def _refresh_sets(self) -> None:
+        """Draw the saved sets as stored, keeping the one chosen while it is still there."""
+        chosen = str(by_id("model-set").value)
+        self._render_sets(chosen if chosen in self._settings.get(MODEL_SETS) else "")
 
     def _render_sets(self, selected: str = "") -> None:
         sets = self._settings.get(MODEL_SETS)
