@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import functools
 import gzip
+import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -247,4 +249,12 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        # `python3 scripts/bench.py` as the README says it, outside the venv (which has Playwright): set
+        # up and build as the test command does, then run again in the venv.
+        from scripts import devsetup
+
+        python = devsetup.ensure(test=True)
+        subprocess.run([str(python), str(ROOT / "scripts" / "build.py")], check=True)
+        os.execv(python, [str(python), __file__, *sys.argv[1:]])
     sys.exit(main(sys.argv[1:]))
