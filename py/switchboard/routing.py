@@ -166,7 +166,7 @@ def recent(timings: Timings, moment: float) -> Timings:
 
 def since(timings: Timings, moment: float) -> dict[tuple[str, str], list[float]]:
     """The seconds of the answers asked at ``moment`` (Unix seconds) or later."""
-    return {key: [s for when, s in pairs if when >= moment] for key, pairs in timings.items()}
+    return {key: [seconds for _when, seconds in pairs] for key, pairs in recent(timings, moment).items()}
 
 
 def fastest(targets: Sequence[Target], samples: Mapping[tuple[str, str], Sequence[float]]) -> Route:
